@@ -1,0 +1,3 @@
+from dbskit.cli import main
+
+main()

@@ -1,0 +1,44 @@
+"""Top-level Typer app: ``dbskit --help`` lists every command."""
+
+from __future__ import annotations
+
+import typer
+
+from dbskit import __version__
+from dbskit.cli import serve as serve_module
+from dbskit.cli._options import with_settings_options
+from dbskit.settings import Settings
+
+app = typer.Typer(
+    name="dbskit",
+    help="Yandex.Market DBS order flow: a Partner API emulator and a POST /cart store service.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dbskit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Every option is also a DBSKIT_* environment variable with the same meaning."""
+
+
+@app.command()
+@with_settings_options()
+def serve(*, settings: Settings) -> None:
+    """Run the Market emulator (Partner API + /sandbox) on the embedded SQLite by default."""
+    serve_module.serve(settings)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,179 @@
+"""The Partner API error envelope, its codes, and the errors that carry them.
+
+R-071: every error answer is ``{"status": "ERROR", "errors": [{"code", "message"}]}``.
+OQ-14: the ``code`` string for each HTTP status (only ``UNAUTHORIZED`` is documented).
+R-080/R-082: the HTTP statuses and their fixed message texts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+
+class ErrorCode(StrEnum):
+    """``errors[].code`` values (OQ-14 for the generic ones, ApiErrorCodeType for the rest)."""
+
+    BAD_REQUEST = "BAD_REQUEST"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    METHOD_FAILURE = "METHOD_FAILURE"
+    LOCKED = "LOCKED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # Specific 400 codes used by the order methods (spec ApiErrorCodeType, OQ-01..OQ-08, OQ-23).
+    ITEM_NOT_FOUND = "ITEM_NOT_FOUND"
+    INVALID_ORDER_STATUS = "INVALID_ORDER_STATUS"
+    ORDER_IN_TERMINAL_STATE = "ORDER_IN_TERMINAL_STATE"
+    STATUS_NOT_ALLOWED = "STATUS_NOT_ALLOWED"
+    SUBSTATUS_NOT_ALLOWED = "SUBSTATUS_NOT_ALLOWED"
+    USER_UNREACHABLE_NOT_ALLOWED = "USER_UNREACHABLE_NOT_ALLOWED"
+    TRACK_CODE_ALREADY_USED = "TRACK_CODE_ALREADY_USED"
+    TOO_MANY_CISES_FOR_ITEM = "TOO_MANY_CISES_FOR_ITEM"
+    TOO_FEW_CISES_FOR_ITEM = "TOO_FEW_CISES_FOR_ITEM"
+    INVALID_CIS = "INVALID_CIS"
+    DUPLICATE_CIS = "DUPLICATE_CIS"
+    TOO_MANY_UINS_FOR_ITEM = "TOO_MANY_UINS_FOR_ITEM"
+    TOO_FEW_UINS_FOR_ITEM = "TOO_FEW_UINS_FOR_ITEM"
+    INVALID_UIN = "INVALID_UIN"
+    DUPLICATE_UIN = "DUPLICATE_UIN"
+    INVALID_RNPT = "INVALID_RNPT"
+    INVALID_GTD = "INVALID_GTD"
+    INVALID_COUNTRY_CODE = "INVALID_COUNTRY_CODE"
+    COUNTRY_CODE_AND_GTD_ARE_REQUIRED_VALIDATION_ERROR = (
+        "COUNTRY_CODE_AND_GTD_ARE_REQUIRED_VALIDATION_ERROR"
+    )
+
+
+# R-080 reason phrases; 420 is "Enhance Your Calm" (C-11), which http.HTTPStatus does not know.
+REASON_PHRASES: dict[int, str] = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    415: "Unsupported Media Type",
+    420: "Enhance Your Calm",
+    423: "Locked",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class Messages:
+    """Fixed message texts of the error-codes page (R-081, R-082) and our own where it is silent."""
+
+    REQUEST_TOO_BIG = "The request is too big: the body is over {limit} bytes"  # R-088
+    JSON = "JSON: {detail}"  # R-081
+    UNEXPECTED_CHARACTER = (  # R-081: the body must be UTF-8
+        "Unexpected character '{character}': expected a valid value 'UTF-8'"
+    )
+    UNEXPECTED_END = "Unexpected end of content"  # R-081: an empty body where one is needed
+    METHOD_NOT_SUPPORTED = "Request method '{method}' not supported"  # R-082
+    CONTENT_TYPE_NOT_SUPPORTED = "Content type '{content_type}' not supported"  # R-082
+    MISSING_CONTENT_TYPE = "Missing Content-Type"  # R-082, C-20
+    UNKNOWN_CONTENT_TYPE = "Unknown content-type: '{content_type}'"  # R-082
+    RESOURCE_NOT_FOUND = "Resource not found: '{path}'"  # ours: the page gives no text
+    INTERNAL = "Internal error; request id {request_id}"  # ours: 500 has no fixed text
+    SANDBOX_TOKEN = "Sandbox-Token header is missing or wrong"  # ours: the control plane
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def error_envelope(errors: Iterable[ErrorDetail]) -> bytes:
+    """The R-071 envelope as JSON bytes; ``status`` is always ``ERROR`` (C-12)."""
+    body = {"status": "ERROR", "errors": [error.as_dict() for error in errors]}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class ApiError(Exception):
+    """An error answer: an HTTP status and one or more ``errors[]`` entries.
+
+    Subclasses fix the status and the default code; the domain raises them with its own values,
+    and the HTTP layer alone turns them into a response.
+    """
+
+    status: ClassVar[int] = 400
+    default_code: ClassVar[ErrorCode] = ErrorCode.BAD_REQUEST
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        errors: Iterable[ErrorDetail] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if errors is None:
+            errors = [ErrorDetail(code or self.default_code, message or "")]
+        self.errors: list[ErrorDetail] = list(errors)
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__("; ".join(error.message for error in self.errors))
+
+    def body(self) -> bytes:
+        return error_envelope(self.errors)
+
+
+class BadRequest(ApiError):
+    status = 400
+    default_code = ErrorCode.BAD_REQUEST
+
+
+class Unauthorized(ApiError):
+    status = 401
+    default_code = ErrorCode.UNAUTHORIZED
+
+
+class Forbidden(ApiError):
+    status = 403
+    default_code = ErrorCode.FORBIDDEN
+
+
+class NotFound(ApiError):
+    status = 404
+    default_code = ErrorCode.NOT_FOUND
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    default_code = ErrorCode.METHOD_NOT_ALLOWED
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    default_code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
+class LimitExceeded(ApiError):
+    """420 Enhance Your Calm (R-085, R-086, C-11); code per OQ-14."""
+
+    status = 420
+    default_code = ErrorCode.METHOD_FAILURE
+
+
+class Locked(ApiError):
+    status = 423
+    default_code = ErrorCode.LOCKED
+
+
+class InternalError(ApiError):
+    status = 500
+    default_code = ErrorCode.INTERNAL_ERROR
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    default_code = ErrorCode.SERVICE_UNAVAILABLE

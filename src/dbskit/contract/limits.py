@@ -1,0 +1,99 @@
+"""Every documented figure and pattern, each with its source and rule id.
+
+Sources: ``seed:NNN`` are the four seed pages; ``docs:``/``spec:`` are the official docs pages and
+OpenAPI files named in RULES.md. Tests use these names at the boundary: exactly at it, one over.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Final
+
+# --- Transport (e) ------------------------------------------------------------------------------
+REQUEST_BODY_MAX_BYTES: Final = 512 * 1024  # R-088, docs:limits.md — "512 KB"
+API_VERSION_PREFIX: Final = "/v2"  # R-072, docs:method-call.md
+FORMAT_SUFFIX: Final = ".json"  # R-072, docs:result-format.md
+INTEGRATION_NAME_MAX_LENGTH: Final = 100  # R-093, docs:integration-signing.md
+
+# --- Authentication and access (e) --------------------------------------------------------------
+API_KEYS_PER_BUSINESS: Final = 30  # R-076, docs:api-key.md
+API_KEY_PREFIX: Final = "ACMA:"  # R-073 sample token, OQ-11
+API_KEY_PATTERN: Final = re.compile(r"ACMA:[A-Za-z0-9]{40}:[0-9a-f]{8}")  # OQ-11
+API_KEY_LENGTH: Final = len("ACMA:") + 40 + 1 + 8  # OQ-11: 54 characters
+INACTIVE_CAMPAIGN_AFTER: Final = timedelta(days=90)  # R-079, docs:error-codes.md
+
+# --- Request limits (e) -------------------------------------------------------------------------
+LIMIT_WINDOW: Final = timedelta(hours=1)  # R-083, OQ-15: hourly budgets
+PARALLEL_REQUESTS_PER_TOKEN: Final = 2  # R-086, docs:limits.md
+PARALLEL_REQUESTS_2026: Final = 6  # C-02, spec x-resource-limit-config parallel-limit-value
+SEED_HOURLY_LIMIT: Final = 100_000  # R-014, R-022, R-036, R-083 (seed:000-002)
+SPEC_2026_HOURLY_LIMIT: Final = 10_000  # C-01, spec x-resource-limit-config (2026-07-17)
+SPEC_2026_IDENTIFIERS_STATUS_LIMIT: Final = 1_000  # C-01, R-121
+DELIVERY_SERVICES_HOURLY_LIMIT: Final = 5_000  # R-118, both sources
+
+# --- deliverDigitalGoods (a) --------------------------------------------------------------------
+DIGITAL_ITEMS_MIN: Final = 1  # R-004, seed:000 "Min items: 1"
+DIGITAL_ITEMS_MAX: Final = 100  # R-004, seed:000 "Max items: 100"
+DIGITAL_SLIP_MAX_LENGTH: Final = 10_000  # R-005, seed:000 "Max length: 10000"
+DIGITAL_CODES_MIN: Final = 1  # R-005, seed:000
+DIGITAL_CODES_MAX: Final = 5_000  # R-005, seed:000
+DIGITAL_CODE_MAX_LENGTH_2026: Final = 256  # C-04, spec OrderDigitalItemDTO (2026-01-19)
+DIGITAL_CODES_WINDOW: Final = timedelta(minutes=30)  # R-009, seed:000, docs:digital.md
+DIGITAL_SLIP_TAGS: Final = frozenset(  # R-005, seed:000: headings, br, p, ol, ul, li, div
+    {"h", "h1", "h2", "h3", "h4", "h5", "h6", "br", "p", "ol", "ul", "li", "div"}
+)
+DATE_ISO_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"  # R-005, R-092: activate_till is YYYY-MM-DD
+
+# --- identifiers (c) ----------------------------------------------------------------------------
+# R-031, seed:002, quoted literally: \u001D is the GS separator, 9[1,3] is a character class.
+CIS_WITH_CRYPTO_TAIL: Final = re.compile(
+    "^(?=.{1,256}$)\u001d?(\\(?01\\)?\\d{14}\\(?21\\)?([!-~]{6,8}|[!-~]{13}|[!-~]{20})"
+    "(\u001d\\(?240\\)?.{1,30})?\u001d\\(?9[1,3]\\)?.+)$"
+)
+CIS_WITHOUT_CRYPTO_TAIL: Final = re.compile(
+    "^(?=[!-~]{1,256}$)(\\(?01\\)?\\d{14}\\(?21\\)?(.{6,8}|.{13}|.{20}))$"
+)
+GS: Final = "\u001d"  # R-032
+UIN_PATTERN: Final = re.compile(r"^\d{16}$")  # R-033: a 16-digit number
+RNPT_SHAPE: Final = re.compile(r"^\d+/\d+/\d+/\d+$")  # R-033, C-09: four numbers
+GTD_SHAPE: Final = re.compile(r"^\d+/\d+/\d+$")  # R-033, C-09: three numbers
+RNPT_STRICT: Final = re.compile(r"^\d{8}/\d{6}/\d{7}/\d{3}$")  # C-09 strict widths 8/6/7/3
+GTD_STRICT: Final = re.compile(r"^\d{8}/\d{6}/\d{7}$")  # C-09 strict widths 8/6/7
+COUNTRY_CODE_PATTERN: Final = r"^[A-Z]{2}$"  # R-033, spec CountryCode.yaml
+OFFER_ID_PATTERN: Final = r"^(?=.*\S.*)[^\x00-\x08\x0A-\x1f\x7f]{1,255}$"  # R-034, R-044
+
+# --- Order methods and test orders (f), (g), (i) ------------------------------------------------
+TEST_ORDER_RETENTION: Final = timedelta(days=10)  # R-111, docs:sandbox.md
+QUERY_LOG_RETENTION: Final = timedelta(days=10)  # R-111: request logs of test orders
+GET_ORDERS_PAGE_LIMIT_MAX: Final = 50  # R-120, C-21
+GET_ORDERS_PAGE_MAX: Final = 10_000  # R-120: legacy page
+GET_ORDERS_ORDER_IDS_MAX: Final = 50  # R-120
+GET_ORDERS_PERIOD_MAX: Final = timedelta(days=30)  # R-120
+BUYER_CANCELLATION_WINDOW: Final = timedelta(hours=48)  # R-102
+RESERVATION_TIMEOUT: Final = timedelta(minutes=10)  # R-101
+PREPAID_PAYMENT_TIMEOUT: Final = timedelta(minutes=30)  # R-101
+USER_UNREACHABLE_CALLS_MIN: Final = 3  # R-100
+USER_UNREACHABLE_SPAN_MIN: Final = timedelta(minutes=90)  # R-100
+
+# --- Notifications (h) --------------------------------------------------------------------------
+NOTIFICATION_TIMEOUT: Final = timedelta(seconds=10)  # R-116
+PING_TIMEOUT_2026: Final = timedelta(seconds=1)  # C-13
+NOTIFICATION_RETRY_SCHEDULE: Final = (  # R-116: (until this age, retry every)
+    (timedelta(hours=1), timedelta(minutes=1)),
+    (timedelta(days=1), timedelta(minutes=15)),
+    (timedelta(days=14), timedelta(hours=1)),
+)
+NOTIFICATION_GIVE_UP_AFTER: Final = timedelta(days=14)  # R-116
+NOTIFICATION_NAME_MAX_LENGTH: Final = 100  # R-115
+
+# --- POST /cart (d) -----------------------------------------------------------------------------
+CART_DEADLINE: Final = timedelta(seconds=5.5)  # R-037, seed:003
+CART_CONNECT_TIMEOUT: Final = timedelta(seconds=1)  # R-037, notes:pushapi-identification.md
+CART_OPTION_ID_MAX_LENGTH: Final = 50  # R-054
+CART_SERVICE_NAME_MAX_LENGTH: Final = 50  # R-055
+CART_INTERVALS_MAX: Final = 7  # R-061, C-14
+CART_DATE_FORMAT: Final = "%d-%m-%Y"  # R-057: DD-MM-YYYY
+CART_TIME_PATTERN: Final = r"^(?:[01]\d|2[0-3]):00$|^23:59$"  # R-062
+CART_FROM_TIME_MAX: Final = "21:00"  # R-062
+CART_TO_TIME_MAX: Final = "23:59"  # R-062

@@ -1,0 +1,151 @@
+"""Schema violations as Market errors: one ``errors[]`` entry per violation (R-081 templates).
+
+pydantic reports each violation with a type, a location and context values; ``TEMPLATES`` maps
+each type to the Market's wording. The location becomes a dotted, indexed path such as
+``items[0].slip``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from dbskit.contract.errors import BadRequest, ErrorCode, ErrorDetail, Messages
+
+# Locations FastAPI puts in front of the field path.
+_SOURCE_PREFIXES = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """``("items", 0, "slip")`` -> ``items[0].slip``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str | list | dict | tuple):
+        return str(len(value))
+    return _number(value)
+
+
+def _bound(prefix: str, relation: str, bound_key: str) -> Callable[[str, ErrorDetails], str]:
+    def render(path: str, error: ErrorDetails) -> str:
+        ctx = error.get("ctx") or {}
+        actual = ctx.get("actual_length", _shown(error.get("input")))
+        bound = _number(ctx.get(bound_key))
+        return f"{prefix} of field {path} ({actual}) must be {relation} {bound}"
+
+    return render
+
+
+def _too_short(path: str, error: ErrorDetails) -> str:
+    ctx = error.get("ctx") or {}
+    actual = ctx.get("actual_length", _shown(error.get("input")))
+    if error["type"] == "too_short" and str(actual) == "0":
+        return f"Collection of field {path} must not be empty"
+    return f"Value / length of field {path} ({actual}) must be greater than or equal to {ctx.get('min_length')}"
+
+
+def _expected(kind: str) -> Callable[[str, ErrorDetails], str]:
+    return lambda path, _error: f"Value of field {path} must be {kind}"
+
+
+def _enum(path: str, error: ErrorDetails) -> str:
+    ctx = error.get("ctx") or {}
+    return f"Value of field {path} ('{error.get('input')}') must be one of {ctx.get('expected')}"
+
+
+def _pattern(path: str, error: ErrorDetails) -> str:
+    ctx = error.get("ctx") or {}
+    return f"Value of field {path} must match the pattern: '{ctx.get('pattern')}'"
+
+
+def _custom(path: str, error: ErrorDetails) -> str:
+    # Our own validators raise ValueError with the whole sentence after "Value error, ".
+    message = error["msg"].removeprefix("Value error, ")
+    return message.replace("{field}", path)
+
+
+TEMPLATES: Mapping[str, Callable[[str, ErrorDetails], str]] = {
+    "missing": lambda path, _error: f"Missing field {path}",
+    "string_too_long": _bound("Value / length", "less than or equal to", "max_length"),
+    "too_long": _bound("Value / length", "less than or equal to", "max_length"),
+    "string_too_short": _too_short,
+    "too_short": _too_short,
+    "greater_than_equal": _bound("Value / length", "greater than or equal to", "ge"),
+    "greater_than": _bound("Value / length", "greater than", "gt"),
+    "less_than_equal": _bound("Value / length", "less than or equal to", "le"),
+    "less_than": _bound("Value / length", "less than", "lt"),
+    "string_pattern_mismatch": _pattern,
+    "enum": _enum,
+    "literal_error": _enum,
+    "int_type": _expected("an integer"),
+    "int_parsing": _expected("an integer"),
+    "int_from_float": _expected("an integer"),
+    "int_parsing_size": _expected("an integer"),
+    "float_type": _expected("a number"),
+    "float_parsing": _expected("a number"),
+    "decimal_type": _expected("a number"),
+    "decimal_parsing": _expected("a number"),
+    "decimal_max_places": lambda path, _error: f"Value of field {path} has too high scale",
+    "string_type": _expected("a string"),
+    "bool_type": _expected("a boolean"),
+    "bool_parsing": _expected("a boolean"),
+    "list_type": _expected("an array"),
+    "model_type": _expected("an object"),
+    "dict_type": _expected("an object"),
+    "model_attributes_type": _expected("an object"),
+    "date_type": _expected("a date"),
+    "date_parsing": _expected("a date"),
+    "date_from_datetime_parsing": _expected("a date"),
+    "datetime_type": _expected("a date-time"),
+    "datetime_parsing": _expected("a date-time"),
+    "datetime_from_date_parsing": _expected("a date-time"),
+    "set_item_not_hashable": _expected("a list of unique values"),
+    "extra_forbidden": lambda path, _error: f"Unrecognized field {path}",
+    "value_error": _custom,
+    "assertion_error": _custom,
+}
+
+
+def _generic(path: str, error: ErrorDetails) -> str:
+    return f"Value of field {path} is invalid: {error['msg']}"
+
+
+def violation_message(error: ErrorDetails) -> str:
+    loc = list(error["loc"])
+    if loc and loc[0] in _SOURCE_PREFIXES:
+        loc = loc[1:]
+    path = field_path(loc) or "body"
+    return TEMPLATES.get(error["type"], _generic)(path, error)
+
+
+def violations(errors: Iterable[ErrorDetails]) -> list[ErrorDetail]:
+    """One ``BAD_REQUEST`` entry per violation, in pydantic's order."""
+    details: list[ErrorDetail] = []
+    for error in errors:
+        if error["type"] == "json_invalid":
+            ctx = error.get("ctx") or {}
+            message = Messages.JSON.format(detail=ctx.get("error", error["msg"]))
+        else:
+            message = violation_message(error)
+        details.append(ErrorDetail(ErrorCode.BAD_REQUEST, message))
+    return details
+
+
+def bad_request_from(exc: ValidationError) -> BadRequest:
+    return BadRequest(errors=violations(exc.errors(include_url=False)))

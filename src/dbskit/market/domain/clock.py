@@ -1,0 +1,58 @@
+"""The sandbox clock: real time plus an offset that only grows.
+
+This is the only module that reads the wall clock. Every time rule (deadlines, limit windows,
+delayed events) asks a ``Clock`` for ``now()``, so tests and sellers move time instead of waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class ClockMovedBackwards(ValueError):
+    """The sandbox clock only moves forward."""
+
+
+class Clock:
+    def __init__(
+        self, offset: timedelta = timedelta(0), *, wall: Callable[[], datetime] = wall_clock
+    ) -> None:
+        self._offset = offset
+        self._wall = wall
+
+    @property
+    def offset(self) -> timedelta:
+        return self._offset
+
+    def now(self) -> datetime:
+        return self._wall() + self._offset
+
+    def wall(self) -> datetime:
+        return self._wall()
+
+    def adopt(self, offset: timedelta) -> None:
+        """Take an offset read from shared storage; a smaller one is ignored (forward only)."""
+        if offset > self._offset:
+            self._offset = offset
+
+    def offset_for(self, *, advance: timedelta | None = None, to: datetime | None = None) -> timedelta:
+        """The offset that moves the clock forward by ``advance`` or to ``to``."""
+        if advance is not None:
+            if advance < timedelta(0):
+                raise ClockMovedBackwards("advanceSeconds must not be negative")
+            return self._offset + advance
+        if to is None:
+            raise ValueError("either advance or to is required")
+        if to.tzinfo is None:
+            raise ValueError("the target time needs a time zone offset")
+        if to < self.now():
+            raise ClockMovedBackwards(
+                f"The sandbox clock only moves forward: {to.isoformat()} is before "
+                f"{self.now().isoformat()}"
+            )
+        return to - self._wall()

@@ -1,0 +1,18 @@
+"""Success answers: contract models serialised by pydantic, straight to bytes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from starlette.responses import Response
+
+JSON = "application/json"
+OK_BODY = b'{"status":"OK"}'  # R-010, R-020: EmptyApiResponse
+
+
+def json_response(model: BaseModel, *, status_code: int = 200) -> Response:
+    body = model.model_dump_json(by_alias=True, exclude_none=True)
+    return Response(body, status_code=status_code, media_type=JSON)
+
+
+def ok_response() -> Response:
+    return Response(OK_BODY, media_type=JSON)

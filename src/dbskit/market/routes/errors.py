@@ -1,0 +1,80 @@
+"""The only writer of error answers: every failure becomes the R-071 envelope.
+
+Domain and contract errors carry their status and code; framework errors (unknown path, wrong
+method, path or query parameters that do not parse) are translated here; anything unexpected is
+logged with a request id and answered 500 without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dbskit.contract.errors import (
+    ApiError,
+    BadRequest,
+    InternalError,
+    Messages,
+    MethodNotAllowed,
+    NotFound,
+)
+from dbskit.contract.validation import violations
+
+log = logging.getLogger("dbskit.errors")
+
+JSON = "application/json"
+
+
+def error_response(error: ApiError) -> Response:
+    return Response(error.body(), status_code=error.status, media_type=JSON, headers=error.headers)
+
+
+async def _api_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(NotFound(Messages.RESOURCE_NOT_FOUND.format(path=request.url.path)))
+    if exc.status_code == 405:
+        # No Allow header: the router knows only the first route that matched the path.
+        return error_response(
+            MethodNotAllowed(Messages.METHOD_NOT_SUPPORTED.format(method=request.method))
+        )
+    error = BadRequest(str(exc.detail)) if exc.status_code < 500 else InternalError(str(exc.detail))
+    error.status = exc.status_code  # type: ignore[misc]
+    return error_response(error)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(BadRequest(errors=violations(exc.errors())))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    log.error(
+        "unhandled error on %s %s (request id %s)",
+        request.method,
+        request.url.path,
+        request_id,
+        exc_info=exc,
+    )
+    response = error_response(InternalError(Messages.INTERNAL.format(request_id=request_id)))
+    response.headers["X-Request-Id"] = request_id
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,68 @@
+"""What a running Market instance holds: settings, database, clock, scheduler and their tasks.
+
+Routes reach it as ``request.app.state.runtime``; tests build one around a temporary database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from dbskit.market.domain.clock import Clock
+from dbskit.market.services.clock import ClockService
+from dbskit.market.services.scheduler import Scheduler
+from dbskit.settings import Settings
+from dbskit.storage import migrations
+from dbskit.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    scheduler: Scheduler
+    clock_service: ClockService
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
+        db = Database(settings.resolved_database_url)
+        clock = clock or Clock()
+        scheduler = Scheduler(db)
+        clock_service = ClockService(db=db, clock=clock, scheduler=scheduler)
+        return cls(settings, db, clock, scheduler, clock_service)
+
+    def prepare(self) -> None:
+        """Migrate the schema and adopt the stored clock (synchronous; runs before serving)."""
+        if self.db.is_sqlite:
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        migrations.upgrade(self.db)
+        self.clock_service.load()
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._tick(), name="dbskit-ticker"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        self.db.dispose()
+
+    async def _tick(self) -> None:
+        """Follow the shared clock and run events that fall due as real time passes."""
+        interval = min(self.settings.clock_refresh_seconds, self.settings.scheduler_interval_seconds)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.clock_service.refresh()
+                await self.scheduler.run_due(self.clock.now())
+            except Exception:
+                log.exception("background tick failed")

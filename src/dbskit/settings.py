@@ -1,0 +1,107 @@
+"""One settings object. Every field is a ``DBSKIT_<NAME>`` variable and a ``--<name>`` flag.
+
+Flags win over variables, variables over defaults. The switches that select one reading of an
+open question (RULES.md, Conflicts and Open questions) are listed in docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dbskit.contract import limits
+from dbskit.contract.operations import Profile
+
+DEFAULT_PORT = 8484
+SQLITE_FILE_NAME = "dbskit.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DBSKIT_", extra="ignore", frozen=True)
+
+    # Where and how to serve.
+    host: str = "127.0.0.1"
+    port: int = Field(DEFAULT_PORT, ge=0, le=65535)
+    workers: int = Field(1, ge=1)
+    data_dir: Path = Path(".dbskit")
+    database_url: str | None = None
+    sandbox_token: SecretStr | None = None
+    log_level: str = "info"
+
+    # Which source sets the figures (RULES.md Conflicts): "seed" (default) or "2026".
+    profile: Profile = Profile.SEED
+
+    # Switches for the open questions (docs/decisions.md).
+    strict_content_type: bool = False  # C-20: 415 "Missing Content-Type" instead of parsing JSON
+    strict_marking_widths: bool = False  # C-09: RNPT/GTD digit widths 8/6/7[/3]
+    strict_country_code: bool = False  # C-10: countryCode required with gtd
+    strict_track_codes: bool = False  # OQ-06: a track code used on another order -> 400
+    lenient_key_counts: bool = False  # OQ-02: accept more keys than units
+    email_failure: bool = False  # C-07: simulate an undeliverable e-mail (chat fallback)
+    cancel_late_digital: bool = False  # OQ-04: cancel digital orders whose keys came late
+    digital_delivery_delay_seconds: float = Field(5.0, ge=0)  # OQ-05
+
+    # Limits (R-083..R-086). Overrides per operationId raise or lower the hourly budget.
+    limit_overrides: dict[str, int] = Field(default_factory=dict)
+    parallel_limit: int | None = Field(None, ge=1)
+    redis_url: str | None = None
+
+    # Retention (R-111) and background work.
+    query_log_retention_days: float = Field(limits.QUERY_LOG_RETENTION.days, gt=0)
+    test_order_retention_days: float = Field(limits.TEST_ORDER_RETENTION.days, gt=0)
+    clock_refresh_seconds: float = Field(0.25, gt=0)
+    scheduler_interval_seconds: float = Field(0.5, gt=0)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / SQLITE_FILE_NAME).resolve()}"
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+    def to_env(self) -> dict[str, str]:
+        """The settings as DBSKIT_* variables, for server worker processes."""
+        env: dict[str, str] = {}
+        for name, value in self.model_dump(mode="json").items():
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            env[f"DBSKIT_{name.upper()}"] = _env_value(value)
+        if self.sandbox_token is not None:
+            env["DBSKIT_SANDBOX_TOKEN"] = self.sandbox_token.get_secret_value()
+        return env
+
+
+def _env_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def normalise_database_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3, the driver dbskit ships with."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,38 @@
+"""Column types that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+def to_micros(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    seconds, micro = divmod(micros, 1_000_000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=micro)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class UtcTimestamp(TypeDecorator[datetime]):
+    """An aware UTC datetime stored as microseconds since the epoch (exact, sortable, portable)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> int | None:
+        return None if value is None else to_micros(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_micros(int(value))

@@ -1,0 +1,90 @@
+"""Real ``dbskit`` server processes on loopback, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dbskit_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBSKIT_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    started_in: float
+    log_path: Path
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def wait_for_200(url: str, *, headers: dict[str, str] | None = None, timeout: float = 20.0) -> float:
+    """Seconds until ``url`` first answers 200."""
+    started = time.perf_counter()
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        try:
+            if httpx.get(url, headers=headers, timeout=1.0).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.01)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout} s")
+
+
+@contextmanager
+def running_server(
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/sandbox/clock",
+    ready_headers: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[Server]:
+    """Start ``python -m dbskit serve <args>`` on a free port and wait for its first 200."""
+    port = free_port()
+    log_path = Path(tempfile.mkstemp(prefix="dbskit-server-", suffix=".log")[1])
+    started = time.perf_counter()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dbskit", "serve", "--port", str(port), *args],
+            env=dbskit_env(env),
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_200(base_url + ready_path, headers=ready_headers)
+        yield Server(process, base_url, time.perf_counter() - started, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,110 @@
+"""The sandbox clock: read, move forward, guarded, and running due events when moved."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from dbskit.market.runtime import Runtime
+from dbskit.market.services.scheduler import ScheduledEvent, schedule
+from tests.conftest import envelope
+
+pytestmark = pytest.mark.rule("R-009", "R-116")  # the time rules the clock stands behind
+
+CLOCK = "/sandbox/clock"
+
+
+def parse(moment: str) -> datetime:
+    return datetime.fromisoformat(moment)
+
+
+async def test_clock_needs_the_sandbox_token(client: httpx.AsyncClient) -> None:
+    for headers in ({}, {"Sandbox-Token": "wrong"}):
+        response = await client.get(CLOCK, headers=headers)
+        assert response.status_code == 401
+        assert response.json() == envelope(
+            ("UNAUTHORIZED", "Sandbox-Token header is missing or wrong")
+        )
+
+
+async def test_advance_moves_now_forward(client: httpx.AsyncClient, sandbox_headers: dict[str, str]) -> None:
+    before = parse((await client.get(CLOCK, headers=sandbox_headers)).json()["now"])
+    response = await client.post(CLOCK, json={"advanceSeconds": 7200}, headers=sandbox_headers)
+    assert response.status_code == 200
+    after = parse(response.json()["now"])
+    assert timedelta(hours=2) <= after - before < timedelta(hours=2, seconds=5)
+    now = parse((await client.get(CLOCK, headers=sandbox_headers)).json()["now"])
+    assert now >= after
+
+
+async def test_set_now_forward_and_never_back(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    response = await client.post(CLOCK, json={"now": "2099-01-01T00:00:00+03:00"}, headers=sandbox_headers)
+    assert response.status_code == 200
+    assert parse(response.json()["now"]) >= parse("2099-01-01T00:00:00+03:00")
+    response = await client.post(CLOCK, json={"now": "2098-12-31T00:00:00Z"}, headers=sandbox_headers)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["code"] == "BAD_REQUEST"
+    assert error["message"].startswith("The sandbox clock only moves forward: 2098-12-31T00:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "Exactly one of fields advanceSeconds and now is required"),
+        ({"advanceSeconds": 1, "now": "2099-01-01T00:00:00Z"}, "Exactly one of fields advanceSeconds and now is required"),
+        ({"advanceSeconds": -1}, "Value / length of field advanceSeconds (-1) must be greater than or equal to 0"),
+        ({"now": "2099-01-01T00:00:00"}, "Value of field now is invalid: Input should have timezone info"),
+    ],
+)
+async def test_bad_changes_are_400(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str], body: dict[str, object], message: str
+) -> None:
+    response = await client.post(CLOCK, json=body, headers=sandbox_headers)
+    assert response.status_code == 400
+    assert response.json() == envelope(("BAD_REQUEST", message))
+
+
+async def test_advancing_runs_due_events_in_order_before_returning(
+    app: FastAPI, client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    runtime: Runtime = app.state.runtime
+    ran: list[tuple[str, datetime]] = []
+
+    async def record(event: ScheduledEvent) -> str:
+        ran.append((event.payload["name"], event.due_at))
+        return "recorded"
+
+    runtime.scheduler.register("test.record", record)
+    now = runtime.clock.now()
+    with runtime.db.write() as conn:
+        for name, minutes in (("later", 90), ("sooner", 30), ("far", 600)):
+            schedule(conn, kind="test.record", due_at=now + timedelta(minutes=minutes), payload={"name": name}, now=now)
+
+    response = await client.post(CLOCK, json={"advanceSeconds": 2 * 3600}, headers=sandbox_headers)
+    assert response.status_code == 200
+    assert [name for name, _ in ran] == ["sooner", "later"]
+
+    await client.post(CLOCK, json={"advanceSeconds": 3600}, headers=sandbox_headers)
+    assert [name for name, _ in ran] == ["sooner", "later"]  # each event runs once
+    await client.post(CLOCK, json={"advanceSeconds": 8 * 3600}, headers=sandbox_headers)
+    assert [name for name, _ in ran] == ["sooner", "later", "far"]
+
+
+async def test_offset_survives_a_restart_and_is_shared(
+    app: FastAPI, client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    await client.post(CLOCK, json={"advanceSeconds": 86_400}, headers=sandbox_headers)
+    runtime: Runtime = app.state.runtime
+    other = Runtime.build(runtime.settings)
+    other.prepare()
+    try:
+        assert other.clock.offset >= timedelta(days=1)
+        assert abs(other.clock.now() - runtime.clock.now()) < timedelta(seconds=5)
+    finally:
+        other.db.dispose()

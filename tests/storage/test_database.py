@@ -1,0 +1,78 @@
+"""The database layer on SQLite and PostgreSQL: migrations, and writers that wait for each other."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from dbskit.storage import migrations
+from dbskit.storage.db import Database
+from dbskit.storage.tables import sandbox_clock
+
+
+@pytest.fixture
+def db(database_url: str) -> Database:
+    from dbskit.settings import normalise_database_url
+
+    database = Database(normalise_database_url(database_url))
+    migrations.upgrade(database)
+    yield database
+    database.dispose()
+
+
+def test_head_constant_matches_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations.MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == migrations.HEAD
+
+
+def test_upgrade_is_skipped_quickly_at_head(db: Database) -> None:
+    assert migrations.current_revision(db) == migrations.HEAD
+    started = time.perf_counter()
+    assert migrations.upgrade(db) is False
+    assert time.perf_counter() - started < 0.05
+
+
+def test_migrated_schema_matches_the_table_definitions(db: Database) -> None:
+    inspector = sa.inspect(db.engine)
+    for table in sandbox_clock.metadata.sorted_tables:
+        assert inspector.has_table(table.name), table.name
+        columns = {column["name"] for column in inspector.get_columns(table.name)}
+        assert columns == {column.name for column in table.columns}, table.name
+
+
+def test_concurrent_read_modify_write_loses_nothing(db: Database) -> None:
+    """Writers serialise (BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL): no lost update."""
+    with db.write() as conn:
+        conn.execute(sa.insert(sandbox_clock).values(id=1, offset_us=0))
+
+    def increment() -> None:
+        for _ in range(25):
+            with db.write() as conn:
+                query = sa.select(sandbox_clock.c.offset_us).where(sandbox_clock.c.id == 1)
+                if db.dialect == "postgresql":
+                    query = query.with_for_update()
+                value = conn.execute(query).scalar_one()
+                conn.execute(sa.update(sandbox_clock).values(offset_us=value + 1))
+
+    threads = [threading.Thread(target=increment) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with db.read() as conn:
+        assert conn.execute(sa.select(sandbox_clock.c.offset_us)).scalar_one() == 200
+
+
+def test_failed_write_leaves_nothing_behind(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.write() as conn:
+        conn.execute(sa.insert(sandbox_clock).values(id=5, offset_us=1))
+        raise RuntimeError("abort")
+    with db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(sandbox_clock)).scalar_one() == 0
