@@ -30,9 +30,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     missing = []
     for item in items:
         parts = Path(str(item.path)).parts
-        if "tests" in parts and parts[parts.index("tests") + 1] in _RULE_REQUIRED_IN:
-            if item.get_closest_marker("rule") is None:
-                missing.append(item.nodeid)
+        in_scope = "tests" in parts and parts[parts.index("tests") + 1] in _RULE_REQUIRED_IN
+        if in_scope and item.get_closest_marker("rule") is None:
+            missing.append(item.nodeid)
     if missing:
         raise pytest.UsageError(
             "these tests need a @pytest.mark.rule('R-xxx') marker:\n  " + "\n  ".join(missing)

@@ -42,7 +42,9 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-def wait_for_200(url: str, *, headers: dict[str, str] | None = None, timeout: float = 20.0) -> float:
+def wait_for_200(
+    url: str, *, headers: dict[str, str] | None = None, timeout: float = 20.0
+) -> float:
     """Seconds until ``url`` first answers 200."""
     started = time.perf_counter()
     deadline = started + timeout

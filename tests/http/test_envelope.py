@@ -30,10 +30,14 @@ async def test_unknown_path_is_404_envelope(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.rule("R-080", "R-082")
-async def test_wrong_method_is_405(client: httpx.AsyncClient, sandbox_headers: dict[str, str]) -> None:
+async def test_wrong_method_is_405(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
     response = await client.delete(CLOCK, headers=sandbox_headers)
     assert response.status_code == 405
-    assert response.json() == envelope(("METHOD_NOT_ALLOWED", "Request method 'DELETE' not supported"))
+    assert response.json() == envelope(
+        ("METHOD_NOT_ALLOWED", "Request method 'DELETE' not supported")
+    )
 
 
 @pytest.mark.rule("R-082", "R-089")
@@ -41,7 +45,10 @@ async def test_wrong_method_is_405(client: httpx.AsyncClient, sandbox_headers: d
     ("content_type", "message"),
     [
         ("text/plain", "Content type 'text/plain' not supported"),
-        ("application/xml; charset=utf-8", "Content type 'application/xml; charset=utf-8' not supported"),
+        (
+            "application/xml; charset=utf-8",
+            "Content type 'application/xml; charset=utf-8' not supported",
+        ),
         ("nonsense", "Unknown content-type: 'nonsense'"),
     ],
 )
@@ -76,7 +83,9 @@ async def test_missing_content_type_is_415_under_strict_switch(
 
 
 @pytest.mark.rule("R-081")
-async def test_malformed_json_is_400(client: httpx.AsyncClient, sandbox_headers: dict[str, str]) -> None:
+async def test_malformed_json_is_400(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
     response = await client.post(CLOCK, content=b'{"advanceSeconds": ', headers=sandbox_headers)
     assert response.status_code == 400
     assert response.json() == envelope(
@@ -85,7 +94,9 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient, sandbox_headers:
 
 
 @pytest.mark.rule("R-081", "R-089")
-async def test_non_utf8_body_is_400(client: httpx.AsyncClient, sandbox_headers: dict[str, str]) -> None:
+async def test_non_utf8_body_is_400(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
     body = '{"now": "2030-01-01T00:00:00Z", "x": "é"}'.encode("latin-1")
     response = await client.post(CLOCK, content=body, headers=sandbox_headers)
     assert response.status_code == 400
@@ -95,14 +106,18 @@ async def test_non_utf8_body_is_400(client: httpx.AsyncClient, sandbox_headers: 
 
 
 @pytest.mark.rule("R-081")
-async def test_empty_body_is_400(client: httpx.AsyncClient, sandbox_headers: dict[str, str]) -> None:
+async def test_empty_body_is_400(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
     response = await client.post(CLOCK, content=b"", headers=sandbox_headers)
     assert response.status_code == 400
     assert response.json() == envelope(("BAD_REQUEST", "Unexpected end of content"))
 
 
 @pytest.mark.rule("R-081")
-async def test_one_entry_per_violation(client: httpx.AsyncClient, sandbox_headers: dict[str, str]) -> None:
+async def test_one_entry_per_violation(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
     response = await client.post(
         CLOCK, json={"advanceSeconds": "soon", "now": 5}, headers=sandbox_headers
     )
@@ -160,10 +175,11 @@ async def test_chunked_body_over_the_limit_is_400(
 @pytest.fixture
 def probe_app(app: FastAPI) -> FastAPI:
     """Routes that exist only in this test, to reach the shared machinery directly."""
+
     async def boom() -> None:
         raise RuntimeError("secret internal detail")
 
-    async def campaign(campaignId: int) -> dict[str, Any]:  # noqa: N803 - the Market's name
+    async def campaign(campaignId: int) -> dict[str, Any]:
         return {"campaignId": campaignId}
 
     app.add_api_route("/probe/boom", boom, methods=["GET"])
@@ -183,7 +199,9 @@ async def test_unexpected_error_is_500_envelope_without_internals(
     response = await client_with_probes.get("/probe/boom")
     assert response.status_code == 500
     request_id = response.headers["x-request-id"]
-    assert response.json() == envelope(("INTERNAL_ERROR", f"Internal error; request id {request_id}"))
+    assert response.json() == envelope(
+        ("INTERNAL_ERROR", f"Internal error; request id {request_id}")
+    )
     assert "secret" not in response.text and "Traceback" not in response.text
     assert any(request_id in record.getMessage() for record in caplog.records)
 
@@ -191,7 +209,12 @@ async def test_unexpected_error_is_500_envelope_without_internals(
 @pytest.mark.rule("R-072")
 @pytest.mark.parametrize(
     "path",
-    ["/v2/campaigns/7/probe", "/campaigns/7/probe", "/v2/campaigns/7/probe.json", "/campaigns/7/probe.json"],
+    [
+        "/v2/campaigns/7/probe",
+        "/campaigns/7/probe",
+        "/v2/campaigns/7/probe.json",
+        "/campaigns/7/probe.json",
+    ],
 )
 async def test_every_path_spelling_reaches_the_method(
     client_with_probes: httpx.AsyncClient, path: str
@@ -202,7 +225,11 @@ async def test_every_path_spelling_reaches_the_method(
 
 
 @pytest.mark.rule("R-003", "R-081")
-async def test_path_parameter_violation_names_the_field(client_with_probes: httpx.AsyncClient) -> None:
+async def test_path_parameter_violation_names_the_field(
+    client_with_probes: httpx.AsyncClient,
+) -> None:
     response = await client_with_probes.get("/v2/campaigns/abc/probe")
     assert response.status_code == 400
-    assert response.json() == envelope(("BAD_REQUEST", "Value of field campaignId must be an integer"))
+    assert response.json() == envelope(
+        ("BAD_REQUEST", "Value of field campaignId must be an integer")
+    )

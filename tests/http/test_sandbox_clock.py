@@ -30,7 +30,9 @@ async def test_clock_needs_the_sandbox_token(client: httpx.AsyncClient) -> None:
         )
 
 
-async def test_advance_moves_now_forward(client: httpx.AsyncClient, sandbox_headers: dict[str, str]) -> None:
+async def test_advance_moves_now_forward(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
     before = parse((await client.get(CLOCK, headers=sandbox_headers)).json()["now"])
     response = await client.post(CLOCK, json={"advanceSeconds": 7200}, headers=sandbox_headers)
     assert response.status_code == 200
@@ -43,27 +45,45 @@ async def test_advance_moves_now_forward(client: httpx.AsyncClient, sandbox_head
 async def test_set_now_forward_and_never_back(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
-    response = await client.post(CLOCK, json={"now": "2099-01-01T00:00:00+03:00"}, headers=sandbox_headers)
+    response = await client.post(
+        CLOCK, json={"now": "2099-01-01T00:00:00+03:00"}, headers=sandbox_headers
+    )
     assert response.status_code == 200
     assert parse(response.json()["now"]) >= parse("2099-01-01T00:00:00+03:00")
-    response = await client.post(CLOCK, json={"now": "2098-12-31T00:00:00Z"}, headers=sandbox_headers)
+    response = await client.post(
+        CLOCK, json={"now": "2098-12-31T00:00:00Z"}, headers=sandbox_headers
+    )
     assert response.status_code == 400
     [error] = response.json()["errors"]
     assert error["code"] == "BAD_REQUEST"
-    assert error["message"].startswith("The sandbox clock only moves forward: 2098-12-31T00:00:00+00:00")
+    assert error["message"].startswith(
+        "The sandbox clock only moves forward: 2098-12-31T00:00:00+00:00"
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         ({}, "Exactly one of fields advanceSeconds and now is required"),
-        ({"advanceSeconds": 1, "now": "2099-01-01T00:00:00Z"}, "Exactly one of fields advanceSeconds and now is required"),
-        ({"advanceSeconds": -1}, "Value / length of field advanceSeconds (-1) must be greater than or equal to 0"),
-        ({"now": "2099-01-01T00:00:00"}, "Value of field now is invalid: Input should have timezone info"),
+        (
+            {"advanceSeconds": 1, "now": "2099-01-01T00:00:00Z"},
+            "Exactly one of fields advanceSeconds and now is required",
+        ),
+        (
+            {"advanceSeconds": -1},
+            "Value / length of field advanceSeconds (-1) must be greater than or equal to 0",
+        ),
+        (
+            {"now": "2099-01-01T00:00:00"},
+            "Value of field now is invalid: Input should have timezone info",
+        ),
     ],
 )
 async def test_bad_changes_are_400(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str], body: dict[str, object], message: str
+    client: httpx.AsyncClient,
+    sandbox_headers: dict[str, str],
+    body: dict[str, object],
+    message: str,
 ) -> None:
     response = await client.post(CLOCK, json=body, headers=sandbox_headers)
     assert response.status_code == 400
@@ -84,7 +104,13 @@ async def test_advancing_runs_due_events_in_order_before_returning(
     now = runtime.clock.now()
     with runtime.db.write() as conn:
         for name, minutes in (("later", 90), ("sooner", 30), ("far", 600)):
-            schedule(conn, kind="test.record", due_at=now + timedelta(minutes=minutes), payload={"name": name}, now=now)
+            schedule(
+                conn,
+                kind="test.record",
+                due_at=now + timedelta(minutes=minutes),
+                payload={"name": name},
+                now=now,
+            )
 
     response = await client.post(CLOCK, json={"advanceSeconds": 2 * 3600}, headers=sandbox_headers)
     assert response.status_code == 200

@@ -95,7 +95,9 @@ def test_field_path(loc: tuple[int | str, ...], expected: str) -> None:
             ],
             id="one-entry-per-violation",
         ),
-        pytest.param('{"items": [', ["JSON: EOF while parsing a list at line 1 column 11"], id="json"),
+        pytest.param(
+            '{"items": [', ["JSON: EOF while parsing a list at line 1 column 11"], id="json"
+        ),
         pytest.param("[1]", ["Value of field body must be an object"], id="not-an-object"),
     ],
 )

@@ -42,7 +42,7 @@ def settings_parameters(only: set[str] | None = None) -> list[inspect.Parameter]
                 name,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=option,
-                annotation=flag_type | None,  # type: ignore[operator]
+                annotation=flag_type | None,
             )
         )
     return params
@@ -65,9 +65,7 @@ def with_settings_options(
     """Give a command one option per Settings field; it receives ``settings=Settings(...)``."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        own = [
-            p for p in inspect.signature(command).parameters.values() if p.name != "settings"
-        ]
+        own = [p for p in inspect.signature(command).parameters.values() if p.name != "settings"]
         generated = settings_parameters(only)
 
         def wrapper(**kwargs: Any) -> Any:

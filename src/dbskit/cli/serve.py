@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
 
-SANDBOX_TOKEN_FILE = "sandbox-token"
+SANDBOX_TOKEN_FILE = "sandbox-token"  # noqa: S105 - a file name
 
 
 class RefusedToServe(Exception):

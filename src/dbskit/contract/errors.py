@@ -81,7 +81,7 @@ class Messages:
     UNKNOWN_CONTENT_TYPE = "Unknown content-type: '{content_type}'"
     RESOURCE_NOT_FOUND = "Resource not found: '{path}'"  # ours: the page gives no text
     INTERNAL = "Internal error; request id {request_id}"  # ours: 500 has no fixed text
-    SANDBOX_TOKEN = "Sandbox-Token header is missing or wrong"  # ours: the control plane
+    SANDBOX_TOKEN = "Sandbox-Token header is missing or wrong"  # noqa: S105 - ours
 
 
 @dataclass(frozen=True, slots=True)

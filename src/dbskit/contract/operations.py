@@ -86,7 +86,9 @@ class Operation:
         return self.limits[profile]
 
 
-def _limits(seed: int, spec_2026: int, *, parallel_2026: int | None = None) -> dict[Profile, RateLimit]:
+def _limits(
+    seed: int, spec_2026: int, *, parallel_2026: int | None = None
+) -> dict[Profile, RateLimit]:
     return {
         Profile.SEED: RateLimit(seed),
         Profile.SPEC_2026: RateLimit(

@@ -57,7 +57,8 @@ def _too_short(path: str, error: ErrorDetails) -> str:
     actual = ctx.get("actual_length", _shown(error.get("input")))
     if error["type"] == "too_short" and str(actual) == "0":
         return f"Collection of field {path} must not be empty"
-    return f"Value / length of field {path} ({actual}) must be greater than or equal to {ctx.get('min_length')}"
+    minimum = ctx.get("min_length")
+    return f"Value / length of field {path} ({actual}) must be greater than or equal to {minimum}"
 
 
 def _expected(kind: str) -> Callable[[str, ErrorDetails], str]:

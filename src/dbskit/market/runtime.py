@@ -58,7 +58,9 @@ class Runtime:
 
     async def _tick(self) -> None:
         """Follow the shared clock and run events that fall due as real time passes."""
-        interval = min(self.settings.clock_refresh_seconds, self.settings.scheduler_interval_seconds)
+        interval = min(
+            self.settings.clock_refresh_seconds, self.settings.scheduler_interval_seconds
+        )
         while True:
             await asyncio.sleep(interval)
             try:

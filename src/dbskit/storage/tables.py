@@ -38,7 +38,9 @@ sandbox_clock = Table(
 scheduled_events = Table(
     "scheduled_events",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("kind", String(64), nullable=False),
     Column("due_at", UtcTimestamp, nullable=False),
     Column("payload", JSON, nullable=False),

@@ -40,7 +40,9 @@ class Clock:
         if offset > self._offset:
             self._offset = offset
 
-    def offset_for(self, *, advance: timedelta | None = None, to: datetime | None = None) -> timedelta:
+    def offset_for(
+        self, *, advance: timedelta | None = None, to: datetime | None = None
+    ) -> timedelta:
         """The offset that moves the clock forward by ``advance`` or to ``to``."""
         if advance is not None:
             if advance < timedelta(0):

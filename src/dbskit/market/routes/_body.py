@@ -72,7 +72,9 @@ def parse_json(body: bytes, model: type[M]) -> M:
         raise bad_request_from(exc) from None
 
 
-async def read_json(request: Request, model: type[M], *, strict_content_type: bool | None = None) -> M:
+async def read_json(
+    request: Request, model: type[M], *, strict_content_type: bool | None = None
+) -> M:
     """The request body as ``model``, or the Market's 400/415 for what is wrong with it."""
     if strict_content_type is None:
         strict_content_type = request.app.state.runtime.settings.strict_content_type

@@ -15,7 +15,9 @@ _ROW = 1
 
 
 def _read_offset(conn: Connection) -> timedelta:
-    micros = conn.execute(select(sandbox_clock.c.offset_us).where(sandbox_clock.c.id == _ROW)).scalar()
+    micros = conn.execute(
+        select(sandbox_clock.c.offset_us).where(sandbox_clock.c.id == _ROW)
+    ).scalar()
     return timedelta(microseconds=micros or 0)
 
 

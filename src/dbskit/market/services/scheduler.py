@@ -42,9 +42,7 @@ def schedule(
 ) -> int:
     """Add an event inside the caller's transaction (so it exists only if the change commits)."""
     result = conn.execute(
-        insert(scheduled_events).values(
-            kind=kind, due_at=due_at, payload=payload, created_at=now
-        )
+        insert(scheduled_events).values(kind=kind, due_at=due_at, payload=payload, created_at=now)
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 

@@ -26,7 +26,7 @@ def upgrade(db: Database) -> bool:
     try:
         if current_revision(db) == HEAD:
             return False
-    except Exception:  # noqa: BLE001, S110 - a broken or missing version table: let Alembic decide
+    except Exception:  # noqa: S110 - a broken or missing version table: let Alembic decide
         pass
     from alembic import command  # loaded only when there is work to do
     from alembic.config import Config
