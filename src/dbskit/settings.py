@@ -24,37 +24,73 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DBSKIT_", extra="ignore", frozen=True)
 
     # Where and how to serve.
-    host: str = "127.0.0.1"
-    port: int = Field(DEFAULT_PORT, ge=0, le=65535)
-    workers: int = Field(1, ge=1)
-    data_dir: Path = Path(".dbskit")
-    database_url: str | None = None
-    sandbox_token: SecretStr | None = None
-    log_level: str = "info"
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(DEFAULT_PORT, ge=0, le=65535, description="TCP port.")
+    workers: int = Field(1, ge=1, description="Server worker processes.")
+    data_dir: Path = Field(
+        Path(".dbskit"), description="Folder for the SQLite file and generated secrets."
+    )
+    database_url: str | None = Field(
+        None, description="postgresql://... to use PostgreSQL; default: SQLite in the data dir."
+    )
+    sandbox_token: SecretStr | None = Field(
+        None, description="Secret for the /sandbox endpoints (generated on loopback)."
+    )
+    log_level: str = Field("info", description="Server log level.")
 
     # Which source sets the figures (RULES.md Conflicts): "seed" (default) or "2026".
-    profile: Profile = Profile.SEED
+    profile: Profile = Field(
+        Profile.SEED, description="Figures of the seed documents or of the 2026 spec."
+    )
 
     # Switches for the open questions (docs/decisions.md).
-    strict_content_type: bool = False  # C-20: 415 "Missing Content-Type" instead of parsing JSON
-    strict_marking_widths: bool = False  # C-09: RNPT/GTD digit widths 8/6/7[/3]
-    strict_country_code: bool = False  # C-10: countryCode required with gtd
-    strict_track_codes: bool = False  # OQ-06: a track code used on another order -> 400
-    lenient_key_counts: bool = False  # OQ-02: accept more keys than units
-    email_failure: bool = False  # C-07: simulate an undeliverable e-mail (chat fallback)
-    cancel_late_digital: bool = False  # OQ-04: cancel digital orders whose keys came late
-    digital_delivery_delay_seconds: float = Field(5.0, ge=0)  # OQ-05
+    strict_content_type: bool = Field(
+        False, description="C-20: answer 415 Missing Content-Type instead of parsing JSON."
+    )
+    strict_marking_widths: bool = Field(
+        False, description="C-09: check RNPT/GTD digit widths 8/6/7[/3]."
+    )
+    strict_country_code: bool = Field(False, description="C-10: require countryCode with gtd.")
+    strict_track_codes: bool = Field(
+        False, description="OQ-06: refuse a track code used on another order."
+    )
+    lenient_key_counts: bool = Field(
+        False, description="OQ-02: accept more digital keys than units."
+    )
+    email_failure: bool = Field(
+        False, description="C-07: simulate an undeliverable key e-mail (chat fallback)."
+    )
+    cancel_late_digital: bool = Field(
+        False, description="OQ-04: cancel digital orders whose keys came after 30 minutes."
+    )
+    digital_delivery_delay_seconds: float = Field(
+        5.0, ge=0, description="OQ-05: delay before a digital order becomes DELIVERED."
+    )
 
     # Limits (R-083..R-086). Overrides per operationId raise or lower the hourly budget.
-    limit_overrides: dict[str, int] = Field(default_factory=dict)
-    parallel_limit: int | None = Field(None, ge=1)
-    redis_url: str | None = None
+    limit_overrides: dict[str, int] = Field(
+        default_factory=dict, description='Hourly limits per operationId, JSON: {"getOrder": 50}.'
+    )
+    parallel_limit: int | None = Field(
+        None, ge=1, description="Parallel requests per token (default 2, R-086)."
+    )
+    redis_url: str | None = Field(
+        None, description="redis://... to share limit counters between instances."
+    )
 
     # Retention and background work.
-    query_log_retention_days: float = Field(limits.QUERY_LOG_RETENTION.days, gt=0)
-    test_order_retention_days: float = Field(limits.TEST_ORDER_RETENTION.days, gt=0)
-    clock_refresh_seconds: float = Field(0.25, gt=0)
-    scheduler_interval_seconds: float = Field(0.5, gt=0)
+    query_log_retention_days: float = Field(
+        limits.QUERY_LOG_RETENTION.days, gt=0, description="R-111: days the query log is kept."
+    )
+    test_order_retention_days: float = Field(
+        limits.TEST_ORDER_RETENTION.days, gt=0, description="R-111: days test orders are kept."
+    )
+    clock_refresh_seconds: float = Field(
+        0.25, gt=0, description="How often an instance re-reads the shared sandbox clock."
+    )
+    scheduler_interval_seconds: float = Field(
+        0.5, gt=0, description="How often due events are run as real time passes."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -35,7 +35,9 @@ def settings_parameters(only: set[str] | None = None) -> list[inspect.Parameter]
         flag = "--" + name.replace("_", "-")
         flag_type = _flag_type(field.annotation)
         decls = [f"{flag}/--no-{name.replace('_', '-')}"] if flag_type is bool else [flag]
-        help_text = f"[env DBSKIT_{name.upper()}]"
+        # Square brackets are rich markup in Typer's help: escape them.
+        help_text = f"{field.description or ''} [env DBSKIT_{name.upper()}]".strip()
+        help_text = help_text.replace("[", "\\[")
         option = typer.Option(None, *decls, help=help_text, show_default=False)
         params.append(
             inspect.Parameter(

@@ -1,0 +1,55 @@
+"""The operation table agrees with the reference spec: paths, methods, scopes and limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from dbskit.contract import limits
+from dbskit.contract.operations import OPERATIONS, OPERATIONS_BY_ID, Operation, Profile
+from tests.reference import spec_operations
+
+pytestmark = pytest.mark.rule("R-077", "R-083", "C-01", "C-02")
+
+
+def test_same_operations_as_the_spec() -> None:
+    assert set(spec_operations()) == set(OPERATIONS_BY_ID)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
+def test_method_and_path(operation: Operation) -> None:
+    method, path, _ = spec_operations()[operation.operation_id]
+    assert operation.method == method
+    assert "/v2" + operation.path == path
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
+def test_scopes(operation: Operation) -> None:
+    _, _, spec = spec_operations()[operation.operation_id]
+    assert {scope.value for scope in operation.scopes} == set(spec["x-auth-scopes"])
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
+def test_2026_profile_limits(operation: Operation) -> None:
+    _, _, spec = spec_operations()[operation.operation_id]
+    config = spec.get("x-resource-limit-config")
+    limit = operation.limit(Profile.SPEC_2026)
+    if config is None:  # getDeliveryServices: the docs' figure in both profiles (R-118)
+        assert limit.per_hour == limits.DELIVERY_SERVICES_HOURLY_LIMIT
+    else:
+        for tier in ("none", "medium"):
+            assert config[tier]["period"] == "hours" and config[tier]["period-duration"] == 1
+            assert limit.per_hour == config[tier]["amount"]
+    expected_parallel = (config or {}).get(
+        "parallel-limit-value", limits.PARALLEL_REQUESTS_PER_TOKEN
+    )
+    assert limit.parallel == expected_parallel
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
+def test_seed_profile_limits(operation: Operation) -> None:
+    limit = operation.limit(Profile.SEED)
+    assert limit.parallel == limits.PARALLEL_REQUESTS_PER_TOKEN
+    if operation.operation_id == "getDeliveryServices":
+        assert limit.per_hour == limits.DELIVERY_SERVICES_HOURLY_LIMIT
+    else:
+        assert limit.per_hour == limits.SEED_HOURLY_LIMIT
