@@ -67,6 +67,17 @@ class Settings(BaseSettings):
         5.0, ge=0, description="OQ-05: delay before a digital order becomes DELIVERED."
     )
 
+    # Access (R-076: token edits reach the real Market within 10 minutes; we are much faster).
+    access_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=limits.TOKEN_EDITS_TAKE_EFFECT_WITHIN.total_seconds(),
+        description=(
+            "How long a process trusts a token or campaign owner it read from the database; "
+            "revocations made through the same process apply at once. 0 turns the cache off."
+        ),
+    )
+
     # Limits (R-083..R-086). Overrides per operationId raise or lower the hourly budget.
     limit_overrides: dict[str, int] = Field(
         default_factory=dict, description='Hourly limits per operationId, JSON: {"getOrder": 50}.'

@@ -82,6 +82,29 @@ class Messages:
     RESOURCE_NOT_FOUND = "Resource not found: '{path}'"  # ours: the page gives no text
     INTERNAL = "Internal error; request id {request_id}"  # ours: 500 has no fixed text
     SANDBOX_TOKEN = "Sandbox-Token header is missing or wrong"  # noqa: S105 - ours
+    # Authentication (R-073..R-075, OQ-11, C-24): 401 unless marked 403.
+    CREDENTIALS_NOT_SPECIFIED = "Credentials are not specified"
+    API_KEY_INVALID = "Api-Key token is invalid"
+    API_KEY_REVOKED = "Api-Key token is revoked"
+    API_KEY_FORMAT = "Api-Key token format invalid"
+    API_KEY_LENGTH = "Api-Key token length invalid"
+    API_KEY_PREFIX = "Api-Key token prefix invalid"
+    AUTHORIZATION_SYNTAX = "Authorization header has invalid syntax"
+    AUTHORIZATION_TYPE = "Unsupported authorization type specified in Authorization header"
+    OAUTH_CREDENTIALS_NOT_SPECIFIED = "OAuth credentials are not specified"
+    OAUTH_TOKEN_NOT_SPECIFIED = "OAuth token is not specified"  # noqa: S105 - R-074
+    OAUTH_TOKEN_INVALID = "OAuth token is invalid"  # noqa: S105 - R-074, C-24: 403
+    # Access (R-077, R-078, OQ-13).
+    NO_SCOPE = "Token does not have any of the scopes to access the API method"
+    ACCESS_DENIED = "Access denied"
+    CAMPAIGN_NOT_FOUND = "Campaign not found: '{campaign_id}'"
+    # The sandbox control plane (ours).
+    BUSINESS_NOT_FOUND = "Business not found: '{business_id}'"
+    TOKEN_NOT_FOUND = "Token not found"  # noqa: S105 - a message
+    TOO_MANY_API_KEYS = (
+        "Business {business_id} already has {limit} API keys, the most a cabinet may hold: "
+        "revoke one before creating another"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,12 @@ API_KEYS_PER_BUSINESS: Final = 30  # R-076, docs:api-key.md
 API_KEY_PREFIX: Final = "ACMA:"  # R-073 sample token, OQ-11
 API_KEY_PATTERN: Final = re.compile(r"ACMA:[A-Za-z0-9]{40}:[0-9a-f]{8}")  # OQ-11
 API_KEY_LENGTH: Final = len("ACMA:") + 40 + 1 + 8  # OQ-11: 54 characters
+API_KEY_SECRET_LENGTH: Final = 40  # OQ-11: the alphanumeric part
+API_KEY_CHECK_LENGTH: Final = 8  # OQ-11: the lowercase hex tail
+TOKEN_EDITS_TAKE_EFFECT_WITHIN: Final = timedelta(minutes=10)  # R-076, docs:api-key.md
+OAUTH_TOKEN_VALIDITY: Final = timedelta(days=365)  # R-076, docs:authorization.md — "1 year"
+OAUTH_TOKEN_PREFIX: Final = "y0_"  # noqa: S105 - R-074 sample token (docs:oauth-2.0.md)
+OAUTH_TOKEN_LENGTH: Final = 58  # the sample token's length ("y0_" + 55 characters)
 INACTIVE_CAMPAIGN_AFTER: Final = timedelta(days=90)  # R-079, docs:error-codes.md
 
 # --- Request limits (e) -------------------------------------------------------------------------

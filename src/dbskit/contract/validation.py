@@ -7,10 +7,11 @@ each type to the Market's wording. The location becomes a dotted, indexed path s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from dbskit.contract.errors import BadRequest, ErrorCode, ErrorDetail, Messages
@@ -150,3 +151,24 @@ def violations(errors: Iterable[ErrorDetails]) -> list[ErrorDetail]:
 
 def bad_request_from(exc: ValidationError) -> BadRequest:
     return BadRequest(errors=violations(exc.errors(include_url=False)))
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def integer_parameter(name: str, adapter: TypeAdapter[int], raw: str) -> int:
+    """A path or query integer (``campaignId``, ``orderId``) checked against ``adapter``'s
+    bounds, or a 400 naming the parameter; the bound messages show the number, not the text."""
+    if _INTEGER.fullmatch(raw) is None:
+        raise BadRequest(TEMPLATES["int_parsing"](name, _parsing_error(name, raw)))
+    try:
+        return adapter.validate_python(int(raw))
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        for error in errors:
+            error["loc"] = (name, *error["loc"])
+        raise BadRequest(errors=violations(errors)) from None
+
+
+def _parsing_error(name: str, raw: str) -> ErrorDetails:
+    return ErrorDetails(type="int_parsing", loc=(name,), msg="", input=raw)

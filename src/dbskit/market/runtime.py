@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass, field
 
 from dbskit.market.domain.clock import Clock
+from dbskit.market.services.access import AccessService
+from dbskit.market.services.access_cache import AccessCache
 from dbskit.market.services.clock import ClockService
 from dbskit.market.services.scheduler import Scheduler
 from dbskit.settings import Settings
@@ -27,6 +29,8 @@ class Runtime:
     clock: Clock
     scheduler: Scheduler
     clock_service: ClockService
+    access_cache: AccessCache
+    access: AccessService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -35,7 +39,9 @@ class Runtime:
         clock = clock or Clock()
         scheduler = Scheduler(db)
         clock_service = ClockService(db=db, clock=clock, scheduler=scheduler)
-        return cls(settings, db, clock, scheduler, clock_service)
+        access_cache = AccessCache(db=db, ttl_seconds=settings.access_cache_seconds)
+        access = AccessService(db=db, clock=clock, cache=access_cache)
+        return cls(settings, db, clock, scheduler, clock_service, access_cache, access)
 
     def prepare(self) -> None:
         """Migrate the schema and adopt the stored clock (synchronous; runs before serving)."""

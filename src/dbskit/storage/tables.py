@@ -5,7 +5,10 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
+    ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -48,4 +51,64 @@ scheduled_events = Table(
     Column("done_at", UtcTimestamp, nullable=True),
     Column("outcome", Text, nullable=True),
     Index("ix_scheduled_events_pending", "done_at", "due_at"),
+)
+
+
+# Ids of businesses and campaigns look like the Market's (large numbers) and never overlap, so a
+# client that passes one where the other belongs gets a 404 instead of someone else's data.
+BUSINESS_ID_START = 10_000_001
+CAMPAIGN_ID_START = 21_000_001
+_INT64_ID = BigInteger().with_variant(Integer, "sqlite")
+
+businesses = Table(
+    "businesses",
+    metadata,
+    Column("id", _INT64_ID, Identity(start=BUSINESS_ID_START), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", _INT64_ID, Identity(start=CAMPAIGN_ID_START), primary_key=True),
+    Column("business_id", BigInteger, ForeignKey("businesses.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("push_url", String(2048), nullable=True),
+    Column("push_auth_token", String(255), nullable=True),
+    Column("push_auth_mode", String(16), nullable=False),
+    Column("notification_url", String(2048), nullable=True),
+    Column("cart_enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Index("ix_campaigns_business_id", "business_id"),
+    sqlite_autoincrement=True,
+)
+
+# Api-Key and OAuth tokens. Only a SHA-256 of the token is kept: the token itself is shown once.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("business_id", BigInteger, ForeignKey("businesses.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("expires_at", UtcTimestamp, nullable=True),
+    Column("revoked_at", UtcTimestamp, nullable=True),
+    Index("ix_api_tokens_business_id_kind", "business_id", "kind"),
+)
+
+# The demo business, campaign and full-access key made on first start (one row, id 1: the
+# primary key is what stops two instances starting together from making two).
+demo_access = Table(
+    "demo_access",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("business_id", BigInteger, ForeignKey("businesses.id"), nullable=False),
+    Column("campaign_id", BigInteger, ForeignKey("campaigns.id"), nullable=False),
+    Column("token_id", BigInteger, ForeignKey("api_tokens.id"), nullable=False),
 )

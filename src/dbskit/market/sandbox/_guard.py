@@ -7,6 +7,7 @@ import hmac
 from starlette.requests import Request
 
 from dbskit.contract.errors import Messages, Unauthorized
+from dbskit.market.runtime import Runtime
 
 HEADER = "Sandbox-Token"
 
@@ -18,3 +19,8 @@ def require_sandbox_token(request: Request) -> None:
         raise Unauthorized(Messages.SANDBOX_TOKEN)
     if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
         raise Unauthorized(Messages.SANDBOX_TOKEN)
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime

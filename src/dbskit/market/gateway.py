@@ -1,0 +1,122 @@
+"""The Partner API gateway: every call to an operation of the table passes it, in this order.
+
+1. authentication — ``Api-Key`` or the deprecated ``Authorization: Bearer`` (R-073..R-075);
+2. authorization — the operation's scopes (R-077);
+3. campaign access — ``campaignId`` parses, exists and belongs to the token's business (R-078);
+4. the ``around_handler`` layers (request limits), then the handler;
+
+and the ``around_call`` layers wrap all of it (the query log sees rejected calls too).
+
+Requests that name no operation (``/sandbox``, unknown paths, wrong methods) pass straight to
+the application. It is pure ASGI: no per-request task, no buffering. A rejection is written by
+``routes.errors.error_response``, the one envelope writer, as if a handler had raised it.
+
+A layer is ``Callable[[ASGIApp], ASGIApp]``. The operation is in ``scope["state"]`` under
+``OPERATION_KEY`` for every matched call, and the resolved ``PartnerCall`` under
+``PARTNER_CALL_KEY`` once access is granted (``request.state.partner_call`` in handlers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pydantic import TypeAdapter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dbskit.contract._base import CampaignId
+from dbskit.contract.errors import ApiError
+from dbskit.contract.validation import integer_parameter
+from dbskit.market.domain import access, tokens
+from dbskit.market.domain.access import PartnerCall
+from dbskit.market.domain.clock import Clock
+from dbskit.market.domain.operation_routes import OperationMatch, match_operation
+from dbskit.market.routes.errors import error_response
+from dbskit.market.services.access_cache import AccessCache
+
+Layer = Callable[[ASGIApp], ASGIApp]
+
+OPERATION_KEY = "partner_operation"
+PARTNER_CALL_KEY = "partner_call"
+CAMPAIGN_PARAMETER = "campaignId"
+
+_CAMPAIGN_ID: TypeAdapter[int] = TypeAdapter(CampaignId)
+_API_KEY_HEADER = b"api-key"
+_AUTHORIZATION_HEADER = b"authorization"
+
+
+def _compose(layers: Sequence[Layer], app: ASGIApp) -> ASGIApp:
+    for layer in reversed(layers):
+        app = layer(app)
+    return app
+
+
+class PartnerGateway:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        access_cache: AccessCache,
+        clock: Clock,
+        around_call: Sequence[Layer] = (),
+        around_handler: Sequence[Layer] = (),
+    ) -> None:
+        self.app = app
+        self._cache = access_cache
+        self._clock = clock
+        self._handler = _compose(around_handler, app)
+        self._entry = _compose(around_call, self._judge)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        matched = match_operation(scope["method"], scope["path"])
+        if matched is None:
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state[OPERATION_KEY] = matched
+        await self._entry(scope, receive, send)
+
+    async def _judge(self, scope: Scope, receive: Receive, send: Send) -> None:
+        matched: OperationMatch = scope["state"][OPERATION_KEY]
+        try:
+            call = await self._resolve(scope, matched)
+        except ApiError as error:
+            await error_response(error)(scope, receive, send)
+            return
+        scope["state"][PARTNER_CALL_KEY] = call
+        await self._handler(scope, receive, send)
+
+    async def _resolve(self, scope: Scope, matched: OperationMatch) -> PartnerCall:
+        api_key, authorization = _credential_headers(scope["headers"])
+        credential = access.read_credential(api_key, authorization)
+        stored = await self._cache.grant(tokens.fingerprint(credential.secret))
+        grant = access.check_grant(credential, stored, self._clock.now())
+        access.check_scopes(grant, matched.operation)
+        campaign_id = None
+        raw_campaign = matched.path_params.get(CAMPAIGN_PARAMETER)
+        if raw_campaign is not None:
+            campaign_id = integer_parameter(CAMPAIGN_PARAMETER, _CAMPAIGN_ID, raw_campaign)
+            owner = await self._cache.campaign_owner(campaign_id)
+            access.check_campaign(grant, campaign_id, owner)
+        return PartnerCall(
+            operation=matched.operation,
+            business_id=grant.business_id,
+            campaign_id=campaign_id,
+            token_id=grant.token_id,
+            credential=grant.kind,
+            scopes=grant.scopes,
+            path_params=matched.path_params,
+        )
+
+
+def _credential_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    api_key: str | None = None
+    authorization: str | None = None
+    for name, value in headers:
+        if name == _API_KEY_HEADER:
+            api_key = value.decode("latin-1")
+        elif name == _AUTHORIZATION_HEADER:
+            authorization = value.decode("latin-1")
+    return api_key, authorization

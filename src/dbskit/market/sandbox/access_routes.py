@@ -1,0 +1,35 @@
+"""/sandbox/campaigns and /sandbox/tokens: what a seller does in the cabinet to get API access."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dbskit.contract.sandbox_access import CampaignCreate, TokenCreate, TokenRevoke
+from dbskit.market.routes._body import read_json
+from dbskit.market.routes._responses import json_response, ok_response
+from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
+
+router = APIRouter(prefix="/sandbox", dependencies=[Depends(require_sandbox_token)])
+
+
+@router.post("/campaigns")
+async def create_campaign(request: Request) -> Response:
+    body = await read_json(request, CampaignCreate)
+    created = await runtime_of(request).access.create_campaign(body)
+    return json_response(created, status_code=201)
+
+
+@router.post("/tokens")
+async def create_token(request: Request) -> Response:
+    body = await read_json(request, TokenCreate)
+    created = await runtime_of(request).access.create_token(body)
+    return json_response(created, status_code=201)
+
+
+@router.post("/tokens/revoke")
+async def revoke_token(request: Request) -> Response:
+    body = await read_json(request, TokenRevoke)
+    await runtime_of(request).access.revoke_token(body.secret)
+    return ok_response()

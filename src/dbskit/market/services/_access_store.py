@@ -1,0 +1,116 @@
+"""SQL for businesses, campaigns and tokens, shared by the access and demo services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select
+
+from dbskit.contract.operations import Scope
+from dbskit.market.domain.access import CredentialKind, Grant
+from dbskit.storage.tables import api_tokens, businesses, campaigns
+
+
+def insert_business(conn: Connection, *, name: str, now: datetime) -> int:
+    result = conn.execute(
+        insert(businesses).values(name=name, created_at=now).returning(businesses.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def lock_business(conn: Connection, business_id: int) -> bool:
+    """Whether the business exists; on PostgreSQL its row stays locked to the transaction's end
+    (SQLite writers already hold the database lock)."""
+    query = select(businesses.c.id).where(businesses.c.id == business_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first() is not None
+
+
+def insert_campaign(
+    conn: Connection,
+    *,
+    business_id: int,
+    name: str,
+    push_url: str | None,
+    push_auth_token: str | None,
+    push_auth_mode: str,
+    notification_url: str | None,
+    now: datetime,
+) -> int:
+    result = conn.execute(
+        insert(campaigns)
+        .values(
+            business_id=business_id,
+            name=name,
+            push_url=push_url,
+            push_auth_token=push_auth_token,
+            push_auth_mode=push_auth_mode,
+            notification_url=notification_url,
+            cart_enabled=True,
+            created_at=now,
+        )
+        .returning(campaigns.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def count_live_tokens(conn: Connection, business_id: int, kind: CredentialKind) -> int:
+    query = (
+        select(func.count())
+        .select_from(api_tokens)
+        .where(
+            api_tokens.c.business_id == business_id,
+            api_tokens.c.kind == kind.value,
+            api_tokens.c.revoked_at.is_(None),
+        )
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def insert_token(
+    conn: Connection,
+    *,
+    business_id: int,
+    kind: CredentialKind,
+    key_hash: str,
+    scopes: Iterable[Scope],
+    now: datetime,
+    expires_at: datetime | None,
+) -> int:
+    result = conn.execute(
+        insert(api_tokens)
+        .values(
+            business_id=business_id,
+            kind=kind.value,
+            key_hash=key_hash,
+            scopes=sorted(scope.value for scope in scopes),
+            created_at=now,
+            expires_at=expires_at,
+        )
+        .returning(api_tokens.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def grant_by_hash(conn: Connection, key_hash: str) -> Grant | None:
+    row = conn.execute(select(api_tokens).where(api_tokens.c.key_hash == key_hash)).first()
+    if row is None:
+        return None
+    return Grant(
+        token_id=row.id,
+        business_id=row.business_id,
+        kind=CredentialKind(row.kind),
+        scopes=frozenset(Scope(scope) for scope in row.scopes),
+        key_hash=row.key_hash,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def campaign_owner(conn: Connection, campaign_id: int) -> int | None:
+    owner = conn.execute(
+        select(campaigns.c.business_id).where(campaigns.c.id == campaign_id)
+    ).scalar()
+    return None if owner is None else int(owner)

@@ -1,0 +1,80 @@
+"""GET v2/delivery/services (``getDeliveryServices``): the delivery-service directory (R-118)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dbskit.market.domain.delivery_services import (
+    DELIVERY_SERVICES,
+    OWN_DELIVERY_SERVICE_ID,
+    delivery_service,
+)
+from tests.conftest import envelope
+from tests.factories import create_seller
+
+pytestmark = pytest.mark.rule("R-118")
+
+_SPEC_FILE = "shared/reference/openapi/partner-api-dbs.yaml"
+# ../shared beside the checkout (dev and CI); absent on users' machines.
+SPEC = next(
+    (
+        parent / _SPEC_FILE
+        for parent in Path(__file__).resolve().parents
+        if (parent / _SPEC_FILE).exists()
+    ),
+    Path("..") / _SPEC_FILE,
+)
+
+
+async def test_the_directory_is_listed_without_a_status_field(client: httpx.AsyncClient) -> None:
+    seller = await create_seller(client)
+    response = await client.get("/v2/delivery/services", headers=seller.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "result": {
+            "deliveryService": [
+                {"id": service.id, "name": service.name} for service in DELIVERY_SERVICES
+            ]
+        }
+    }
+
+
+def test_the_directory_has_unique_ids_names_and_the_own_courier_service() -> None:
+    ids = [service.id for service in DELIVERY_SERVICES]
+    names = [service.name for service in DELIVERY_SERVICES]
+    assert len(set(ids)) == len(ids) and len(set(names)) == len(names)
+    assert all(0 < service_id < 2**63 for service_id in ids)
+    own = delivery_service(OWN_DELIVERY_SERVICE_ID)
+    assert own is not None and own.name == "Собственная служба доставки"
+    assert delivery_service(123_456_789) is None
+
+
+async def test_the_answer_validates_against_the_reference_spec(client: httpx.AsyncClient) -> None:
+    if not SPEC.exists():
+        pytest.skip(f"the reference OpenAPI file is not here ({SPEC}); it ships only with dev")
+    import jsonschema
+    import yaml
+
+    spec: dict[str, Any] = yaml.safe_load(SPEC.read_text())
+    operation = spec["paths"]["/v2/delivery/services"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    seller = await create_seller(client)
+    body = (await client.get("/v2/delivery/services", headers=seller.headers)).json()
+    jsonschema.validate(body, {**schema, "components": spec["components"]})
+    required = spec["components"]["schemas"]["DeliveryServiceInfoDTO"]["required"]
+    assert sorted(required) == ["id", "name"]
+
+
+@pytest.mark.rule("R-080", "R-082")
+async def test_other_methods_on_the_path_are_405(client: httpx.AsyncClient) -> None:
+    seller = await create_seller(client)
+    response = await client.post("/v2/delivery/services", headers=seller.headers)
+    assert response.status_code == 405
+    assert response.json() == envelope(
+        ("METHOD_NOT_ALLOWED", "Request method 'POST' not supported")
+    )
