@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
 
@@ -15,19 +12,9 @@ from dbskit.market.domain.delivery_services import (
 )
 from tests.conftest import envelope
 from tests.factories import create_seller
+from tests.reference import reference_spec
 
 pytestmark = pytest.mark.rule("R-118")
-
-_SPEC_FILE = "shared/reference/openapi/partner-api-dbs.yaml"
-# ../shared beside the checkout (dev and CI); absent on users' machines.
-SPEC = next(
-    (
-        parent / _SPEC_FILE
-        for parent in Path(__file__).resolve().parents
-        if (parent / _SPEC_FILE).exists()
-    ),
-    Path("..") / _SPEC_FILE,
-)
 
 
 async def test_the_directory_is_listed_without_a_status_field(client: httpx.AsyncClient) -> None:
@@ -55,12 +42,9 @@ def test_the_directory_has_unique_ids_names_and_the_own_courier_service() -> Non
 
 
 async def test_the_answer_validates_against_the_reference_spec(client: httpx.AsyncClient) -> None:
-    if not SPEC.exists():
-        pytest.skip(f"the reference OpenAPI file is not here ({SPEC}); it ships only with dev")
     import jsonschema
-    import yaml
 
-    spec: dict[str, Any] = yaml.safe_load(SPEC.read_text())
+    spec = reference_spec()
     operation = spec["paths"]["/v2/delivery/services"]["get"]
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     seller = await create_seller(client)
