@@ -27,8 +27,8 @@ test-fast: $(STAMP) ## Run the unit tests only
 	$(BIN)/pytest tests/unit -q
 
 lint: $(STAMP) ## ruff check and format check
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 fmt: $(STAMP) ## Format the code
 	$(BIN)/ruff format src tests benchmarks
@@ -37,7 +37,10 @@ fmt: $(STAMP) ## Format the code
 typecheck: $(STAMP) ## mypy --strict on the package
 	$(BIN)/mypy src
 
+docs-rules: $(STAMP) ## Regenerate docs/rules.md from the tests' rule markers
+	$(BIN)/python scripts/rules_doc.py
+
 bench: $(STAMP) ## Run the benchmarks (loopback only) and print the results table
 	$(BIN)/python -m benchmarks
 
-.PHONY: help install serve test test-fast lint fmt typecheck bench
+.PHONY: help install serve test test-fast lint fmt typecheck docs-rules bench

@@ -6,6 +6,7 @@ PostgreSQL server, again on PostgreSQL in a schema of its own.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -26,7 +27,28 @@ POSTGRES_URL_VARIABLE = "DBSKIT_TEST_POSTGRES_URL"
 _RULE_REQUIRED_IN = ("http", "e2e", "schema")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--rules-report",
+        default=None,
+        help="write {rule id: [test ids]} of the collected tests to this JSON file",
+    )
+
+
+def _write_rules_report(config: pytest.Config, items: list[pytest.Item]) -> None:
+    target = config.getoption("--rules-report")
+    if not target:
+        return
+    report: dict[str, list[str]] = {}
+    for item in items:
+        for marker in item.iter_markers("rule"):
+            for rule_id in marker.args:
+                report.setdefault(str(rule_id), []).append(item.nodeid)
+    Path(target).write_text(json.dumps(report, indent=1, sort_keys=True))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _write_rules_report(config, items)
     missing = []
     for item in items:
         parts = Path(str(item.path)).parts
