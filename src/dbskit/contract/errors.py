@@ -74,6 +74,7 @@ class Messages:
     UNEXPECTED_CHARACTER = (  # R-081: the body must be UTF-8
         "Unexpected character '{character}': expected a valid value 'UTF-8'"
     )
+    MISSING_FIELD = "Missing field {field}"  # R-081
     UNEXPECTED_END = "Unexpected end of content"  # R-081: an empty body where one is needed
     METHOD_NOT_SUPPORTED = "Request method '{method}' not supported"  # R-082
     CONTENT_TYPE_NOT_SUPPORTED = "Content type '{content_type}' not supported"  # R-082
@@ -104,6 +105,71 @@ class Messages:
     TOO_MANY_API_KEYS = (  # R-076
         "Business {business_id} already has {limit} API keys, the most a cabinet may hold: "
         "revoke one before creating another"
+    )
+
+    # Order methods: the sources give codes but no texts (OQ-01..OQ-08); ours name field and value.
+    ITEM_NOT_FOUND = (
+        "Item not found: '{item_id}' (field {field}) is not an item of order {order_id}"
+    )
+    INVALID_ORDER_STATUS = (
+        "Order {order_id} is in status {status}; this method is allowed only in {allowed}"
+    )
+    ORDER_IN_TERMINAL_STATE = "Order is in terminal state: order {order_id} is {status}"  # OQ-01
+    DUPLICATE_ITEM_ID = (
+        "Value of field {field} ({item_id}) repeats {first}: send one element per item id"
+    )
+
+    # deliverDigitalGoods (R-004..R-009, C-03..C-06, OQ-01..OQ-04).
+    CODE_WITH_CODES = "Fields {field}.code and {field}.codes must not be used together"  # R-006
+    DUPLICATE_KEY = "Value of field {field} ('{value}') must be unique: it repeats {first}"
+    NOT_DIGITAL = (
+        "Order {order_id} has delivery type {delivery_type}; keys are accepted only for DIGITAL "
+        "orders"
+    )
+    KEY_COUNT = "Item {item_id} of order {order_id} needs {expected} keys, {given} given"  # OQ-02
+    KEY_COUNT_AT_LEAST = (  # OQ-02 with lenient key counts
+        "Item {item_id} of order {order_id} needs at least {expected} keys, {given} given"
+    )
+    KEYS_ALREADY_EMAILED = (
+        "The keys of order {order_id} were already e-mailed to the buyer and cannot be replaced"
+    )
+    KEYS_TOO_LATE = (  # OQ-04 with cancel_late_digital
+        "Order {order_id} was cancelled (SHOP_FAILED): the keys came {late} after the "
+        "{window}-minute window that opened when the order entered PROCESSING"
+    )
+
+    # delivery/track (R-018, R-019, OQ-06).
+    UNKNOWN_DELIVERY_SERVICE = (
+        "Value of field deliveryServiceId ({value}) is not a delivery service listed by "
+        "GET v2/delivery/services"
+    )
+    TRACK_CODE_ALREADY_USED = (
+        "Track code '{track_code}' is already used by another order of campaign {campaign_id}"
+    )
+
+    # identifiers (R-028..R-033, C-09, C-10, OQ-07, OQ-08, R-025).
+    INVALID_CIS = (
+        "Value of field {field} must match the pattern: '{with_tail}' or, without the "
+        "crypto-tail, '{without_tail}'"
+    )
+    INVALID_UIN = "Value of field {field} ('{value}') must be a 16-digit number"
+    INVALID_RNPT = "Value of field {field} ('{value}') must be four numbers separated by '/'"
+    INVALID_GTD = "Value of field {field} ('{value}') must be three numbers separated by '/'"
+    INVALID_PATTERN = "Value of field {field} ('{value}') must match the pattern: '{pattern}'"
+    INVALID_COUNTRY_CODE = (  # R-033, R-081: the documented text
+        "String ({value}) is not a valid country code according to ISO 3166-1 alpha-2"
+    )
+    COUNTRY_CODE_REQUIRED = "Missing field {field}.countryCode: it is required with gtd"  # C-10
+    ONE_IDENTIFIER = "Exactly one of fields cis, uin, rnpt, gtd must be set in {field}"  # C-10
+    COUNTRY_CODE_NOT_ALLOWED = (  # C-10
+        "Field {field}.countryCode may accompany only gtd or rnpt"
+    )
+    TOO_FEW_CODES = "Item {item_id} needs {expected} {kind} codes, one per unit; {given} given"
+    TOO_MANY_CODES = TOO_FEW_CODES
+    DUPLICATE_CODE = "Value of field {field} repeats a {kind} code already given for item {item_id}"
+    MARKING_INCOMPLETE = (  # R-025
+        "Order {order_id} cannot move to {target}: item {item_id} has {given} of {expected} "
+        "{kind} codes; send them with PUT identifiers"
     )
 
 
@@ -200,3 +266,33 @@ class InternalError(ApiError):
 class ServiceUnavailable(ApiError):
     status = 503
     default_code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+class InvalidOrderStatus(BadRequest):
+    """The method is not allowed in the order's current status (R-019, OQ-03, OQ-08)."""
+
+    default_code = ErrorCode.INVALID_ORDER_STATUS
+
+    def __init__(self, *, order_id: int, status: str, allowed: Iterable[str]) -> None:
+        super().__init__(
+            Messages.INVALID_ORDER_STATUS.format(
+                order_id=order_id, status=status, allowed=", ".join(allowed)
+            )
+        )
+
+
+class OrderInTerminalState(BadRequest):
+    """The order is DELIVERED or CANCELLED and can no longer change (OQ-01)."""
+
+    default_code = ErrorCode.ORDER_IN_TERMINAL_STATE
+
+    def __init__(self, *, order_id: int, status: str) -> None:
+        super().__init__(Messages.ORDER_IN_TERMINAL_STATE.format(order_id=order_id, status=status))
+
+
+def item_not_found(*, order_id: int, item_id: int, field: str) -> ErrorDetail:
+    """One ``ITEM_NOT_FOUND`` entry (OQ-03, OQ-07); several may go in one answer."""
+    return ErrorDetail(
+        ErrorCode.ITEM_NOT_FOUND,
+        Messages.ITEM_NOT_FOUND.format(item_id=item_id, field=field, order_id=order_id),
+    )

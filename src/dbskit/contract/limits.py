@@ -53,19 +53,23 @@ DATE_ISO_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"  # R-005, R-092: activate_till 
 
 # --- identifiers (c) ----------------------------------------------------------------------------
 # R-031, seed:002, quoted literally: \u001D is the GS separator, 9[1,3] is a character class.
+# re.ASCII keeps \d to [0-9] as in the Market's Java regexes; apply with fullmatch.
 CIS_WITH_CRYPTO_TAIL: Final = re.compile(
     "^(?=.{1,256}$)\u001d?(\\(?01\\)?\\d{14}\\(?21\\)?([!-~]{6,8}|[!-~]{13}|[!-~]{20})"
-    "(\u001d\\(?240\\)?.{1,30})?\u001d\\(?9[1,3]\\)?.+)$"
+    "(\u001d\\(?240\\)?.{1,30})?\u001d\\(?9[1,3]\\)?.+)$",
+    re.ASCII,
 )
 CIS_WITHOUT_CRYPTO_TAIL: Final = re.compile(
-    "^(?=[!-~]{1,256}$)(\\(?01\\)?\\d{14}\\(?21\\)?(.{6,8}|.{13}|.{20}))$"
+    "^(?=[!-~]{1,256}$)(\\(?01\\)?\\d{14}\\(?21\\)?(.{6,8}|.{13}|.{20}))$", re.ASCII
 )
 GS: Final = "\u001d"
-UIN_PATTERN: Final = re.compile(r"^\d{16}$")  # a 16-digit number
-RNPT_SHAPE: Final = re.compile(r"^\d+/\d+/\d+/\d+$")  # R-033, C-09: four numbers
-GTD_SHAPE: Final = re.compile(r"^\d+/\d+/\d+$")  # R-033, C-09: three numbers
-RNPT_STRICT: Final = re.compile(r"^\d{8}/\d{6}/\d{7}/\d{3}$")  # C-09 strict widths 8/6/7/3
-GTD_STRICT: Final = re.compile(r"^\d{8}/\d{6}/\d{7}$")  # C-09 strict widths 8/6/7
+UIN_PATTERN: Final = re.compile(r"^\d{16}$", re.ASCII)  # a 16-digit number
+RNPT_SHAPE: Final = re.compile(r"^\d+/\d+/\d+/\d+$", re.ASCII)  # R-033, C-09: four numbers
+GTD_SHAPE: Final = re.compile(r"^\d+/\d+/\d+$", re.ASCII)  # R-033, C-09: three numbers
+RNPT_STRICT: Final = re.compile(
+    r"^\d{8}/\d{6}/\d{7}/\d{3}$", re.ASCII
+)  # C-09 strict widths 8/6/7/3
+GTD_STRICT: Final = re.compile(r"^\d{8}/\d{6}/\d{7}$", re.ASCII)  # C-09 strict widths 8/6/7
 COUNTRY_CODE_PATTERN: Final = r"^[A-Z]{2}$"  # R-033, spec CountryCode.yaml
 OFFER_ID_PATTERN: Final = r"^(?=.*\S.*)[^\x00-\x08\x0A-\x1f\x7f]{1,255}$"
 

@@ -1,0 +1,168 @@
+"""The rules of deliverDigitalGoods: which orders take keys, how many, repeats and the deadline.
+
+R-007, R-009, R-012 and our decisions OQ-01 (repeats), OQ-02 (keys per item), OQ-03 (unknown
+items, non-digital orders, status) and OQ-04 (late keys). Pure: the order, the validated request,
+what was stored before and ``now`` in; a decision or an error carrying its code out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from dbskit.contract import limits
+from dbskit.contract.digital_goods import DigitalGoodsSubmission
+from dbskit.contract.enums import OrderStatus
+from dbskit.contract.errors import (
+    BadRequest,
+    ErrorCode,
+    ErrorDetail,
+    InvalidOrderStatus,
+    Messages,
+    OrderInTerminalState,
+    item_not_found,
+)
+from dbskit.market.domain.order import Order
+
+DIGITAL_STATUSES = (OrderStatus.PROCESSING,)  # OQ-03
+TERMINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})  # OQ-01
+
+
+class NotDigital(BadRequest):
+    """deliverDigitalGoods on an order whose ``delivery.type`` is not ``DIGITAL`` (OQ-03)."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(
+            Messages.NOT_DIGITAL.format(order_id=order.id, delivery_type=order.delivery_type)
+        )
+
+
+class KeysAlreadyEmailed(BadRequest):
+    """Different keys after the e-mail went out (OQ-01: replacing is possible only before)."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(Messages.KEYS_ALREADY_EMAILED.format(order_id=order.id))
+
+
+class KeysTooLate(BadRequest):
+    """OQ-04 with ``cancel_late_digital``: the order is cancelled instead of taking the keys."""
+
+    def __init__(self, order: Order, late_by: timedelta) -> None:
+        super().__init__(
+            Messages.KEYS_TOO_LATE.format(
+                order_id=order.id,
+                late=_duration(late_by),
+                window=int(limits.DIGITAL_CODES_WINDOW.total_seconds() // 60),
+            )
+        )
+
+
+class DigitalAction(StrEnum):
+    STORE = "store"  # keep these keys; the e-mail goes out with them (first call or replacement)
+    UNCHANGED = "unchanged"  # an identical repeat: answer 200, change nothing (OQ-01)
+    CANCEL = "cancel"  # too late and cancel_late_digital is on: cancel with SHOP_FAILED (OQ-04)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousKeys:
+    """What an earlier successful call left: its payload digest and whether it was e-mailed."""
+
+    digest: str
+    emailed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalSwitches:
+    lenient_key_counts: bool = False  # OQ-02: accept more keys than units
+    cancel_late_digital: bool = False  # OQ-04
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalDecision:
+    action: DigitalAction
+    late_by: timedelta | None = None  # past the 30-minute window (R-009, OQ-04)
+    replaces: bool = False  # different keys replace stored ones (OQ-01)
+
+    @property
+    def late(self) -> bool:
+        return self.late_by is not None
+
+
+def keys_deadline(order: Order) -> datetime | None:
+    """When the 30-minute window closes: from the order's entry into PROCESSING (R-009)."""
+    if order.processing_since is None:
+        return None
+    return order.processing_since + limits.DIGITAL_CODES_WINDOW
+
+
+def late_by(order: Order, now: datetime) -> timedelta | None:
+    """How far past the window ``now`` is; ``None`` up to and including the deadline itself."""
+    deadline = keys_deadline(order)
+    if deadline is None or now <= deadline:
+        return None
+    return now - deadline
+
+
+def provide_order_digital_codes(
+    order: Order,
+    submission: DigitalGoodsSubmission,
+    *,
+    previous: PreviousKeys | None,
+    now: datetime,
+    switches: DigitalSwitches = DigitalSwitches(),
+) -> DigitalDecision:
+    """Decide what a deliverDigitalGoods call does to ``order`` (OQ-01..OQ-04)."""
+    if not order.is_digital:
+        raise NotDigital(order)
+    if order.status in TERMINAL_STATUSES:
+        raise OrderInTerminalState(order_id=order.id, status=order.status)
+    if order.status not in DIGITAL_STATUSES:
+        raise InvalidOrderStatus(order_id=order.id, status=order.status, allowed=DIGITAL_STATUSES)
+    errors = key_errors(order, submission, lenient=switches.lenient_key_counts)
+    if errors:
+        raise BadRequest(errors=errors)
+
+    replaces = False
+    if previous is not None:
+        if previous.digest == submission.digest():
+            return DigitalDecision(DigitalAction.UNCHANGED)
+        if previous.emailed:
+            raise KeysAlreadyEmailed(order)
+        replaces = True
+    lateness = late_by(order, now)
+    if lateness is not None and switches.cancel_late_digital:
+        return DigitalDecision(DigitalAction.CANCEL, lateness)
+    return DigitalDecision(DigitalAction.STORE, lateness, replaces)
+
+
+def key_errors(
+    order: Order, submission: DigitalGoodsSubmission, *, lenient: bool
+) -> list[ErrorDetail]:
+    """Unknown item ids (OQ-03), then items whose key count differs from ``count`` (OQ-02).
+
+    All keys of an order come in one call (R-007), so an item the call leaves out has 0 keys.
+    """
+    errors: list[ErrorDetail] = []
+    given = submission.keys_by_item()
+    for item_keys in submission.items:
+        if order.item(item_keys.item_id) is None:
+            field = f"items[{item_keys.first_index}].id"
+            errors.append(item_not_found(order_id=order.id, item_id=item_keys.item_id, field=field))
+    for item in order.items:
+        count = len(given.get(item.id, ()))
+        if count == item.count or (lenient and count > item.count):
+            continue
+        template = Messages.KEY_COUNT_AT_LEAST if lenient else Messages.KEY_COUNT
+        message = template.format(
+            item_id=item.id, order_id=order.id, expected=item.count, given=count
+        )
+        errors.append(ErrorDetail(ErrorCode.BAD_REQUEST, message))
+    return errors
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"

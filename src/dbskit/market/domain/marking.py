@@ -1,0 +1,217 @@
+"""Marking codes: the formats of ``cis``, ``uin``, ``rnpt``, ``gtd`` and ``countryCode``.
+
+R-031..R-033, C-08..C-10, OQ-09. A ``cis`` is valid when the seed's regular expression with the
+crypto-tail, or the one without it, matches the whole string (``limits.CIS_*``, quoted
+literally). The short form (``cis`` in answers) is ``01`` + GTIN + ``21`` + serial, without a
+leading GS and brackets, cut where the serial ends; the full form (``cisFull``) is the string as
+sent. The decomposition is the regular expression's own (its capture groups), so the parser and
+the pattern can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dbskit.contract import limits
+from dbskit.contract.enums import InstanceType
+from dbskit.contract.errors import ErrorCode, ErrorDetail, Messages
+from dbskit.contract.identifiers import BriefOrderItemInstance, OrderItemInstance
+
+_COUNTRY_CODE = re.compile(limits.COUNTRY_CODE_PATTERN, re.ASCII)  # R-033
+
+
+def _shown(pattern: str) -> str:
+    """A pattern as the seed writes it: the GS separator spelled ``\\u001D``."""
+    return pattern.replace(limits.GS, "\\u001D")
+
+
+CIS_WITH_CRYPTO_TAIL_TEXT = _shown(limits.CIS_WITH_CRYPTO_TAIL.pattern)
+CIS_WITHOUT_CRYPTO_TAIL_TEXT = _shown(limits.CIS_WITHOUT_CRYPTO_TAIL.pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class Cis:
+    """A «Честный ЗНАК» code split as the seed's regular expression splits it (OQ-09)."""
+
+    cis: str  # 01 + GTIN + 21 + serial
+    cis_full: str  # as sent
+    gtin: str
+    serial: str
+    has_crypto_tail: bool
+
+
+def parse_cis(value: str) -> Cis | None:
+    """The code, or ``None`` when neither seed expression matches all of ``value`` (R-031)."""
+    match = limits.CIS_WITH_CRYPTO_TAIL.fullmatch(value)
+    has_crypto_tail = match is not None
+    if match is None:
+        match = limits.CIS_WITHOUT_CRYPTO_TAIL.fullmatch(value)
+        if match is None:
+            return None
+    # Group 1 starts after the optional leading GS; group 2 is the serial number.
+    serial_start, serial_end = match.span(2)
+    head = value[match.start(1) : serial_start].replace("(", "").replace(")", "")
+    serial = value[serial_start:serial_end]
+    return Cis(
+        cis=head + serial,
+        cis_full=value,
+        gtin=head[2:-2],
+        serial=serial,
+        has_crypto_tail=has_crypto_tail,
+    )
+
+
+def is_uin(value: str) -> bool:
+    return limits.UIN_PATTERN.fullmatch(value) is not None
+
+
+def is_rnpt(value: str, *, strict_widths: bool) -> bool:
+    pattern = limits.RNPT_STRICT if strict_widths else limits.RNPT_SHAPE
+    return pattern.fullmatch(value) is not None
+
+
+def is_gtd(value: str, *, strict_widths: bool) -> bool:
+    pattern = limits.GTD_STRICT if strict_widths else limits.GTD_SHAPE
+    return pattern.fullmatch(value) is not None
+
+
+def is_country_code(value: str) -> bool:
+    return _COUNTRY_CODE.fullmatch(value) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class MarkingCode:
+    """One stored unit identifier. ``value`` is as sent; ``cis`` is the short form for CIS."""
+
+    kind: InstanceType
+    value: str
+    cis: str | None = None
+    country_code: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """What makes two codes the same unit: the short ``cis`` ignores the crypto-tail."""
+        return self.cis if self.cis is not None else self.value
+
+    def as_instance(self) -> OrderItemInstance:
+        """The answer's ``OrderItemInstanceDTO`` (R-034)."""
+        if self.kind is InstanceType.CIS:
+            return OrderItemInstance(cis=self.cis, cis_full=self.value)
+        if self.kind is InstanceType.UIN:
+            return OrderItemInstance(uin=self.value, country_code=self.country_code)
+        if self.kind is InstanceType.RNPT:
+            return OrderItemInstance(rnpt=self.value, country_code=self.country_code)
+        return OrderItemInstance(gtd=self.value, country_code=self.country_code)
+
+
+# The identifier fields of an instance, in the order the answer names them (C-10).
+IDENTIFIER_FIELDS: tuple[tuple[str, InstanceType], ...] = (
+    ("cis", InstanceType.CIS),
+    ("uin", InstanceType.UIN),
+    ("rnpt", InstanceType.RNPT),
+    ("gtd", InstanceType.GTD),
+)
+_COUNTRY_ALLOWED_WITH = frozenset({InstanceType.RNPT, InstanceType.GTD})
+
+
+def instance_kind(instance: BriefOrderItemInstance) -> InstanceType | None:
+    """The one identifier kind the instance carries, or ``None`` if it has none or several."""
+    kinds = [kind for name, kind in IDENTIFIER_FIELDS if getattr(instance, name) is not None]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def parse_instance(
+    instance: BriefOrderItemInstance,
+    field: str,
+    *,
+    strict_widths: bool,
+    strict_country_code: bool,
+) -> MarkingCode | list[ErrorDetail]:
+    """One unit's code, or every violation in it (R-030..R-033, C-09, C-10)."""
+    kind = instance_kind(instance)
+    if kind is None:
+        return [ErrorDetail(ErrorCode.BAD_REQUEST, Messages.ONE_IDENTIFIER.format(field=field))]
+    name = kind.value.lower()
+    value: str = getattr(instance, name)
+    errors: list[ErrorDetail] = []
+    code = MarkingCode(kind, value, country_code=instance.country_code)
+
+    if kind is InstanceType.CIS:
+        parsed = parse_cis(value)
+        if parsed is None:
+            errors.append(
+                ErrorDetail(
+                    ErrorCode.INVALID_CIS,
+                    Messages.INVALID_CIS.format(
+                        field=f"{field}.cis",
+                        with_tail=CIS_WITH_CRYPTO_TAIL_TEXT,
+                        without_tail=CIS_WITHOUT_CRYPTO_TAIL_TEXT,
+                    ),
+                )
+            )
+        else:
+            code = MarkingCode(kind, value, cis=parsed.cis)
+    elif kind is InstanceType.UIN:
+        if not is_uin(value):
+            errors.append(
+                ErrorDetail(
+                    ErrorCode.INVALID_UIN,
+                    Messages.INVALID_UIN.format(field=f"{field}.uin", value=value),
+                )
+            )
+    elif kind is InstanceType.RNPT:
+        if not is_rnpt(value, strict_widths=strict_widths):
+            errors.append(
+                _formatErrorDetail(ErrorCode.INVALID_RNPT, f"{field}.rnpt", value, strict_widths)
+            )
+    elif not is_gtd(value, strict_widths=strict_widths):
+        errors.append(
+            _formatErrorDetail(ErrorCode.INVALID_GTD, f"{field}.gtd", value, strict_widths)
+        )
+
+    errors.extend(
+        _country_code_errors(instance, kind, field, strict_country_code=strict_country_code)
+    )
+    return errors or code
+
+
+def _country_code_errors(
+    instance: BriefOrderItemInstance, kind: InstanceType, field: str, *, strict_country_code: bool
+) -> list[ErrorDetail]:
+    country_code = instance.country_code
+    if country_code is None:
+        if strict_country_code and kind is InstanceType.GTD:
+            return [
+                ErrorDetail(
+                    ErrorCode.COUNTRY_CODE_AND_GTD_ARE_REQUIRED_VALIDATION_ERROR,
+                    Messages.COUNTRY_CODE_REQUIRED.format(field=field),
+                )
+            ]
+        return []
+    if kind not in _COUNTRY_ALLOWED_WITH:
+        return [
+            ErrorDetail(
+                ErrorCode.BAD_REQUEST, Messages.COUNTRY_CODE_NOT_ALLOWED.format(field=field)
+            )
+        ]
+    if not is_country_code(country_code):
+        return [
+            ErrorDetail(
+                ErrorCode.INVALID_COUNTRY_CODE,
+                Messages.INVALID_COUNTRY_CODE.format(value=country_code),
+            )
+        ]
+    return []
+
+
+def _formatErrorDetail(code: ErrorCode, field: str, value: str, strict_widths: bool) -> ErrorDetail:
+    if strict_widths:
+        pattern = (
+            limits.RNPT_STRICT if code is ErrorCode.INVALID_RNPT else limits.GTD_STRICT
+        ).pattern
+        return ErrorDetail(
+            code, Messages.INVALID_PATTERN.format(field=field, value=value, pattern=pattern)
+        )
+    template = Messages.INVALID_RNPT if code is ErrorCode.INVALID_RNPT else Messages.INVALID_GTD
+    return ErrorDetail(code, template.format(field=field, value=value))
