@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from dbskit.contract import limits
+from dbskit.market.runtime import Runtime
 from tests.conftest import envelope
 from tests.factories import SANDBOX, Seller, create_seller, create_token, revoke
 
@@ -188,3 +190,13 @@ async def test_api_key_wins_when_both_headers_are_sent(
 
     with_bad_oauth = {"Api-Key": seller.api_key, "Authorization": "Basic Zm9v"}
     assert (await client.get(PATH, headers=with_bad_oauth)).status_code == 200
+
+
+@pytest.mark.rule("R-077")
+async def test_the_demo_key_made_at_start_has_full_access(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    runtime: Runtime = app.state.runtime
+    assert runtime.demo is not None and runtime.demo.api_key is not None
+    response = await client.get(PATH, headers={"Api-Key": runtime.demo.api_key})
+    assert response.status_code == 200

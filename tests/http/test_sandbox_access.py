@@ -136,7 +136,8 @@ async def test_a_key_looks_like_the_documented_ones_and_only_its_hash_is_stored(
     assert limits.API_KEY_PATTERN.fullmatch(created["apiKey"])
     runtime: Runtime = app.state.runtime
     with runtime.db.read() as conn:
-        rows = [row._asdict() for row in conn.execute(sa.select(api_tokens))]
+        query = sa.select(api_tokens).where(api_tokens.c.business_id == business)
+        rows = [row._asdict() for row in conn.execute(query)]
     assert [row["scopes"] for row in rows] == [["pricing"]]
     assert created["apiKey"] not in repr(rows)
     assert created["apiKey"].split(":")[1] not in repr(rows)

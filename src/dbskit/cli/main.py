@@ -7,6 +7,7 @@ import typer
 from dbskit import __version__
 from dbskit.cli import serve as serve_module
 from dbskit.cli._options import with_settings_options
+from dbskit.cli.sandbox import app as sandbox_app
 from dbskit.settings import Settings
 
 app = typer.Typer(
@@ -38,6 +39,9 @@ def _root(
 def serve(*, settings: Settings) -> None:
     """Run the Market emulator (Partner API + /sandbox) on the embedded SQLite by default."""
     serve_module.serve(settings)
+
+
+app.add_typer(sandbox_app, name="sandbox")
 
 
 def main() -> None:

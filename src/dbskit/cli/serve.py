@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 
 import typer
 from pydantic import SecretStr
 
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
+from dbskit.storage.private_files import write_private
 
 SANDBOX_TOKEN_FILE = "sandbox-token"  # noqa: S105 - a file name
+
+
+_NO_DEMO_KEY = "(none: the demo business already holds 30 keys; revoke one and restart)"
 
 
 class RefusedToServe(Exception):
@@ -35,14 +38,8 @@ def sandbox_token_for(settings: Settings) -> Settings:
         token = path.read_text().strip()
     else:
         token = secrets.token_urlsafe(24)
-        _write_private(path, token + "\n")
+        write_private(path, token + "\n")
     return settings.model_copy(update={"sandbox_token": SecretStr(token)})
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 def serve(settings: Settings) -> None:
@@ -61,6 +58,10 @@ def serve(settings: Settings) -> None:
     typer.echo(f"  profile        {settings.profile.value}")
     typer.echo(f"  database       {_redacted(settings.resolved_database_url)}")
     typer.echo(f"  Sandbox-Token  {token}")
+    if runtime.demo is not None:
+        demo = runtime.demo
+        typer.echo(f"  demo business  {demo.business_id}, campaign {demo.campaign_id}")
+        typer.echo(f"  demo Api-Key   {demo.api_key or _NO_DEMO_KEY}")
 
     import uvicorn
 

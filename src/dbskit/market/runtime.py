@@ -14,6 +14,7 @@ from dbskit.market.domain.clock import Clock
 from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.market.services.clock import ClockService
+from dbskit.market.services.demo import DemoAccess, default_push_url, ensure_demo
 from dbskit.market.services.scheduler import Scheduler
 from dbskit.settings import Settings
 from dbskit.storage import migrations
@@ -31,6 +32,7 @@ class Runtime:
     clock_service: ClockService
     access_cache: AccessCache
     access: AccessService
+    demo: DemoAccess | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -44,11 +46,18 @@ class Runtime:
         return cls(settings, db, clock, scheduler, clock_service, access_cache, access)
 
     def prepare(self) -> None:
-        """Migrate the schema and adopt the stored clock (synchronous; runs before serving)."""
+        """Migrate the schema, adopt the stored clock and make sure the demo access exists
+        (synchronous; runs before serving)."""
         if self.db.is_sqlite:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         migrations.upgrade(self.db)
         self.clock_service.load()
+        self.demo = ensure_demo(
+            db=self.db,
+            clock=self.clock,
+            data_dir=self.settings.data_dir,
+            push_url=default_push_url(self.settings.host, self.settings.port),
+        )
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._tick(), name="dbskit-ticker"))

@@ -1,0 +1,140 @@
+"""``dbskit sandbox ...``: the /sandbox control plane of a running emulator, from the shell.
+
+Each command sends one request and prints the JSON answer; a refused request prints the error
+envelope on stderr and exits with status 1. The Sandbox-Token comes from ``--sandbox-token``,
+then ``DBSKIT_SANDBOX_TOKEN``, then the ``sandbox-token`` file of ``--data-dir``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dbskit.cli.serve import SANDBOX_TOKEN_FILE
+from dbskit.contract.operations import Scope
+from dbskit.contract.sandbox_access import PushAuthMode, TokenType
+from dbskit.settings import DEFAULT_PORT
+from dbskit.storage.private_files import read_private
+
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+TIMEOUT_SECONDS = 30.0
+
+app = typer.Typer(help="Drive a running emulator's /sandbox control plane.", no_args_is_help=True)
+campaigns = typer.Typer(help="Businesses and campaigns (DBS stores).", no_args_is_help=True)
+tokens = typer.Typer(help="Api-Key and OAuth tokens.", no_args_is_help=True)
+app.add_typer(campaigns, name="campaigns")
+app.add_typer(tokens, name="tokens")
+
+_SCOPES = "Scopes: " + ", ".join(scope.value for scope in Scope) + "."
+Url = Annotated[str, typer.Option("--url", help="The emulator's base URL.")]
+SandboxToken = Annotated[
+    str | None,
+    typer.Option("--sandbox-token", envvar="DBSKIT_SANDBOX_TOKEN", help="The Sandbox-Token."),
+]
+DataDir = Annotated[
+    Path,
+    typer.Option(
+        "--data-dir",
+        envvar="DBSKIT_DATA_DIR",
+        help="Where to find the sandbox-token file when no token is given.",
+    ),
+]
+DEFAULT_DATA_DIR = Path(".dbskit")
+
+
+def _post(url: str, path: str, body: dict[str, Any], token: str | None, data_dir: Path) -> None:
+    token = token or read_private(data_dir / SANDBOX_TOKEN_FILE)
+    if token is None:
+        typer.echo(
+            "dbskit: no sandbox token: pass --sandbox-token, set DBSKIT_SANDBOX_TOKEN or "
+            f"point --data-dir at the server's data dir (no {data_dir / SANDBOX_TOKEN_FILE})",
+            err=True,
+        )
+        raise typer.Exit(2)
+    import httpx  # here, not at the top: ``dbskit serve`` starts faster without it
+
+    try:
+        response = httpx.post(
+            url.rstrip("/") + path,
+            json=body,
+            headers={"Sandbox-Token": token},
+            timeout=TIMEOUT_SECONDS,
+        )
+    except httpx.HTTPError as exc:
+        typer.echo(f"dbskit: cannot reach {url}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if response.is_success:
+        typer.echo(response.text)
+        return
+    typer.echo(response.text, err=True)
+    raise typer.Exit(1)
+
+
+def _present(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@campaigns.command("create")
+def create_campaign(
+    name: Annotated[str | None, typer.Option(help="Campaign (and new business) name.")] = None,
+    business_id: Annotated[
+        int | None, typer.Option(help="An existing business; a new one when left out.")
+    ] = None,
+    push_url: Annotated[str | None, typer.Option(help="The store's push API URL.")] = None,
+    push_auth_token: Annotated[
+        str | None, typer.Option(help="The token the Market sends to the store.")
+    ] = None,
+    push_auth_mode: Annotated[
+        PushAuthMode | None, typer.Option(help="How the token is sent: HEADER or URL.")
+    ] = None,
+    notification_url: Annotated[
+        str | None, typer.Option(help="Where API notifications go.")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Create a DBS campaign; prints {"businessId", "campaignId"}."""
+    body = _present(
+        name=name,
+        businessId=business_id,
+        pushUrl=push_url,
+        pushAuthToken=push_auth_token,
+        pushAuthMode=push_auth_mode.value if push_auth_mode else None,
+        notificationUrl=notification_url,
+    )
+    _post(url, "/sandbox/campaigns", body, sandbox_token, data_dir)
+
+
+@tokens.command("create")
+def create_token(
+    business_id: Annotated[int, typer.Option(help="The business the token opens.")],
+    scopes: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help=f"A scope of an Api-Key; repeat for several. {_SCOPES}"),
+    ] = None,
+    token_type: Annotated[TokenType, typer.Option("--type", help="API_KEY or OAUTH.")] = (
+        TokenType.API_KEY
+    ),
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Issue a token; prints {"tokenId", "type", "apiKey" or "oauthToken"}."""
+    body = _present(businessId=business_id, type=token_type.value, scopes=scopes or None)
+    _post(url, "/sandbox/tokens", body, sandbox_token, data_dir)
+
+
+@tokens.command("revoke")
+def revoke_token(
+    api_key: Annotated[str | None, typer.Option(help="The Api-Key to revoke.")] = None,
+    oauth_token: Annotated[str | None, typer.Option(help="Or the OAuth token.")] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Revoke a token; prints {"status": "OK"}."""
+    body = _present(apiKey=api_key, oauthToken=oauth_token)
+    _post(url, "/sandbox/tokens/revoke", body, sandbox_token, data_dir)

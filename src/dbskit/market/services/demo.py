@@ -1,0 +1,123 @@
+"""The demo business, campaign and full-access Api-Key, made on first start.
+
+The database keeps only the key's hash, so the key itself lives in ``<data dir>/demo-api-key``
+(mode 0600, like the sandbox token) and ``dbskit serve`` prints it at every start. One row of
+``demo_access`` (primary key 1) marks the demo: instances starting together take the write lock
+in turn and the later ones find it. When the key in the file no longer opens the stored token
+(the file was lost, the data dir is another one, the key was revoked), the demo key is replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, insert, select, text, update
+
+from dbskit.contract.errors import BadRequest
+from dbskit.contract.operations import Scope
+from dbskit.contract.sandbox_access import PushAuthMode
+from dbskit.market.domain import tokens
+from dbskit.market.domain.access import CredentialKind
+from dbskit.market.domain.clock import Clock
+from dbskit.market.services import _access_store as store
+from dbskit.market.services.access import issue_token
+from dbskit.storage.db import Database
+from dbskit.storage.private_files import read_private, write_private
+from dbskit.storage.tables import api_tokens, demo_access
+
+DEMO_KEY_FILE = "demo-api-key"
+DEMO_BUSINESS_NAME = "Demo business"
+DEMO_CAMPAIGN_NAME = "Demo store"
+DEMO_SCOPES = frozenset({Scope.ALL_METHODS})
+STORE_PATH = "/store"  # where the store service answers the Market's push calls
+_ROW = 1
+_ADVISORY_LOCK = 7300418  # PostgreSQL: instances starting together make the demo one at a time
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccess:
+    business_id: int
+    campaign_id: int
+    token_id: int
+    api_key: str | None  # None when no key could be issued (the business holds 30 already)
+
+
+def default_push_url(host: str, port: int) -> str:
+    """The store service of this same server; a wildcard bind address is reached on loopback."""
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - naming the wildcard, not binding to it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}{STORE_PATH}"
+
+
+def ensure_demo(*, db: Database, clock: Clock, data_dir: Path, push_url: str) -> DemoAccess:
+    key_file = data_dir / DEMO_KEY_FILE
+    with db.write() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})"))
+        row = conn.execute(select(demo_access).where(demo_access.c.id == _ROW)).first()
+        if row is None:
+            return _create(conn, clock=clock, key_file=key_file, push_url=push_url)
+        current = DemoAccess(row.business_id, row.campaign_id, row.token_id, read_private(key_file))
+        if current.api_key is not None and _opens(conn, current.api_key, current.token_id):
+            return current
+        return _replace_key(conn, clock=clock, key_file=key_file, current=current)
+
+
+def _create(conn: Connection, *, clock: Clock, key_file: Path, push_url: str) -> DemoAccess:
+    now = clock.now()
+    business_id = store.insert_business(conn, name=DEMO_BUSINESS_NAME, now=now)
+    campaign_id = store.insert_campaign(
+        conn,
+        business_id=business_id,
+        name=DEMO_CAMPAIGN_NAME,
+        push_url=push_url,
+        push_auth_token=None,
+        push_auth_mode=PushAuthMode.HEADER.value,
+        notification_url=None,
+        now=now,
+    )
+    issued = issue_token(
+        conn, clock=clock, business_id=business_id, kind=CredentialKind.API_KEY, scopes=DEMO_SCOPES
+    )
+    conn.execute(
+        insert(demo_access).values(
+            id=_ROW, business_id=business_id, campaign_id=campaign_id, token_id=issued.token_id
+        )
+    )
+    # Written before the commit: an instance waiting for the lock reads it right after.
+    write_private(key_file, issued.secret + "\n")
+    return DemoAccess(business_id, campaign_id, issued.token_id, issued.secret)
+
+
+def _replace_key(
+    conn: Connection, *, clock: Clock, key_file: Path, current: DemoAccess
+) -> DemoAccess:
+    conn.execute(
+        update(api_tokens)
+        .where(api_tokens.c.id == current.token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+    try:
+        issued = issue_token(
+            conn,
+            clock=clock,
+            business_id=current.business_id,
+            kind=CredentialKind.API_KEY,
+            scopes=DEMO_SCOPES,
+        )
+    except BadRequest:
+        # The business already holds 30 other keys: serve without a demo key.
+        return DemoAccess(current.business_id, current.campaign_id, current.token_id, None)
+    conn.execute(
+        update(demo_access).where(demo_access.c.id == _ROW).values(token_id=issued.token_id)
+    )
+    write_private(key_file, issued.secret + "\n")
+    return DemoAccess(current.business_id, current.campaign_id, issued.token_id, issued.secret)
+
+
+def _opens(conn: Connection, key: str, token_id: int) -> bool:
+    grant = store.grant_by_hash(conn, tokens.fingerprint(key))
+    return grant is not None and grant.token_id == token_id and grant.revoked_at is None
