@@ -107,3 +107,6 @@ CART_DATE_FORMAT: Final = "%d-%m-%Y"  # R-057: DD-MM-YYYY
 CART_TIME_PATTERN: Final = r"^(?:[01]\d|2[0-3]):00$|^23:59$"
 CART_FROM_TIME_MAX: Final = "21:00"
 CART_TO_TIME_MAX: Final = "23:59"
+CART_OFFER_ID_MAX_LENGTH: Final = 255  # offerId / shopSku "Max length: 255"
+CART_COUNT_MAX: Final = 2**31 - 1  # items[].count is int32
+CART_LONG_DELIVERY_DAYS_MAX: Final = 60  # made-to-order goods, 31-60 days

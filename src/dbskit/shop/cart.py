@@ -1,0 +1,216 @@
+"""The POST /cart responder: ``(request, store data, now) -> answer``, a pure function.
+
+What it answers, rule by rule (RULES.md section (d)):
+
+- every request line comes back once, in order, with its ``feedId`` and ``offerId`` as sent and
+  nothing else from the request (R-046); ``count`` is the requested number when stock allows,
+  what is left when it is short, 0 for an offer out of stock or not in the catalogue (R-047); a
+  line of the same offer later in the basket gets what the earlier lines left;
+- if nothing in the basket is on sale, ``items`` is empty and so are the options (R-050);
+- physical goods get the options of the nearest region with rules: courier (R-059), pick-up
+  grouped by equal conditions with all outlets of the region (R-060, R-063), post;
+- a basket of digital goods gets the one DIGITAL option of OQ-21;
+- a mixed basket ships its physical goods; its digital lines are answered ``delivery: false``
+  (docs/decisions.md, "POST /cart");
+- a line that cannot travel to the region is answered ``delivery: false`` (R-048); when no line
+  can, ``deliveryOptions`` is empty and no line carries ``delivery`` (R-049).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from dbskit.contract import limits
+from dbskit.contract.cart import (
+    CartAnswer,
+    CartAnswerBody,
+    CartAnswerItem,
+    CartItem,
+    CartRequest,
+    DeliveryDates,
+    DeliveryInterval,
+    DeliveryOption,
+    DeliveryType,
+    OutletCode,
+    PaymentMethod,
+    sku_key,
+)
+from dbskit.shop.catalogue import Offer
+from dbskit.shop.data import StoreData
+from dbskit.shop.dates import PlannedDates, courier_dates, range_dates
+from dbskit.shop.delivery_rules import PICKUP_GROUP_SEPARATOR, DeliveryRule, ServedOutlet
+
+_PAYMENT_ORDER = {method: index for index, method in enumerate(PaymentMethod)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    item: CartItem
+    offer: Offer | None
+    count: int
+
+
+def answer_cart(request: CartRequest, data: StoreData, now: datetime) -> CartAnswer:
+    cart = request.cart
+    local = now.astimezone(data.settings.time_zone)
+    chain = data.regions.resolve(cart.delivery.region.chain_ids())
+    lines = _count_lines(cart.items, data)
+    currency = data.settings.delivery_currency.value
+    if not any(line.count for line in lines):
+        return _answer(currency, [], [])  # R-050
+
+    on_sale = [line for line in lines if line.count and line.offer is not None]
+    ships_physically = any(
+        not line.offer.digital and line.offer.ships_to(chain)
+        for line in on_sale
+        if line.offer is not None
+    )
+    options = physical_options(data, chain, local) if ships_physically else []
+    digital_chosen = False
+    if not options and any(line.offer is not None and line.offer.digital for line in on_sale):
+        options = [digital_option(data, local)]
+        digital_chosen = True
+
+    items = [
+        _answer_item(line, chain, served=bool(options), digital=digital_chosen) for line in lines
+    ]
+    return _answer(currency, items, options)
+
+
+def _count_lines(items: Iterable[CartItem], data: StoreData) -> list[_Line]:
+    """R-047 counts; lines of one offer share its stock."""
+    taken: dict[tuple[int, str], int] = {}
+    lines: list[_Line] = []
+    for item in items:
+        offer = data.catalogue.find(item.feed_id, item.offer_id)
+        count = 0
+        if offer is not None:
+            key = (offer.feed_id, sku_key(offer.offer_id))
+            left = max(offer.stock - taken.get(key, 0), 0)
+            count = min(item.count, left)
+            taken[key] = taken.get(key, 0) + count
+        lines.append(_Line(item, offer, count))
+    return lines
+
+
+def _answer_item(
+    line: _Line, chain: tuple[int, ...], *, served: bool, digital: bool
+) -> CartAnswerItem:
+    offer = line.offer
+    delivery: bool | None = None
+    if served and offer is not None:
+        # R-048: true only for lines the answered options carry.
+        delivery = offer.digital if digital else (not offer.digital and offer.ships_to(chain))
+    return CartAnswerItem(
+        feed_id=line.item.feed_id,
+        offer_id=line.item.offer_id,
+        count=line.count,
+        delivery=delivery,
+        seller_inn=offer.seller_inn if offer is not None else None,
+    )
+
+
+def _answer(
+    currency: str, items: list[CartAnswerItem], options: list[DeliveryOption]
+) -> CartAnswer:
+    methods: set[str] = set()
+    for option in options:
+        methods.update(option.payment_methods or ())
+    ordered = sorted(methods, key=lambda method: _PAYMENT_ORDER[PaymentMethod(method)])
+    return CartAnswer(
+        cart=CartAnswerBody(
+            delivery_currency=currency,
+            items=items,
+            delivery_options=options,
+            payment_methods=ordered,
+        )
+    )
+
+
+# --- Options --------------------------------------------------------------------------------------
+
+
+def physical_options(
+    data: StoreData, chain: tuple[int, ...], local: datetime
+) -> list[DeliveryOption]:
+    options = [
+        _option(rule, rule.id, courier_dates(rule, local))
+        for rule in data.rules.nearest(chain, DeliveryType.DELIVERY)
+    ]
+    options.extend(pickup_options(data.rules.outlets_for(chain), local))
+    options.extend(
+        _option(rule, rule.id, range_dates(rule, local))
+        for rule in data.rules.nearest(chain, DeliveryType.POST)
+    )
+    return options
+
+
+def pickup_options(outlets: Iterable[ServedOutlet], local: datetime) -> list[DeliveryOption]:
+    """R-063: one option per group of outlets with equal conditions (service and lead time)."""
+    groups: dict[tuple[str, int], tuple[DeliveryRule, list[OutletCode]]] = {}
+    for served in outlets:
+        for rule in served.rules:
+            key = (rule.id, served.outlet.extra_days)
+            if key not in groups:
+                groups[key] = (rule, [])
+            groups[key][1].append(OutletCode(code=served.outlet.code))
+    options = []
+    for (rule_id, extra_days), (rule, codes) in groups.items():
+        option_id = rule_id if not extra_days else f"{rule_id}{PICKUP_GROUP_SEPARATOR}{extra_days}d"
+        option = _option(rule, option_id, range_dates(rule, local, extra_days=extra_days))
+        option.outlets = codes
+        options.append(option)
+    return options
+
+
+def digital_option(data: StoreData, local: datetime) -> DeliveryOption:
+    """OQ-21: one DIGITAL option, price 0, available today."""
+    digital = data.settings.digital
+    return DeliveryOption(
+        id=digital.option_id,
+        price=0,
+        service_name=digital.service_name,
+        type=DeliveryType.DIGITAL.value,
+        dates=DeliveryDates(from_date=format_date(local.date())),
+        payment_methods=[method.value for method in digital.payment_methods],
+    )
+
+
+def _option(rule: DeliveryRule, option_id: str, planned: PlannedDates) -> DeliveryOption:
+    return DeliveryOption(
+        id=option_id,
+        price=rule.price,
+        delivery_service_id=rule.service_id,
+        service_name=rule.service_name,
+        type=rule.type.value,
+        dates=_dates(planned),
+        payment_methods=[method.value for method in rule.payment_methods],
+    )
+
+
+def _dates(planned: PlannedDates) -> DeliveryDates:
+    return DeliveryDates(
+        from_date=format_date(planned.from_date),
+        to_date=format_date(planned.to_date) if planned.to_date is not None else None,
+        intervals=[
+            DeliveryInterval(
+                date=format_date(day),
+                from_time=format_time(interval.start),
+                to_time=format_time(interval.end),
+            )
+            for day, interval in planned.intervals
+        ]
+        or None,
+    )
+
+
+def format_date(day: date) -> str:
+    """R-057: ``DD-MM-YYYY``."""
+    return day.strftime(limits.CART_DATE_FORMAT)
+
+
+def format_time(moment: time) -> str:
+    """R-062: ``HH:MM`` (C-16: never with seconds)."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"

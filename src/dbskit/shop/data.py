@@ -1,0 +1,49 @@
+"""Everything the responder reads, bundled so that a reload swaps one reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from dbskit.contract.cart import PaymentMethod
+from dbskit.contract.currency import CurrencyType
+from dbskit.shop.catalogue import Catalogue
+from dbskit.shop.delivery_rules import DeliveryRules
+from dbskit.shop.regions import RegionTree
+
+DEFAULT_TIME_ZONE = "Europe/Moscow"
+# OQ-21: the option answered for a basket of digital goods.
+DIGITAL_SERVICE_NAME = "Digital delivery"
+DIGITAL_OPTION_ID = "digital"
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalDelivery:
+    option_id: str = DIGITAL_OPTION_ID
+    service_name: str = DIGITAL_SERVICE_NAME
+    payment_methods: tuple[PaymentMethod, ...] = (PaymentMethod.YANDEX,)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIME_ZONE))
+    delivery_currency: CurrencyType = CurrencyType.RUR
+    digital: DigitalDelivery = field(default_factory=DigitalDelivery)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreData:
+    settings: StoreSettings
+    catalogue: Catalogue
+    regions: RegionTree
+    rules: DeliveryRules
+    source: str = ""  # where it was loaded from, for reports
+
+    def summary(self) -> dict[str, int | str]:
+        return {
+            "source": self.source,
+            "offers": len(self.catalogue),
+            "regions": len(self.regions),
+            "rules": len(self.rules),
+            "outlets": self.rules.outlet_count,
+        }

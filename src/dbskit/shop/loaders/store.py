@@ -1,0 +1,187 @@
+"""``load_store``: the settings file, then the catalogue it names, into one ``StoreData``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from dbskit.contract.cart import sku_key
+from dbskit.contract.validation import field_path
+from dbskit.shop.catalogue import Catalogue, DuplicateOffer, Offer
+from dbskit.shop.data import DigitalDelivery, StoreData, StoreSettings
+from dbskit.shop.delivery_rules import DeliveryRule, DeliveryRules, Interval, Outlet, RuleSetError
+from dbskit.shop.loaders.csv_feed import read_csv
+from dbskit.shop.loaders.documents import Document, read_document
+from dbskit.shop.loaders.errors import Problem, StoreDataError
+from dbskit.shop.loaders.settings_file import (
+    RestrictionEntry,
+    RuleEntry,
+    StoreFile,
+    parse_clock,
+)
+from dbskit.shop.loaders.yml_feed import read_yml
+from dbskit.shop.regions import Region, RegionTree, RegionTreeError
+
+DEMO_SETTINGS = Path(__file__).resolve().parent.parent / "demo" / "store.toml"
+_YML_SUFFIXES = frozenset({".xml", ".yml"})
+
+
+def load_store(settings_path: Path | None = None) -> StoreData:
+    """Everything in ``settings_path`` (the demo store when ``None``), checked."""
+    path = settings_path or DEMO_SETTINGS
+    document = read_document(path)
+    spec = _validate(document)
+    file = str(path)
+    try:
+        zone = ZoneInfo(spec.store.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        where = _where(document, ("store", "time_zone"))
+        raise StoreDataError.one(
+            file, where, f"unknown time zone {spec.store.time_zone!r}"
+        ) from None
+    tree = _regions(document, spec)
+    offers = _catalogue_offers(path, spec)
+    offers = _restricted(document, spec.restrictions, offers, tree, spec.catalogue.feed_id)
+    try:
+        catalogue = Catalogue(offers)
+    except DuplicateOffer as exc:
+        raise StoreDataError.one(
+            spec.catalogue.path, f"offer {exc.offer.offer_id!r}", "listed twice"
+        ) from None
+    try:
+        rules = DeliveryRules(tree, (_rule(entry) for entry in spec.delivery), _outlets(spec))
+    except RuleSetError as exc:
+        raise StoreDataError.one(file, exc.where, exc.reason) from None
+    digital = spec.store.digital
+    settings = StoreSettings(
+        time_zone=zone,
+        delivery_currency=spec.store.delivery_currency,
+        digital=DigitalDelivery(
+            digital.option_id, digital.service_name, tuple(digital.payment_methods)
+        ),
+    )
+    return StoreData(settings, catalogue, tree, rules, source=file)
+
+
+def _validate(document: Document) -> StoreFile:
+    try:
+        return StoreFile.model_validate(document.content)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            reason = error["msg"].removeprefix("Value error, ")
+            problems.append(Problem(str(document.path), _where(document, error["loc"]), reason))
+        raise StoreDataError(problems) from None
+
+
+def _where(document: Document, location: Iterable[int | str]) -> str:
+    location = tuple(location)
+    path = field_path(location) or "(top level)"
+    line = document.line_of(location)
+    return f"line {line} ({path})" if line is not None else path
+
+
+def _regions(document: Document, spec: StoreFile) -> RegionTree:
+    try:
+        return RegionTree(
+            Region(entry.id, entry.name, entry.type, entry.parent) for entry in spec.regions
+        )
+    except RegionTreeError as exc:
+        index = next(i for i, entry in enumerate(spec.regions) if entry.id == exc.region_id)
+        raise StoreDataError.one(
+            document.path, _where(document, ("regions", index)), exc.reason
+        ) from None
+
+
+def _catalogue_offers(settings_path: Path, spec: StoreFile) -> list[Offer]:
+    section = spec.catalogue
+    feed = (settings_path.parent / section.path).resolve()
+    if feed.suffix.lower() in _YML_SUFFIXES:
+        return read_yml(feed, feed_id=section.feed_id, seller_inn=section.seller_inn)
+    if feed.suffix.lower() == ".csv":
+        return read_csv(feed, feed_id=section.feed_id, seller_inn=section.seller_inn)
+    raise StoreDataError.one(
+        settings_path,
+        "catalogue.path",
+        f"unknown catalogue format {feed.suffix!r}: use .xml, .yml or .csv",
+    )
+
+
+def _restricted(
+    document: Document,
+    restrictions: list[RestrictionEntry],
+    offers: list[Offer],
+    tree: RegionTree,
+    default_feed: int,
+) -> list[Offer]:
+    if not restrictions:
+        return offers
+    limits: dict[tuple[int, str], frozenset[int]] = {}
+    problems = []
+    for index, entry in enumerate(restrictions):
+        for region_id in entry.regions:
+            if region_id not in tree:
+                where = _where(document, ("restrictions", index, "regions"))
+                problems.append(
+                    Problem(str(document.path), where, f"region {region_id} is not listed")
+                )
+        for offer_id in entry.offers:
+            key = (entry.feed_id or default_feed, sku_key(offer_id))
+            limits[key] = limits.get(key, frozenset()) | frozenset(entry.regions)
+    known = {(offer.feed_id, sku_key(offer.offer_id)) for offer in offers}
+    for feed_id, offer_id in limits.keys() - known:
+        where = _where(document, ("restrictions",))
+        problems.append(
+            Problem(
+                str(document.path),
+                where,
+                f"offer {offer_id!r} of feed {feed_id} is not in the catalogue",
+            )
+        )
+    if problems:
+        raise StoreDataError(problems)
+    return [
+        _with_regions(offer, limits.get((offer.feed_id, sku_key(offer.offer_id))))
+        for offer in offers
+    ]
+
+
+def _with_regions(offer: Offer, regions: frozenset[int] | None) -> Offer:
+    if regions is None:
+        return offer
+    return replace(offer, regions=regions)
+
+
+def _rule(entry: RuleEntry) -> DeliveryRule:
+    return DeliveryRule(
+        id=entry.id,
+        region_id=entry.region,
+        type=entry.type,
+        service_name=entry.service_name,
+        service_id=entry.service_id,
+        price=entry.price,
+        lead_days=entry.lead_days,
+        cutoff=parse_clock(entry.cutoff),
+        span_days=entry.span_days,
+        intervals=tuple(
+            Interval(_interval_time(start), _interval_time(end)) for start, end in entry.intervals
+        ),
+        days_off=frozenset(day.number for day in entry.days_off),
+        holidays=frozenset(entry.holidays),
+        payment_methods=tuple(entry.payment_methods),
+    )
+
+
+def _interval_time(value: str) -> time:
+    return time(int(value[:2]), int(value[3:]))
+
+
+def _outlets(spec: StoreFile) -> list[Outlet]:
+    return [
+        Outlet(entry.code, entry.name, entry.region, entry.extra_days) for entry in spec.outlets
+    ]

@@ -1,0 +1,139 @@
+"""The catalogue from a YML (Yandex Market Language) feed, parsed with defusedxml.
+
+DTDs are allowed (feeds carry them) but entity declarations and external references are
+refused, so a "billion laughs" document fails at once instead of expanding. Offers are read as
+the parser streams them; a problem names the offer's line.
+
+Read per ``<offer id=... available=...>``: ``name``, ``price``, ``count`` (units in stock),
+``downloadable`` (digital goods), ``vat``, ``param name="sellerInn"`` and ``param name="feedId"``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, ParseError
+
+from dbskit.shop.catalogue import Offer
+from dbskit.shop.loaders._offers import FieldProblem, OfferFields, build_offer
+from dbskit.shop.loaders.errors import Problem, StoreDataError
+
+_CHUNK = 1 << 16
+_TEXT_FIELDS = {
+    "name": "name",
+    "price": "price",
+    "count": "stock",
+    "downloadable": "digital",
+    "vat": "vat",
+}
+_PARAMS = {"sellerInn": "seller_inn", "feedId": "feed_id"}
+_MAX_PROBLEMS = 20
+
+
+class _FeedTarget:
+    """Collects offers from parser events (``start``/``data``/``end``)."""
+
+    def __init__(self, *, feed_id: int, seller_inn: str | None, file: str) -> None:
+        self.parser: DefusedXMLParser | None = None
+        self._feed_id = feed_id
+        self._seller_inn = seller_inn
+        self._file = file
+        self.offers: list[Offer] = []
+        self.problems: list[Problem] = []
+        self._current: OfferFields | None = None
+        self._line = 0
+        self._field: str | None = None
+        self._text: list[str] = []
+        self.saw_root = False
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if not self.saw_root:
+            self.saw_root = True
+            if tag != "yml_catalog":
+                raise _NotYml(tag)
+        if tag == "offer":
+            self._line = self.parser.parser.CurrentLineNumber if self.parser is not None else 0
+            self._current = OfferFields(
+                offer_id=attrib.get("id"), available=attrib.get("available")
+            )
+        elif self._current is not None:
+            if tag == "param":
+                self._field = _PARAMS.get(attrib.get("name", ""))
+            else:
+                self._field = _TEXT_FIELDS.get(tag)
+            self._text = []
+
+    def data(self, text: str) -> None:
+        if self._field is not None:
+            self._text.append(text)
+
+    def end(self, tag: str) -> None:
+        current = self._current
+        if current is None:
+            return
+        if tag == "offer":
+            self._finish(current)
+            self._current = None
+        elif self._field is not None:
+            setattr(current, self._field, "".join(self._text))
+            self._field = None
+
+    def _finish(self, fields: OfferFields) -> None:
+        try:
+            self.offers.append(
+                build_offer(fields, feed_id=self._feed_id, seller_inn=self._seller_inn)
+            )
+        except FieldProblem as exc:
+            if len(self.problems) < _MAX_PROBLEMS:
+                where = f"line {self._line} (offer {fields.offer_id!r})"
+                self.problems.append(Problem(self._file, where, str(exc)))
+
+    def close(self) -> None:
+        return None
+
+
+class _NotYml(Exception):
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+
+def read_yml(path: Path, *, feed_id: int, seller_inn: str | None) -> list[Offer]:
+    file = str(path)
+    target = _FeedTarget(feed_id=feed_id, seller_inn=seller_inn, file=file)
+    parser = DefusedXMLParser(
+        target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True
+    )
+    target.parser = parser
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                parser.feed(chunk)
+        parser.close()
+    except OSError as exc:
+        raise StoreDataError.one(file, "", f"cannot be read: {exc.strerror or exc}") from None
+    except DefusedXmlException as exc:
+        line = parser.parser.CurrentLineNumber
+        raise StoreDataError.one(file, f"line {line}", f"refused: {_defused_reason(exc)}") from None
+    except ParseError as exc:
+        line, column = exc.position
+        reason = str(exc).split(":", 1)[0]
+        raise StoreDataError.one(
+            file, f"line {line}, column {column + 1}", f"not well-formed XML: {reason}"
+        ) from None
+    except _NotYml as exc:
+        raise StoreDataError.one(
+            file, "line 1", f"root element is <{exc.tag}>, not <yml_catalog>"
+        ) from None
+    if target.problems:
+        raise StoreDataError(target.problems)
+    return target.offers
+
+
+def _defused_reason(exc: DefusedXmlException) -> str:
+    name = type(exc).__name__
+    if name == "EntitiesForbidden":
+        return "entity declarations are not allowed in a feed (no entity expansion)"
+    if name == "ExternalReferenceForbidden":
+        return "external references are not allowed in a feed"
+    return str(exc)
