@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dbskit.contract import limits
+from dbskit.contract.cart import PushAuthMode
 from dbskit.contract.operations import Profile
 
 DEFAULT_PORT = 8484
@@ -103,6 +104,33 @@ class Settings(BaseSettings):
         0.5, gt=0, description="How often due events are run as real time passes."
     )
 
+    # The store service (POST /cart): `dbskit store serve`, or mounted at /store by `dbskit serve`.
+    store_data: Path | None = Field(
+        None,
+        description="the store's settings file (TOML or YAML, docs/store-data.md); "
+        "the demo store when unset",
+    )
+    store_token: SecretStr | None = Field(
+        None,
+        description="the push token the Market sends with every call (R-039); generated and "
+        "kept in the data dir on loopback when unset",
+    )
+    store_auth_mode: PushAuthMode = Field(
+        PushAuthMode.HEADER,
+        description="where the push token travels: 'header' (Authorization) or 'url' "
+        "(auth-token query parameter), as set in the seller account (R-039)",
+    )
+    store_time_zone: str | None = Field(
+        None, description="the store's time zone, overriding the settings file (IANA name)"
+    )
+    store_cart_budget_seconds: float = Field(
+        limits.CART_DEADLINE.total_seconds() - 0.5,
+        gt=0,
+        le=limits.CART_DEADLINE.total_seconds(),
+        description="how long computing a /cart answer may take before the guard answers "
+        "from its last answer for the same basket (R-037: the Market waits 5.5 s in all)",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -119,11 +147,10 @@ class Settings(BaseSettings):
         for name, value in self.model_dump(mode="json").items():
             if value is None:
                 continue
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
+            secret = getattr(self, name)
+            if isinstance(secret, SecretStr):
+                value = secret.get_secret_value()
             env[f"DBSKIT_{name.upper()}"] = _env_value(value)
-        if self.sandbox_token is not None:
-            env["DBSKIT_SANDBOX_TOKEN"] = self.sandbox_token.get_secret_value()
         return env
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,14 +66,17 @@ def running_server(
     ready_path: str = "/sandbox/clock",
     ready_headers: dict[str, str] | None = None,
     cwd: Path | None = None,
+    command: Sequence[str] = ("serve",),
+    ready: Callable[[str], object] | None = None,
 ) -> Iterator[Server]:
-    """Start ``python -m dbskit serve <args>`` on a free port and wait for its first 200."""
+    """Start ``python -m dbskit <command> <args>`` on a free port and wait until it is ready:
+    ``ready(base_url)`` returns, or else ``ready_path`` first answers 200."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="dbskit-server-", suffix=".log")[1])
     started = time.perf_counter()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "dbskit", "serve", "--port", str(port), *args],
+            [sys.executable, "-m", "dbskit", *command, "--port", str(port), *args],
             env=dbskit_env(env),
             cwd=cwd,
             stdout=log,
@@ -81,7 +84,10 @@ def running_server(
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_200(base_url + ready_path, headers=ready_headers)
+        if ready is not None:
+            ready(base_url)
+        else:
+            wait_for_200(base_url + ready_path, headers=ready_headers)
         yield Server(process, base_url, time.perf_counter() - started, log_path)
     finally:
         process.terminate()

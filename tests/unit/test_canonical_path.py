@@ -20,6 +20,10 @@ from dbskit.market.middleware import canonical_path
         ("/v22/delivery/services", "/v22/delivery/services"),
         ("/sandbox/clock.json", "/sandbox/clock.json"),
         ("/store/cart", "/store/cart"),
+        ("/v2/store/cart", "/v2/store/cart"),
+        ("/store/cart.json", "/store/cart.json"),
+        ("/v2/sandbox/clock", "/v2/sandbox/clock"),
+        ("/v2/storefront.json", "/storefront"),
     ],
 )
 def test_canonical_path(given: str, expected: str) -> None:

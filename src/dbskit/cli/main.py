@@ -6,6 +6,7 @@ import typer
 
 from dbskit import __version__
 from dbskit.cli import serve as serve_module
+from dbskit.cli import store as store_module
 from dbskit.cli._options import with_settings_options
 from dbskit.cli.sandbox import app as sandbox_app
 from dbskit.settings import Settings
@@ -37,11 +38,12 @@ def _root(
 @app.command()
 @with_settings_options()
 def serve(*, settings: Settings) -> None:
-    """Run the Market emulator (Partner API + /sandbox) on the embedded SQLite by default."""
+    """Run the Market emulator (Partner API + /sandbox) and the store (/store) on one port."""
     serve_module.serve(settings)
 
 
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(store_module.app, name="store")
 
 
 def main() -> None:

@@ -1,63 +1,39 @@
-"""``dbskit serve``: the Market emulator with its sandbox, on one port."""
+"""``dbskit serve``: the Market emulator with its sandbox, and the store at /store, on one port."""
 
 from __future__ import annotations
 
 import os
-import secrets
 
 import typer
-from pydantic import SecretStr
 
+from dbskit.cli._tokens import RefusedToServe, sandbox_token_for, secret, store_token_for
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
-from dbskit.storage.private_files import write_private
-
-SANDBOX_TOKEN_FILE = "sandbox-token"  # noqa: S105 - a file name
-
+from dbskit.shop.loaders import StoreDataError, load_store
 
 _NO_DEMO_KEY = "(none: the demo business already holds 30 keys; revoke one and restart)"
 
 
-class RefusedToServe(Exception):
-    """Serving as asked would expose the sandbox control plane."""
-
-
-def sandbox_token_for(settings: Settings) -> Settings:
-    """On loopback a token is generated once and kept in the data dir; elsewhere it must be
-    given explicitly, because whoever holds it can move the clock and read every request."""
-    if settings.sandbox_token is not None:
-        return settings
-    if not settings.is_loopback:
-        raise RefusedToServe(
-            f"refusing to serve on non-loopback host {settings.host!r} without an explicit "
-            "sandbox token: set DBSKIT_SANDBOX_TOKEN (or --sandbox-token)"
-        )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.data_dir / SANDBOX_TOKEN_FILE
-    if path.exists():
-        token = path.read_text().strip()
-    else:
-        token = secrets.token_urlsafe(24)
-        write_private(path, token + "\n")
-    return settings.model_copy(update={"sandbox_token": SecretStr(token)})
-
-
 def serve(settings: Settings) -> None:
     try:
-        settings = sandbox_token_for(settings)
+        settings = store_token_for(sandbox_token_for(settings))
     except RefusedToServe as exc:
         typer.echo(f"dbskit: {exc}", err=True)
         raise typer.Exit(2) from None
+    store = check_store_data(settings)
     runtime = Runtime.build(settings)
     runtime.prepare()
     runtime.db.dispose()
 
-    token = settings.sandbox_token.get_secret_value() if settings.sandbox_token else ""
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    host = display_host(settings.host)
     typer.echo(f"dbskit Market emulator on http://{host}:{settings.port}")
     typer.echo(f"  profile        {settings.profile.value}")
     typer.echo(f"  database       {_redacted(settings.resolved_database_url)}")
-    typer.echo(f"  Sandbox-Token  {token}")
+    typer.echo(f"  Sandbox-Token  {secret(settings.sandbox_token)}")
+    typer.echo(f"  store          http://{host}:{settings.port}/store/cart ({store})")
+    typer.echo(
+        f"  push token     {secret(settings.store_token)} ({settings.store_auth_mode.value})"
+    )
     if runtime.demo is not None:
         demo = runtime.demo
         typer.echo(f"  demo business  {demo.business_id}, campaign {demo.campaign_id}")
@@ -67,7 +43,7 @@ def serve(settings: Settings) -> None:
 
     os.environ.update(settings.to_env())
     uvicorn.run(
-        "dbskit.app:create_app",
+        "dbskit.app:create_served_app",
         factory=True,
         host=settings.host,
         port=settings.port,
@@ -78,6 +54,21 @@ def serve(settings: Settings) -> None:
         log_level=settings.log_level,
         lifespan="on",
     )
+
+
+def check_store_data(settings: Settings) -> str:
+    """Load the store data once before serving, so a mistake is reported plainly and early."""
+    try:
+        data = load_store(settings.store_data, time_zone=settings.store_time_zone)
+    except StoreDataError as exc:
+        typer.echo(f"dbskit: the store data cannot be loaded:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    summary = data.summary()
+    return f"{summary.offers} offers, {summary.regions} regions, {summary.source}"
+
+
+def display_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _redacted(url: str) -> str:

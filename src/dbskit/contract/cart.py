@@ -31,6 +31,13 @@ def sku_key(value: str) -> str:
     return value.strip()
 
 
+class PushAuthMode(StrEnum):
+    """R-039: the push token comes as ``Authorization: <token>`` or as ``?auth-token=<token>``."""
+
+    HEADER = "header"
+    URL = "url"
+
+
 class BuyerType(StrEnum):
     """R-042."""
 
@@ -306,3 +313,14 @@ class StoreErrorBody(ContractModel):
     """OQ-18: the body of the store's 400/403/500 answers."""
 
     error: StoreError
+
+
+class StoreDataSummary(ContractModel):
+    """The answer of the store's ``POST /admin/reload``: what is now in use."""
+
+    status: str = "OK"
+    source: str
+    offers: int
+    regions: int
+    rules: int
+    outlets: int

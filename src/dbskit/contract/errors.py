@@ -27,6 +27,9 @@ class ErrorCode(StrEnum):
     LOCKED = "LOCKED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # The store's own answers (OQ-18).
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    STORE_DATA_INVALID = "STORE_DATA_INVALID"
     # Specific 400 codes used by the order methods (spec ApiErrorCodeType, OQ-01..OQ-08, OQ-23).
     ITEM_NOT_FOUND = "ITEM_NOT_FOUND"
     INVALID_ORDER_STATUS = "INVALID_ORDER_STATUS"
@@ -106,6 +109,15 @@ class Messages:
         "Business {business_id} already has {limit} API keys, the most a cabinet may hold: "
         "revoke one before creating another"
     )
+    # The store service (OQ-18 bodies; the texts are ours).
+    PUSH_TOKEN_HEADER = "Authorization header is missing or does not carry the push token"  # noqa: S105
+    PUSH_TOKEN_URL = "auth-token parameter is missing or is not the push token"  # noqa: S105
+    PUSH_TOKEN_UNSET = "no push token is configured: every call is refused"  # noqa: S105
+    CART_LATE = "the answer could not be computed in time and none was computed before"
+    STORE_DATA_INVALID = (
+        "the store data were not reloaded; the previous data stay in use: {problems}"
+    )
+    STORE_INTERNAL = "internal error of the store; request id {request_id}"
 
     # Order methods: the sources give codes but no texts (OQ-01..OQ-08); ours name field and value.
     ITEM_NOT_FOUND = (

@@ -12,13 +12,19 @@ _OWN_PREFIXES = ("/sandbox", "/store")
 
 def canonical_path(path: str) -> str:
     """R-072: ``/v2/x``, ``/x``, ``/v2/x.json`` and ``/x.json`` name the same resource."""
-    if path.startswith(_OWN_PREFIXES):
+    if _is_own(path):
         return path
-    if path.startswith(limits.API_VERSION_PREFIX + "/"):
-        path = path[len(limits.API_VERSION_PREFIX) :]
-    if path.endswith(limits.FORMAT_SUFFIX):
-        path = path[: -len(limits.FORMAT_SUFFIX)]
-    return path
+    canonical = path
+    if canonical.startswith(limits.API_VERSION_PREFIX + "/"):
+        canonical = canonical[len(limits.API_VERSION_PREFIX) :]
+    if canonical.endswith(limits.FORMAT_SUFFIX):
+        canonical = canonical[: -len(limits.FORMAT_SUFFIX)]
+    # "/v2/store/cart" is a Partner API path that does not exist, not the store's own path.
+    return path if _is_own(canonical) else canonical
+
+
+def _is_own(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in _OWN_PREFIXES)
 
 
 class PartnerApiPaths:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from dbskit.contract.cart import PaymentMethod
+from dbskit.contract.cart import PaymentMethod, StoreDataSummary
 from dbskit.contract.currency import CurrencyType
 from dbskit.shop.catalogue import Catalogue
 from dbskit.shop.delivery_rules import DeliveryRules
@@ -39,11 +39,11 @@ class StoreData:
     rules: DeliveryRules
     source: str = ""  # where it was loaded from, for reports
 
-    def summary(self) -> dict[str, int | str]:
-        return {
-            "source": self.source,
-            "offers": len(self.catalogue),
-            "regions": len(self.regions),
-            "rules": len(self.rules),
-            "outlets": self.rules.outlet_count,
-        }
+    def summary(self) -> StoreDataSummary:
+        return StoreDataSummary(
+            source=self.source,
+            offers=len(self.catalogue),
+            regions=len(self.regions),
+            rules=len(self.rules),
+            outlets=self.rules.outlet_count,
+        )

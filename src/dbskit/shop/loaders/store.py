@@ -31,28 +31,29 @@ DEMO_SETTINGS = Path(__file__).resolve().parent.parent / "demo" / "store.toml"
 _YML_SUFFIXES = frozenset({".xml", ".yml"})
 
 
-def load_store(settings_path: Path | None = None) -> StoreData:
-    """Everything in ``settings_path`` (the demo store when ``None``), checked."""
+def load_store(settings_path: Path | None = None, *, time_zone: str | None = None) -> StoreData:
+    """Everything in ``settings_path`` (the demo store when ``None``), checked.
+
+    ``time_zone`` overrides the file's ``store.time_zone``.
+    """
     path = settings_path or DEMO_SETTINGS
     document = read_document(path)
     spec = _validate(document)
     file = str(path)
+    zone_name = time_zone or spec.store.time_zone
     try:
-        zone = ZoneInfo(spec.store.time_zone)
+        zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        where = _where(document, ("store", "time_zone"))
-        raise StoreDataError.one(
-            file, where, f"unknown time zone {spec.store.time_zone!r}"
-        ) from None
+        where = "store time zone" if time_zone else _where(document, ("store", "time_zone"))
+        raise StoreDataError.one(file, where, f"unknown time zone {zone_name!r}") from None
     tree = _regions(document, spec)
     offers = _catalogue_offers(path, spec)
     offers = _restricted(document, spec.restrictions, offers, tree, spec.catalogue.feed_id)
     try:
         catalogue = Catalogue(offers)
     except DuplicateOffer as exc:
-        raise StoreDataError.one(
-            spec.catalogue.path, f"offer {exc.offer.offer_id!r}", "listed twice"
-        ) from None
+        feed = catalogue_path(path, spec)
+        raise StoreDataError.one(feed, f"offer {exc.offer.offer_id!r}", "listed twice") from None
     try:
         rules = DeliveryRules(tree, (_rule(entry) for entry in spec.delivery), _outlets(spec))
     except RuleSetError as exc:
@@ -100,7 +101,7 @@ def _regions(document: Document, spec: StoreFile) -> RegionTree:
 
 def _catalogue_offers(settings_path: Path, spec: StoreFile) -> list[Offer]:
     section = spec.catalogue
-    feed = (settings_path.parent / section.path).resolve()
+    feed = catalogue_path(settings_path, spec)
     if feed.suffix.lower() in _YML_SUFFIXES:
         return read_yml(feed, feed_id=section.feed_id, seller_inn=section.seller_inn)
     if feed.suffix.lower() == ".csv":
@@ -110,6 +111,11 @@ def _catalogue_offers(settings_path: Path, spec: StoreFile) -> list[Offer]:
         "catalogue.path",
         f"unknown catalogue format {feed.suffix!r}: use .xml, .yml or .csv",
     )
+
+
+def catalogue_path(settings_path: Path, spec: StoreFile) -> Path:
+    """The catalogue named by the settings file, relative to that file."""
+    return (settings_path.parent / spec.catalogue.path).resolve()
 
 
 def _restricted(

@@ -1,0 +1,57 @@
+"""Tokens a server needs: given explicitly, or generated once on loopback and kept in the data
+dir (mode 0600), because whoever holds them can drive the server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from dbskit.settings import Settings
+
+SANDBOX_TOKEN_FILE = "sandbox-token"  # noqa: S105 - a file name
+STORE_TOKEN_FILE = "store-token"  # noqa: S105 - a file name
+
+
+class RefusedToServe(Exception):
+    """Serving as asked would expose a control plane without a token chosen by the operator."""
+
+
+def with_token(settings: Settings, field: str, file_name: str, variable: str) -> Settings:
+    """``settings`` with ``field`` set: as given, else kept in ``data_dir/file_name``."""
+    if getattr(settings, field) is not None:
+        return settings
+    if not settings.is_loopback:
+        flag = "--" + field.replace("_", "-")
+        raise RefusedToServe(
+            f"refusing to serve on non-loopback host {settings.host!r} without an explicit "
+            f"token: set {variable} (or {flag})"
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / file_name
+    if path.exists():
+        token = path.read_text().strip()
+    else:
+        token = secrets.token_urlsafe(24)
+        _write_private(path, token + "\n")
+    return settings.model_copy(update={field: SecretStr(token)})
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+def sandbox_token_for(settings: Settings) -> Settings:
+    return with_token(settings, "sandbox_token", SANDBOX_TOKEN_FILE, "DBSKIT_SANDBOX_TOKEN")
+
+
+def store_token_for(settings: Settings) -> Settings:
+    return with_token(settings, "store_token", STORE_TOKEN_FILE, "DBSKIT_STORE_TOKEN")
+
+
+def secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""

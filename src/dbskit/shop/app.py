@@ -1,0 +1,75 @@
+"""create_store_app(): the store service's wiring. ``POST /cart`` at its root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from dbskit.market.domain.clock import Clock
+from dbskit.settings import Settings
+from dbskit.shop.cart import answer_cart
+from dbskit.shop.deadline import CartGuard
+from dbskit.shop.errors import EXCEPTION_HANDLERS
+from dbskit.shop.loaders import load_store
+from dbskit.shop.routes import cart, reload
+from dbskit.shop.service import Clock as ClockLike
+from dbskit.shop.service import PushAuth, Responder, StoreService
+from dbskit.shop.signals import install_sighup
+
+CART_PATH = "/cart"
+RELOAD_PATH = "/admin/reload"
+
+
+def build_store_service(
+    settings: Settings,
+    *,
+    clock: ClockLike | None = None,
+    responder: Responder = answer_cart,
+    freeze: bool = False,
+) -> StoreService:
+    """Load the store data named by ``settings`` (raises ``StoreDataError``) and wrap them."""
+    loader = partial(load_store, settings.store_data, time_zone=settings.store_time_zone)
+    token = settings.store_token.get_secret_value() if settings.store_token else None
+    return StoreService(
+        loader(),
+        clock=clock or Clock(),
+        loader=loader,
+        auth=PushAuth(settings.store_auth_mode, token),
+        guard=CartGuard(settings.store_cart_budget_seconds),
+        responder=responder,
+        freeze=freeze,
+    )
+
+
+def create_store_app(service: StoreService, *, handle_sighup: bool = False) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with store_lifespan(service, handle_sighup=handle_sighup):
+            yield
+
+    app = Starlette(
+        routes=[
+            Route(CART_PATH, cart, methods=["POST"]),
+            Route(RELOAD_PATH, reload, methods=["POST"]),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.store = service
+    return app
+
+
+@asynccontextmanager
+async def store_lifespan(service: StoreService, *, handle_sighup: bool) -> AsyncIterator[None]:
+    """What a served store does around its life: SIGHUP reloads, and its workers stop after."""
+    uninstall = install_sighup(service) if handle_sighup else None
+    try:
+        yield
+    finally:
+        if uninstall is not None:
+            uninstall()
+        service.close()

@@ -1,0 +1,30 @@
+"""R-039: the Market's push token, checked before anything else; 403 when missing or wrong."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+
+from dbskit.contract.cart import PushAuthMode
+from dbskit.contract.errors import Forbidden, Messages
+
+TOKEN_PARAMETER = "auth-token"  # noqa: S105 - a parameter name
+TOKEN_HEADER = "authorization"  # noqa: S105 - a header name
+
+
+def check_push_token(
+    mode: PushAuthMode,
+    expected: str | None,
+    *,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+) -> None:
+    if expected is None:
+        raise Forbidden(Messages.PUSH_TOKEN_UNSET)
+    if mode is PushAuthMode.URL:
+        presented, message = query.get(TOKEN_PARAMETER), Messages.PUSH_TOKEN_URL
+    else:
+        # A bare token, no scheme word (notes:pushapi-identification.md).
+        presented, message = headers.get(TOKEN_HEADER), Messages.PUSH_TOKEN_HEADER
+    if presented is None or not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise Forbidden(message)

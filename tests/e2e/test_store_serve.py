@@ -1,0 +1,112 @@
+"""``dbskit store serve`` as a seller runs it: a real process, SIGHUP reloads its data."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dbskit.shop.loaders import DEMO_SETTINGS
+from tests.cart_factories import MOSCOW, cart_body, line
+from tests.e2e.server import Server, running_server
+
+pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-037", "R-039", "R-047")]
+
+TOKEN = "e2e-push-token"
+HEADERS = {"Authorization": TOKEN}
+KETTLE_FIVE = cart_body(MOSCOW, line("kettle-aqua-17", 5))
+
+
+def kettle_count(base_url: str) -> Any:
+    response = httpx.post(base_url + "/cart", json=KETTLE_FIVE, headers=HEADERS, timeout=5)
+    response.raise_for_status()
+    return response.json()["cart"]["items"][0]["count"]
+
+
+def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("the condition did not come true in time")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_sighup_reloads_and_a_broken_file_keeps_the_old_data(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    folder.mkdir()
+    settings = folder / "store.toml"
+    catalogue = folder / "catalogue.xml"
+    shutil.copy(DEMO_SETTINGS, settings)
+    shutil.copy(DEMO_SETTINGS.parent / "catalogue.xml", catalogue)
+    args = [
+        "--store-data",
+        str(settings),
+        "--store-token",
+        TOKEN,
+        "--data-dir",
+        str(tmp_path / "d"),
+    ]
+
+    def ready(base_url: str) -> None:
+        eventually(lambda: kettle_count(base_url) == 3)
+
+    server: Server
+    with running_server(args, command=("store", "serve"), ready=ready) as server:
+        edit(catalogue, "<count>3</count>", "<count>7</count>")
+        server.process.send_signal(signal.SIGHUP)
+        eventually(lambda: kettle_count(server.base_url) == 5)
+
+        edit(catalogue, "<count>7</count>", "<count>seven</count>")
+        server.process.send_signal(signal.SIGHUP)
+        eventually(lambda: "store data not reloaded" in server.output())
+        assert "count: 'seven' is not a whole number of units" in server.output()
+        assert server.process.poll() is None
+        assert kettle_count(server.base_url) == 5
+
+
+def test_store_serve_refuses_broken_data_at_start(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.e2e.server import dbskit_env
+
+    settings = tmp_path / "store.toml"
+    settings.write_text("[catalogue]\npath = 'x.csv'\n", encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dbskit",
+            "store",
+            "serve",
+            "--store-data",
+            str(settings),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        env=dbskit_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "dbskit: the store data cannot be loaded:\n"
+        f"{settings}: catalogue.feed_id: Field required\n"
+        f"{settings}: regions: Field required\n"
+    )

@@ -1,0 +1,51 @@
+"""CartGuard on its own: budget, fallback, age of the fallback, capacity."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dbskit.shop.deadline import FALLBACK_MAX_AGE, CartGuard, DeadlineMissed
+
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+def blocked(release: threading.Event, value: str) -> str:
+    release.wait(5)
+    return value
+
+
+@pytest.mark.rule("R-037", "R-051")
+async def test_fallback_within_and_beyond_its_age() -> None:
+    guard: CartGuard[str] = CartGuard(0.05)
+    release = threading.Event()
+    try:
+        assert await guard.run("basket", NOW, lambda: "fresh") == "fresh"
+        assert (
+            await guard.run("basket", NOW + FALLBACK_MAX_AGE, lambda: blocked(release, "x"))
+            == "fresh"
+        )
+        with pytest.raises(DeadlineMissed):
+            await guard.run(
+                "basket",
+                NOW + FALLBACK_MAX_AGE + timedelta(seconds=1),
+                lambda: blocked(release, "x"),
+            )
+    finally:
+        release.set()
+        guard.close()
+
+
+@pytest.mark.rule("R-051")
+async def test_forget_and_capacity() -> None:
+    guard: CartGuard[int] = CartGuard(1.0, remember=2)
+    try:
+        for key in range(3):
+            await guard.run(key, NOW, lambda key=key: key)
+        assert [guard.recall(key, NOW) for key in range(3)] == [None, 1, 2]
+        guard.forget()
+        assert guard.recall(2, NOW) is None
+    finally:
+        guard.close()
