@@ -14,8 +14,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dbskit.contract import limits
-from dbskit.contract.cart import PushAuthMode
 from dbskit.contract.operations import Profile
+from dbskit.contract.sandbox_access import PushAuthMode
 
 DEFAULT_PORT = 8484
 SQLITE_FILE_NAME = "dbskit.sqlite3"
@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     )
     store_auth_mode: PushAuthMode = Field(
         PushAuthMode.HEADER,
-        description="where the push token travels: 'header' (Authorization) or 'url' "
+        description="where the push token travels: HEADER (Authorization) or URL "
         "(auth-token query parameter), as set in the seller account (R-039)",
     )
     store_time_zone: str | None = Field(

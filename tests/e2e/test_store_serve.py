@@ -110,3 +110,18 @@ def test_store_serve_refuses_broken_data_at_start(tmp_path: Path) -> None:
         f"{settings}: catalogue.feed_id: Field required\n"
         f"{settings}: regions: Field required\n"
     )
+
+
+def test_serve_mounts_the_demo_store_with_a_generated_push_token(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {"DBSKIT_SANDBOX_TOKEN": "sandbox-e2e"}
+    args = ["--data-dir", str(data_dir)]
+    with running_server(args, env=env, ready_headers={"Sandbox-Token": "sandbox-e2e"}) as server:
+        token = (data_dir / "store-token").read_text().strip()
+        body = cart_body(MOSCOW, line("kettle-aqua-17", 5))
+        response = httpx.post(
+            server.base_url + "/store/cart", json=body, headers={"Authorization": token}, timeout=5
+        )
+        assert response.status_code == 200
+        assert response.json()["cart"]["items"][0]["count"] == 3
+        assert f"push token     {token} (HEADER)" in server.output()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
 
@@ -45,15 +46,22 @@ def serve(settings: Settings) -> None:
     uvicorn.run(
         "dbskit.app:create_served_app",
         factory=True,
-        host=settings.host,
-        port=settings.port,
         workers=settings.workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level=settings.log_level,
-        lifespan="on",
+        **uvicorn_options(settings),
     )
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How every dbskit server runs: uvloop and httptools, no access log, with a lifespan."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "log_level": settings.log_level,
+        "lifespan": "on",
+    }
 
 
 def check_store_data(settings: Settings) -> str:

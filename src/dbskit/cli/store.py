@@ -6,7 +6,7 @@ import typer
 
 from dbskit.cli._options import with_settings_options
 from dbskit.cli._tokens import RefusedToServe, secret, store_token_for
-from dbskit.cli.serve import check_store_data, display_host
+from dbskit.cli.serve import check_store_data, display_host, uvicorn_options
 from dbskit.settings import Settings
 
 STORE_OPTIONS = {
@@ -50,13 +50,4 @@ def serve_store(*, settings: Settings) -> None:
 
     import uvicorn
 
-    uvicorn.run(
-        create_store_app(service, handle_sighup=True),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level=settings.log_level,
-        lifespan="on",
-    )
+    uvicorn.run(create_store_app(service, handle_sighup=True), **uvicorn_options(settings))

@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from dbskit.contract import limits
 from dbskit.contract._base import ContractModel, Int64
-from dbskit.contract.currency import CurrencyType
+from dbskit.contract.enums import BuyerType, Currency
 
 # R-044: offerId / shopSku; leading and trailing spaces are not significant (see ``sku_key``).
 Sku = Annotated[
@@ -29,20 +29,6 @@ Sku = Annotated[
 def sku_key(value: str) -> str:
     """R-044: ``" SKU123 "`` and ``"SKU123"`` name the same offer."""
     return value.strip()
-
-
-class PushAuthMode(StrEnum):
-    """R-039: the push token comes as ``Authorization: <token>`` or as ``?auth-token=<token>``."""
-
-    HEADER = "header"
-    URL = "url"
-
-
-class BuyerType(StrEnum):
-    """R-042."""
-
-    PERSON = "PERSON"
-    BUSINESS = "BUSINESS"
 
 
 class RegionType(StrEnum):
@@ -89,18 +75,9 @@ class PromoType(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-class DeliveryType(StrEnum):
-    """R-053 ``deliveryOptions[].type``."""
-
-    DELIVERY = "DELIVERY"
-    PICKUP = "PICKUP"
-    POST = "POST"
-    DIGITAL = "DIGITAL"
-    UNKNOWN = "UNKNOWN"
-
-
-class PaymentMethod(StrEnum):
-    """OQ-20: ``SHOP_PREPAID`` (seed:003 samples) plus OrderPaymentMethodType of the Partner API."""
+class CartPaymentMethod(StrEnum):
+    """OQ-20: ``SHOP_PREPAID`` (seed:003 samples) plus the Partner API's order payment methods
+    (``contract.enums.PaymentMethod``) without ``UNKNOWN``."""
 
     SHOP_PREPAID = "SHOP_PREPAID"
     YANDEX = "YANDEX"
@@ -239,8 +216,8 @@ class CartItem(ContractModel):
 
 class Cart(ContractModel):
     business_id: Int64 | None = Field(None, alias="businessId")
-    currency: CurrencyType | None = None
-    delivery_currency: CurrencyType | None = Field(None, alias="deliveryCurrency")
+    currency: Currency | None = None
+    delivery_currency: Currency | None = Field(None, alias="deliveryCurrency")
     buyer: CartBuyer | None = None
     delivery: CartDelivery
     items: list[CartItem] = Field(min_length=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 
-from dbskit.contract.cart import PushAuthMode
 from dbskit.contract.errors import Forbidden, Messages
+from dbskit.contract.sandbox_access import PushAuthMode
 
 TOKEN_PARAMETER = "auth-token"  # noqa: S105 - a parameter name
 TOKEN_HEADER = "authorization"  # noqa: S105 - a header name

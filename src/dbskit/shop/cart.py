@@ -28,21 +28,21 @@ from dbskit.contract.cart import (
     CartAnswerBody,
     CartAnswerItem,
     CartItem,
+    CartPaymentMethod,
     CartRequest,
     DeliveryDates,
     DeliveryInterval,
     DeliveryOption,
-    DeliveryType,
     OutletCode,
-    PaymentMethod,
     sku_key,
 )
+from dbskit.contract.enums import DeliveryType
 from dbskit.shop.catalogue import Offer
 from dbskit.shop.data import StoreData
 from dbskit.shop.dates import PlannedDates, courier_dates, range_dates
 from dbskit.shop.delivery_rules import PICKUP_GROUP_SEPARATOR, DeliveryRule, ServedOutlet
 
-_PAYMENT_ORDER = {method: index for index, method in enumerate(PaymentMethod)}
+_PAYMENT_ORDER = {method: index for index, method in enumerate(CartPaymentMethod)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,7 @@ def _answer(
     methods: set[str] = set()
     for option in options:
         methods.update(option.payment_methods or ())
-    ordered = sorted(methods, key=lambda method: _PAYMENT_ORDER[PaymentMethod(method)])
+    ordered = sorted(methods, key=lambda method: _PAYMENT_ORDER[CartPaymentMethod(method)])
     return CartAnswer(
         cart=CartAnswerBody(
             delivery_currency=currency,

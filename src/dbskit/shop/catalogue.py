@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 
 from dbskit.contract.cart import sku_key
-
-
-class Vat(StrEnum):
-    """VAT rates a seller gives per offer (the Partner API's VatType names)."""
-
-    VAT_22 = "VAT_22"
-    VAT_20 = "VAT_20"
-    VAT_10 = "VAT_10"
-    VAT_7 = "VAT_07"
-    VAT_5 = "VAT_05"
-    VAT_0 = "VAT_0"
-    NO_VAT = "NO_VAT"
+from dbskit.contract.enums import Vat
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from dbskit.contract.cart import PaymentMethod, StoreDataSummary
-from dbskit.contract.currency import CurrencyType
+from dbskit.contract.cart import CartPaymentMethod, StoreDataSummary
+from dbskit.contract.enums import Currency
 from dbskit.shop.catalogue import Catalogue
 from dbskit.shop.delivery_rules import DeliveryRules
 from dbskit.shop.regions import RegionTree
@@ -21,13 +21,13 @@ DIGITAL_OPTION_ID = "digital"
 class DigitalDelivery:
     option_id: str = DIGITAL_OPTION_ID
     service_name: str = DIGITAL_SERVICE_NAME
-    payment_methods: tuple[PaymentMethod, ...] = (PaymentMethod.YANDEX,)
+    payment_methods: tuple[CartPaymentMethod, ...] = (CartPaymentMethod.YANDEX,)
 
 
 @dataclass(frozen=True, slots=True)
 class StoreSettings:
     time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIME_ZONE))
-    delivery_currency: CurrencyType = CurrencyType.RUR
+    delivery_currency: Currency = Currency.RUR
     digital: DigitalDelivery = field(default_factory=DigitalDelivery)
 
 

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
-from dbskit.contract.cart import DeliveryType, PaymentMethod
+from dbskit.contract.cart import CartPaymentMethod
+from dbskit.contract.enums import DeliveryType
 from dbskit.shop.regions import RegionTree
 
 # Option ids of pick-up groups are "<rule id>+<extra days>d"; rule ids leave room for that.
@@ -46,7 +47,7 @@ class DeliveryRule:
     intervals: tuple[Interval, ...]
     days_off: frozenset[int]  # date.weekday() values
     holidays: frozenset[date]
-    payment_methods: tuple[PaymentMethod, ...]
+    payment_methods: tuple[CartPaymentMethod, ...]
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() not in self.days_off and day not in self.holidays

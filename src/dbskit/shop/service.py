@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from dbskit.contract.cart import CartAnswer, CartRequest, PushAuthMode, sku_key
+from dbskit.contract.cart import CartAnswer, CartRequest, sku_key
+from dbskit.contract.sandbox_access import PushAuthMode
 from dbskit.shop.cart import answer_cart
 from dbskit.shop.data import StoreData
 from dbskit.shop.deadline import CartGuard

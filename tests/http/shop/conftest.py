@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from dbskit.shop.cart import answer_cart
 from dbskit.shop.service import Responder, StoreService
 from tests.cart_factories import fixed_clock
 
-PUSH_TOKEN = "push-token-for-tests"  # noqa: S105
+PUSH_TOKEN = "push-token-for-tests"
 
 
 @pytest.fixture

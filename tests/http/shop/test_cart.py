@@ -10,7 +10,7 @@ import pytest
 
 from dbskit.contract import limits
 from dbskit.contract.cart import CartAnswer, CartRequest
-from dbskit.contract.currency import CurrencyType
+from dbskit.contract.enums import Currency
 from dbskit.shop.data import StoreData
 from dbskit.shop.service import Responder
 from tests.cart_factories import (
@@ -26,7 +26,7 @@ from tests.cart_factories import (
 from tests.http.shop.conftest import store_error
 
 PATTERN = limits.OFFER_ID_PATTERN
-CURRENCIES = ", ".join(f"'{code.value}'" for code in list(CurrencyType)[:-1]) + " or 'UE'"
+CURRENCIES = ", ".join(f"'{code.value}'" for code in list(Currency)[:-1]) + " or 'UE'"
 
 
 @pytest.mark.rule("R-045", "R-046", "R-047", "R-057", "R-059", "R-060", "R-063", "R-069")

@@ -51,7 +51,7 @@ async def test_header_mode_ignores_the_parameter(store_client: httpx.AsyncClient
 
 
 @pytest.mark.rule("R-039")
-@pytest.mark.parametrize("store_overrides", [{"store_auth_mode": "url"}])
+@pytest.mark.parametrize("store_overrides", [{"store_auth_mode": "URL"}])
 @pytest.mark.parametrize(
     ("params", "headers", "status"),
     [

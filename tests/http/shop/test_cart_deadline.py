@@ -3,6 +3,7 @@ and region, or 500 — never a made-up ``count: 0``. The budget is shortened for
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 
@@ -85,7 +86,7 @@ async def test_a_late_computation_still_refreshes_the_remembered_answer(
     basket = cart_body(MOSCOW, line("headphones-wave"))
     first = await store_client.post("/cart", json=basket, headers=push_headers)
     assert first.status_code == 500
-    time.sleep(SLOW)  # the first computation finishes in its worker thread
+    await asyncio.sleep(SLOW)  # the first computation finishes in its worker thread
     second = await store_client.post("/cart", json=basket, headers=push_headers)
     assert second.status_code == 200
     assert second.json()["cart"]["items"] == [

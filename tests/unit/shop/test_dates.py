@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dbskit.contract import limits
-from dbskit.contract.cart import DeliveryType, PaymentMethod
+from dbskit.contract.cart import CartPaymentMethod
+from dbskit.contract.enums import DeliveryType
 from dbskit.shop.cart import format_date, format_time
 from dbskit.shop.dates import courier_dates, first_day, range_dates
 from dbskit.shop.delivery_rules import DeliveryRule, Interval
@@ -36,7 +37,7 @@ def rule(**changes: object) -> DeliveryRule:
         intervals=(),
         days_off=frozenset(),
         holidays=frozenset(),
-        payment_methods=(PaymentMethod.YANDEX,),
+        payment_methods=(CartPaymentMethod.YANDEX,),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 from dbskit.contract import limits
-from dbskit.shop.catalogue import Offer, Vat
+from dbskit.contract.enums import Vat
+from dbskit.shop.catalogue import Offer
 
 _SKU = re.compile(limits.OFFER_ID_PATTERN)
 _INN = re.compile(r"^(\d{10}|\d{12})$")

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dbskit.contract import limits
-from dbskit.contract.cart import DeliveryType, PaymentMethod, RegionType, Weekday
-from dbskit.contract.currency import CurrencyType
+from dbskit.contract.cart import CartPaymentMethod, RegionType, Weekday
+from dbskit.contract.enums import Currency, DeliveryType
 from dbskit.shop.data import DEFAULT_TIME_ZONE, DIGITAL_OPTION_ID, DIGITAL_SERVICE_NAME
 
 # Rule ids become option ids (R-054: at most 50 characters); pick-up groups append "+<n>d".
@@ -43,8 +43,8 @@ class DigitalSection(FileModel):
     service_name: Annotated[
         str, Field(min_length=1, max_length=limits.CART_SERVICE_NAME_MAX_LENGTH)
     ] = DIGITAL_SERVICE_NAME
-    payment_methods: list[PaymentMethod] = Field(
-        default_factory=lambda: [PaymentMethod.YANDEX], min_length=1
+    payment_methods: list[CartPaymentMethod] = Field(
+        default_factory=lambda: [CartPaymentMethod.YANDEX], min_length=1
     )
 
 
@@ -56,7 +56,7 @@ class CatalogueSection(FileModel):
 
 class StoreSection(FileModel):
     time_zone: str = DEFAULT_TIME_ZONE
-    delivery_currency: CurrencyType = CurrencyType.RUR
+    delivery_currency: Currency = Currency.RUR
     digital: DigitalSection = Field(default_factory=DigitalSection)
 
 
@@ -82,7 +82,7 @@ class RuleEntry(FileModel):
     intervals: list[tuple[str, str]] = Field(default_factory=list)
     days_off: list[Weekday] = Field(default_factory=list)
     holidays: list[date] = Field(default_factory=list)
-    payment_methods: list[PaymentMethod] = Field(min_length=1)
+    payment_methods: list[CartPaymentMethod] = Field(min_length=1)
 
     @field_validator("cutoff")
     @classmethod
