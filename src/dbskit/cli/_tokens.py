@@ -3,13 +3,12 @@ dir (mode 0600), because whoever holds them can drive the server."""
 
 from __future__ import annotations
 
-import os
 import secrets
-from pathlib import Path
 
 from pydantic import SecretStr
 
 from dbskit.settings import Settings
+from dbskit.storage.private_files import write_private
 
 SANDBOX_TOKEN_FILE = "sandbox-token"  # noqa: S105 - a file name
 STORE_TOKEN_FILE = "store-token"  # noqa: S105 - a file name
@@ -35,14 +34,8 @@ def with_token(settings: Settings, field: str, file_name: str, variable: str) ->
         token = path.read_text().strip()
     else:
         token = secrets.token_urlsafe(24)
-        _write_private(path, token + "\n")
+        write_private(path, token + "\n")
     return settings.model_copy(update={field: SecretStr(token)})
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 def sandbox_token_for(settings: Settings) -> Settings:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dbskit.cli.serve import SANDBOX_TOKEN_FILE
+from dbskit.cli._tokens import SANDBOX_TOKEN_FILE
 from dbskit.contract.operations import Scope
 from dbskit.contract.sandbox_access import PushAuthMode, TokenType
 from dbskit.settings import DEFAULT_PORT
