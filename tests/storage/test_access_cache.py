@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Connection
 
 from dbskit.contract.operations import Scope
 from dbskit.contract.sandbox_access import CampaignCreate, TokenCreate
 from dbskit.market.domain import tokens
+from dbskit.market.domain.access import Grant
 from dbskit.market.runtime import Runtime
+from dbskit.market.services import _access_store
 from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.settings import Settings
@@ -52,3 +56,46 @@ async def test_missing_rows_are_not_cached(runtime: Runtime) -> None:
     assert await cache.campaign_owner(21_000_999) is None
     campaign = await service.create_campaign(CampaignCreate())
     assert await cache.campaign_owner(campaign.campaign_id) == campaign.business_id
+
+
+async def test_requests_that_miss_together_share_one_read(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = AccessService(db=runtime.db, clock=runtime.clock, cache=runtime.access_cache)
+    campaign = await service.create_campaign(CampaignCreate())
+    created = await service.create_token(
+        TokenCreate(businessId=campaign.business_id, scopes=[Scope.PRICING])
+    )
+    assert created.api_key is not None
+    reads: list[str] = []
+    real = _access_store.grant_by_hash
+
+    def counted(conn: Connection, key_hash: str) -> Grant | None:
+        reads.append(key_hash)
+        return real(conn, key_hash)
+
+    monkeypatch.setattr(_access_store, "grant_by_hash", counted)
+    cache = AccessCache(db=runtime.db, ttl_seconds=5.0)
+    key_hash = tokens.fingerprint(created.api_key)
+    grants = await asyncio.gather(*(cache.grant(key_hash) for _ in range(20)))
+    assert reads == [key_hash]
+    assert {grant.token_id for grant in grants if grant is not None} == {created.token_id}
+    await cache.grant(key_hash)
+    assert len(reads) == 1  # cached now
+
+
+async def test_a_revocation_here_is_not_undone_by_a_read_in_flight(runtime: Runtime) -> None:
+    cache = AccessCache(db=runtime.db, ttl_seconds=60.0)
+    service = AccessService(db=runtime.db, clock=runtime.clock, cache=cache)
+    campaign = await service.create_campaign(CampaignCreate())
+    created = await service.create_token(
+        TokenCreate(businessId=campaign.business_id, scopes=[Scope.PRICING])
+    )
+    assert created.api_key is not None
+    key_hash = tokens.fingerprint(created.api_key)
+    in_flight = asyncio.ensure_future(cache.grant(key_hash))
+    await asyncio.sleep(0)  # the read has started
+    await service.revoke_token(created.api_key)
+    await in_flight
+    grant = await cache.grant(key_hash)
+    assert grant is not None and grant.revoked_at is not None

@@ -13,10 +13,13 @@ has nothing to do with the sandbox clock sellers move.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection
 
 from dbskit.market.domain.access import Grant
 from dbskit.market.services import _access_store as store
@@ -65,15 +68,21 @@ class AccessCache:
         self._db = db
         self._grants: _TtlCache[str, Grant] = _TtlCache(ttl_seconds, now=now)
         self._owners: _TtlCache[int, int] = _TtlCache(ttl_seconds, now=now)
+        # One database read per key at a time: when an entry expires under load, the requests
+        # that miss together wait for the same read instead of each sending their own.
+        self._loading: dict[tuple[str, object], asyncio.Future[Any]] = {}
+        # Bumped by every invalidation, so a read that started before it cannot cache old data.
+        self._generation = 0
 
     async def grant(self, key_hash: str) -> Grant | None:
         """The token with this fingerprint, live or revoked, or None when there is none."""
         grant = self._grants.get(key_hash)
         if grant is None:
-            grant = await self._db.run_read(lambda conn: store.grant_by_hash(conn, key_hash))
+            grant = await self._load(
+                "grant", key_hash, self._grants, lambda conn: store.grant_by_hash(conn, key_hash)
+            )
             if grant is None:
                 return None
-            self._grants.put(key_hash, grant)
         # The lookup is by fingerprint, which tells a timing observer nothing about the token;
         # the final comparison is constant-time all the same.
         return grant if hmac.compare_digest(grant.key_hash, key_hash) else None
@@ -81,15 +90,53 @@ class AccessCache:
     async def campaign_owner(self, campaign_id: int) -> int | None:
         owner = self._owners.get(campaign_id)
         if owner is None:
-            owner = await self._db.run_read(lambda conn: store.campaign_owner(conn, campaign_id))
-            if owner is None:
-                return None
-            self._owners.put(campaign_id, owner)
+            owner = await self._load(
+                "owner",
+                campaign_id,
+                self._owners,
+                lambda conn: store.campaign_owner(conn, campaign_id),
+            )
         return owner
 
+    async def _load(
+        self,
+        kind: str,
+        key: K,
+        cache: _TtlCache[K, V],
+        read: Callable[[Connection], V | None],
+    ) -> V | None:
+        slot = (kind, key)
+        pending = self._loading.get(slot)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_into(cache, key, read))
+            self._loading[slot] = pending
+            pending.add_done_callback(lambda done: self._loaded(slot, done))
+        # Shielded: one caller giving up must not cancel the read the others wait for.
+        result: V | None = await asyncio.shield(pending)
+        return result
+
+    async def _read_into(
+        self, cache: _TtlCache[K, V], key: K, read: Callable[[Connection], V | None]
+    ) -> V | None:
+        generation = self._generation
+        value = await self._db.run_read(read)
+        if value is not None and generation == self._generation:
+            cache.put(key, value)
+        return value
+
+    def _loaded(self, slot: tuple[str, object], done: asyncio.Future[Any]) -> None:
+        if self._loading.get(slot) is done:
+            del self._loading[slot]
+        if not done.cancelled():
+            done.exception()  # retrieved here, so an unawaited failure is not logged twice
+
     def forget_token(self, key_hash: str) -> None:
+        self._generation += 1
         self._grants.discard(key_hash)
+        self._loading.pop(("grant", key_hash), None)
 
     def clear(self) -> None:
+        self._generation += 1
+        self._loading.clear()
         self._grants.clear()
         self._owners.clear()
