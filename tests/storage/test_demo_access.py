@@ -11,12 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 from dbskit.contract import limits
+from dbskit.contract.sandbox_access import PushAuthMode
 from dbskit.market.domain import tokens
 from dbskit.market.domain.clock import Clock
 from dbskit.market.services import _access_store as store
 from dbskit.market.services.demo import (
     DEMO_KEY_FILE,
     DemoAccess,
+    DemoPush,
     default_push_url,
     ensure_demo,
 )
@@ -36,8 +38,11 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def demo(db: Database, data_dir: Path) -> DemoAccess:
-    return ensure_demo(db=db, clock=Clock(), data_dir=data_dir, push_url=PUSH_URL)
+PUSH = DemoPush(PUSH_URL, "store-push-token", PushAuthMode.HEADER)
+
+
+def demo(db: Database, data_dir: Path, push: DemoPush = PUSH) -> DemoAccess:
+    return ensure_demo(db=db, clock=Clock(), data_dir=data_dir, push=push)
 
 
 def counts(db: Database) -> tuple[int, int, int]:
@@ -61,11 +66,27 @@ def test_first_start_makes_it_and_later_starts_find_it(db: Database, tmp_path: P
         row = conn.execute(sa.select(campaigns)).one()
     assert grant is not None and grant.business_id == first.business_id
     assert sorted(grant.scopes) == ["all-methods"]
-    assert (row.id, row.business_id, row.push_url, row.push_auth_mode) == (
+    assert (row.id, row.business_id, row.push_url, row.push_auth_token, row.push_auth_mode) == (
         first.campaign_id,
         first.business_id,
         PUSH_URL,
+        "store-push-token",
         "HEADER",
+    )
+
+
+def test_the_demo_store_follows_the_servers_port_and_push_token(
+    db: Database, tmp_path: Path
+) -> None:
+    first = demo(db, tmp_path)
+    moved = DemoPush("http://127.0.0.1:9000/store", "another-token", PushAuthMode.URL)
+    assert demo(db, tmp_path, moved) == first
+    with db.read() as conn:
+        row = conn.execute(sa.select(campaigns)).one()
+    assert (row.push_url, row.push_auth_token, row.push_auth_mode) == (
+        "http://127.0.0.1:9000/store",
+        "another-token",
+        "URL",
     )
 
 

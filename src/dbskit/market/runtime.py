@@ -10,11 +10,13 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 from dbskit.market.domain.clock import Clock
 from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.market.services.clock import ClockService
-from dbskit.market.services.demo import DemoAccess, default_push_url, ensure_demo
+from dbskit.market.services.demo import DemoAccess, DemoPush, default_push_url, ensure_demo
 from dbskit.market.services.scheduler import Scheduler
 from dbskit.settings import Settings
 from dbskit.storage import migrations
@@ -56,7 +58,11 @@ class Runtime:
             db=self.db,
             clock=self.clock,
             data_dir=self.settings.data_dir,
-            push_url=default_push_url(self.settings.host, self.settings.port),
+            push=DemoPush(
+                url=default_push_url(self.settings.host, self.settings.port),
+                auth_token=_secret(self.settings.store_token),
+                auth_mode=self.settings.store_auth_mode,
+            ),
         )
 
     async def start(self) -> None:
@@ -83,3 +89,7 @@ class Runtime:
                 await self.scheduler.run_due(self.clock.now())
             except Exception:
                 log.exception("background tick failed")
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()

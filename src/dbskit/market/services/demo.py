@@ -1,8 +1,9 @@
 """The demo business, campaign and full-access Api-Key, made on first start.
 
 The database keeps only the key's hash, so the key itself lives in ``<data dir>/demo-api-key``
-(mode 0600, like the sandbox token) and ``dbskit serve`` prints it at every start. One row of
-``demo_access`` (primary key 1) marks the demo: instances starting together take the write lock
+(mode 0600, like the sandbox token) and ``dbskit serve`` prints it at every start. The demo
+campaign's push calls go to this server's store service (``/store``) with its push token. One row
+of ``demo_access`` (primary key 1) marks the demo: instances starting together take the write lock
 in turn and the later ones find it. When the key in the file no longer opens the stored token
 (the file was lost, the data dir is another one, the key was revoked), the demo key is replaced.
 """
@@ -24,7 +25,7 @@ from dbskit.market.services import _access_store as store
 from dbskit.market.services.access import issue_token
 from dbskit.storage.db import Database
 from dbskit.storage.private_files import read_private, write_private
-from dbskit.storage.tables import api_tokens, demo_access
+from dbskit.storage.tables import api_tokens, campaigns, demo_access
 
 DEMO_KEY_FILE = "demo-api-key"
 DEMO_BUSINESS_NAME = "Demo business"
@@ -52,30 +53,49 @@ def default_push_url(host: str, port: int) -> str:
     return f"http://{host}:{port}{STORE_PATH}"
 
 
-def ensure_demo(*, db: Database, clock: Clock, data_dir: Path, push_url: str) -> DemoAccess:
+@dataclass(frozen=True, slots=True)
+class DemoPush:
+    """Where and how the Market reaches the demo store: this server's own store service."""
+
+    url: str
+    auth_token: str | None
+    auth_mode: PushAuthMode = PushAuthMode.HEADER
+
+
+def ensure_demo(*, db: Database, clock: Clock, data_dir: Path, push: DemoPush) -> DemoAccess:
     key_file = data_dir / DEMO_KEY_FILE
     with db.write() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})"))
         row = conn.execute(select(demo_access).where(demo_access.c.id == _ROW)).first()
         if row is None:
-            return _create(conn, clock=clock, key_file=key_file, push_url=push_url)
+            return _create(conn, clock=clock, key_file=key_file, push=push)
+        # The demo store follows this server's port and push token from start to start.
+        conn.execute(
+            update(campaigns)
+            .where(campaigns.c.id == row.campaign_id)
+            .values(
+                push_url=push.url,
+                push_auth_token=push.auth_token,
+                push_auth_mode=push.auth_mode.value,
+            )
+        )
         current = DemoAccess(row.business_id, row.campaign_id, row.token_id, read_private(key_file))
         if current.api_key is not None and _opens(conn, current.api_key, current.token_id):
             return current
         return _replace_key(conn, clock=clock, key_file=key_file, current=current)
 
 
-def _create(conn: Connection, *, clock: Clock, key_file: Path, push_url: str) -> DemoAccess:
+def _create(conn: Connection, *, clock: Clock, key_file: Path, push: DemoPush) -> DemoAccess:
     now = clock.now()
     business_id = store.insert_business(conn, name=DEMO_BUSINESS_NAME, now=now)
     campaign_id = store.insert_campaign(
         conn,
         business_id=business_id,
         name=DEMO_CAMPAIGN_NAME,
-        push_url=push_url,
-        push_auth_token=None,
-        push_auth_mode=PushAuthMode.HEADER.value,
+        push_url=push.url,
+        push_auth_token=push.auth_token,
+        push_auth_mode=push.auth_mode.value,
         notification_url=None,
         now=now,
     )
