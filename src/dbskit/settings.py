@@ -10,11 +10,11 @@ import ipaddress
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dbskit.contract import limits
-from dbskit.contract.operations import Profile
+from dbskit.contract.operations import OPERATIONS_BY_ID, Profile
 from dbskit.contract.sandbox_access import PushAuthMode
 
 DEFAULT_PORT = 8484
@@ -79,20 +79,31 @@ class Settings(BaseSettings):
         ),
     )
 
-    # Limits (R-083..R-086). Overrides per operationId raise or lower the hourly budget.
+    # Limits (R-083..R-086, C-01, C-02, OQ-15).
     limit_overrides: dict[str, int] = Field(
         default_factory=dict, description='Hourly limits per operationId, JSON: {"getOrder": 50}.'
     )
     parallel_limit: int | None = Field(
-        None, ge=1, description="Parallel requests per token (default 2, R-086)."
+        None,
+        ge=1,
+        description="Parallel requests per token for every operation "
+        "(default 2, R-086; 6 for some methods under --profile 2026, C-02).",
     )
     redis_url: str | None = Field(
         None, description="redis://... to share limit counters between instances."
     )
 
-    # Retention and background work.
+    # The query log and background work.
     query_log_retention_days: float = Field(
         limits.QUERY_LOG_RETENTION.days, gt=0, description="R-111: days the query log is kept."
+    )
+    query_log_flush_seconds: float = Field(
+        0.15, gt=0, description="How often buffered query-log entries are written."
+    )
+    query_log_body_max_bytes: int = Field(
+        limits.QUERY_LOG_BODY_MAX_BYTES,
+        ge=0,
+        description="Bytes of each request and answer body the query log keeps.",
     )
     test_order_retention_days: float = Field(
         limits.TEST_ORDER_RETENTION.days, gt=0, description="R-111: days test orders are kept."
@@ -130,6 +141,19 @@ class Settings(BaseSettings):
         description="how long computing a /cart answer may take before the guard answers "
         "from its last answer for the same basket (R-037: the Market waits 5.5 s in all)",
     )
+
+    @field_validator("limit_overrides")
+    @classmethod
+    def _known_operations(cls, overrides: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(overrides) - set(OPERATIONS_BY_ID))
+        if unknown:
+            raise ValueError(
+                f"unknown operationId {', '.join(unknown)}; known: {', '.join(OPERATIONS_BY_ID)}"
+            )
+        negative = sorted(name for name, value in overrides.items() if value < 0)
+        if negative:
+            raise ValueError(f"limits must not be negative: {', '.join(negative)}")
+        return overrides
 
     @property
     def resolved_database_url(self) -> str:

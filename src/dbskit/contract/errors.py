@@ -83,8 +83,16 @@ class Messages:
     CONTENT_TYPE_NOT_SUPPORTED = "Content type '{content_type}' not supported"
     MISSING_CONTENT_TYPE = "Missing Content-Type"  # R-082, C-20
     UNKNOWN_CONTENT_TYPE = "Unknown content-type: '{content_type}'"
+    RESOURCE_LIMIT = (  # R-085, docs:limits.md
+        "Hit rate limit of {limit} requests per {period} for resource {resource}"
+    )
+    PARALLEL_LIMIT = "Hit rate limit of {limit} parallel requests"  # R-086, docs:limits.md
+    SERVICE_UNAVAILABLE = "Service temporarily unavailable. Please, try again later"
     RESOURCE_NOT_FOUND = "Resource not found: '{path}'"  # ours: the page gives no text
     INTERNAL = "Internal error; request id {request_id}"  # ours: 500 has no fixed text
+    BAD_PAGE_POSITION = (  # ours: GET /sandbox/requests
+        "Value of field pageToken ('{value}') is not a token from a previous page"
+    )
     SANDBOX_TOKEN = "Sandbox-Token header is missing or wrong"  # noqa: S105 - ours
     # Authentication (R-073..R-075, OQ-11, C-24): 401 unless marked 403.
     CREDENTIALS_NOT_SPECIFIED = "Credentials are not specified"

@@ -37,6 +37,9 @@ SEED_HOURLY_LIMIT: Final = 100_000  # R-014, R-022, R-036, R-083 (seed:000-002)
 SPEC_2026_HOURLY_LIMIT: Final = 10_000  # C-01, spec x-resource-limit-config (2026-07-17)
 SPEC_2026_IDENTIFIERS_STATUS_LIMIT: Final = 1_000  # C-01, R-121
 DELIVERY_SERVICES_HOURLY_LIMIT: Final = 5_000  # R-118, both sources
+# Ours: how long a parallel-request slot may be held before another instance may reclaim it (a
+# crashed instance must not keep a token's slots forever; no request legitimately runs this long).
+PARALLEL_SLOT_LEASE: Final = timedelta(seconds=60)
 
 # --- deliverDigitalGoods (a) --------------------------------------------------------------------
 DIGITAL_ITEMS_MIN: Final = 1  # R-004, seed:000 "Min items: 1"
@@ -76,6 +79,9 @@ OFFER_ID_PATTERN: Final = r"^(?=.*\S.*)[^\x00-\x08\x0A-\x1f\x7f]{1,255}$"  # R-0
 # --- Order methods and test orders (f), (g), (i) ------------------------------------------------
 TEST_ORDER_RETENTION: Final = timedelta(days=10)  # R-111, docs:sandbox.md
 QUERY_LOG_RETENTION: Final = timedelta(days=10)  # request logs of test orders
+QUERY_LOG_BODY_MAX_BYTES: Final = 64 * 1024  # ours: bodies kept per entry (the rest is cut off)
+QUERY_LOG_PAGE_LIMIT_DEFAULT: Final = 50  # ours: GET /sandbox/requests page size
+QUERY_LOG_PAGE_LIMIT_MAX: Final = 500  # ours
 GET_ORDERS_PAGE_LIMIT_MAX: Final = 50  # R-120, C-21
 GET_ORDERS_PAGE_MAX: Final = 10_000  # legacy page
 GET_ORDERS_ORDER_IDS_MAX: Final = 50

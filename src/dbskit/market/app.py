@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
 from dbskit.market.gateway import PartnerGateway
+from dbskit.market.limits.middleware import PartnerApiLimits
 from dbskit.market.middleware import PartnerApiPaths
+from dbskit.market.query_log.recorder import QueryLogRecorder
 from dbskit.market.routes.delivery_services import router as delivery_services_router
 from dbskit.market.routes.errors import install_error_handlers
 from dbskit.market.runtime import Runtime
@@ -38,14 +41,15 @@ def create_market_app(runtime: Runtime) -> FastAPI:
     app.include_router(sandbox_router)
     app.include_router(sandbox_access_router)
     app.include_router(delivery_services_router)
-    # Middleware added last runs first: paths are made canonical, then the gateway judges the
-    # call. Request limits go in around_handler, the query log in around_call.
+    # Middleware added last runs first: the query log records the call as the caller spelled
+    # it, paths are made canonical, the gateway judges the call, and the limits admit it.
     app.add_middleware(
         PartnerGateway,
         access_cache=runtime.access_cache,
         clock=runtime.clock,
         around_call=(),
-        around_handler=(),
+        around_handler=(partial(PartnerApiLimits, limiter=runtime.limiter),),
     )
     app.add_middleware(PartnerApiPaths)
+    app.add_middleware(QueryLogRecorder, writer=runtime.query_log, clock=runtime.clock)
     return app

@@ -12,7 +12,7 @@ _OWN_PREFIXES = ("/sandbox", "/store")
 
 def canonical_path(path: str) -> str:
     """R-072: ``/v2/x``, ``/x``, ``/v2/x.json`` and ``/x.json`` name the same resource."""
-    if _is_own(path):
+    if is_own_path(path):
         return path
     canonical = path
     if canonical.startswith(limits.API_VERSION_PREFIX + "/"):
@@ -20,10 +20,11 @@ def canonical_path(path: str) -> str:
     if canonical.endswith(limits.FORMAT_SUFFIX):
         canonical = canonical[: -len(limits.FORMAT_SUFFIX)]
     # "/v2/store/cart" is a Partner API path that does not exist, not the store's own path.
-    return path if _is_own(canonical) else canonical
+    return path if is_own_path(canonical) else canonical
 
 
-def _is_own(path: str) -> bool:
+def is_own_path(path: str) -> bool:
+    """dbskit's own paths (the sandbox, the mounted store), which are not Partner API calls."""
     return any(path == prefix or path.startswith(prefix + "/") for prefix in _OWN_PREFIXES)
 
 

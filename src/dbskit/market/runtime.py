@@ -9,10 +9,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from pydantic import SecretStr
 
 from dbskit.market.domain.clock import Clock
+from dbskit.market.limits.limiter import Limiter, build_limiter
+from dbskit.market.query_log.writer import QueryLogWriter
 from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.market.services.clock import ClockService
@@ -34,6 +37,8 @@ class Runtime:
     clock_service: ClockService
     access_cache: AccessCache
     access: AccessService
+    limiter: Limiter
+    query_log: QueryLogWriter
     demo: DemoAccess | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -45,7 +50,25 @@ class Runtime:
         clock_service = ClockService(db=db, clock=clock, scheduler=scheduler)
         access_cache = AccessCache(db=db, ttl_seconds=settings.access_cache_seconds)
         access = AccessService(db=db, clock=clock, cache=access_cache)
-        return cls(settings, db, clock, scheduler, clock_service, access_cache, access)
+        query_log = QueryLogWriter(
+            db=db,
+            clock=clock,
+            retention=timedelta(days=settings.query_log_retention_days),
+            flush_interval=settings.query_log_flush_seconds,
+            body_limit=settings.query_log_body_max_bytes,
+        )
+        limiter = build_limiter(settings, clock)
+        return cls(
+            settings,
+            db,
+            clock,
+            scheduler,
+            clock_service,
+            access_cache,
+            access,
+            limiter,
+            query_log,
+        )
 
     def prepare(self) -> None:
         """Migrate the schema, adopt the stored clock and make sure the demo access exists
@@ -67,8 +90,14 @@ class Runtime:
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._tick(), name="dbskit-ticker"))
+        self.query_log.start()
 
     async def stop(self) -> None:
+        try:
+            await self.query_log.stop()  # before the database goes: a clean stop loses nothing
+        except Exception:
+            log.exception("query log: the last batch could not be written")
+        await self.limiter.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -112,3 +112,31 @@ demo_access = Table(
     Column("campaign_id", BigInteger, ForeignKey("campaigns.id"), nullable=False),
     Column("token_id", BigInteger, ForeignKey("api_tokens.id"), nullable=False),
 )
+
+# The query log (the cabinet's "Query log", R-111): one row per Partner API call, credentials
+# redacted, bodies cut at a configured size. Purged after the retention period.
+query_log = Table(
+    "query_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", UtcTimestamp, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("operation_id", String(64), nullable=True),
+    Column("campaign_id", BigInteger, nullable=True),
+    Column("business_id", BigInteger, nullable=True),
+    Column("request_headers", JSON, nullable=False),
+    Column("request_body", Text, nullable=False),
+    Column("request_size", BigInteger, nullable=False),
+    Column("request_truncated", Boolean, nullable=False),
+    Column("response_headers", JSON, nullable=False),
+    Column("response_body", Text, nullable=False),
+    Column("response_size", BigInteger, nullable=False),
+    Column("response_truncated", Boolean, nullable=False),
+    Index("ix_query_log_at", "at", "id"),
+    Index("ix_query_log_campaign", "campaign_id", "at", "id"),
+)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dbskit.contract.errors import BadRequest
+from dbskit.contract import limits
+from dbskit.contract.errors import BadRequest, Messages
 from dbskit.contract.sandbox import ClockChange, ClockState
 from dbskit.market.domain.clock import ClockMovedBackwards
+from dbskit.market.domain.query_log import InvalidPageToken, PagePosition
+from dbskit.market.query_log.reader import list_requests
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._responses import json_response
 from dbskit.market.runtime import Runtime
@@ -36,3 +39,28 @@ async def change_clock(request: Request) -> Response:
     except ClockMovedBackwards as exc:
         raise BadRequest(str(exc)) from None
     return json_response(ClockState(now=now))
+
+
+@router.get("/requests")
+async def get_requests(
+    request: Request,
+    campaign_id: int | None = Query(None, alias="campaignId", ge=1),
+    limit: int = Query(
+        limits.QUERY_LOG_PAGE_LIMIT_DEFAULT, ge=1, le=limits.QUERY_LOG_PAGE_LIMIT_MAX
+    ),
+    page_token: str | None = Query(None, alias="pageToken"),
+) -> Response:
+    """The query log (R-111), newest first; ``campaignId`` narrows it to one campaign."""
+    runtime = _runtime(request)
+    try:
+        after = None if page_token is None else PagePosition.from_token(page_token)
+    except InvalidPageToken:
+        raise BadRequest(Messages.BAD_PAGE_POSITION.format(value=page_token)) from None
+    await runtime.query_log.flush()  # this instance's latest calls are visible at once
+    since = runtime.clock.now() - runtime.query_log.retention
+    page = await runtime.db.run_read(
+        lambda conn: list_requests(
+            conn, since=since, limit=limit, campaign_id=campaign_id, after=after
+        )
+    )
+    return json_response(page)

@@ -1,0 +1,124 @@
+"""The query log's rules (the cabinet's "Query log"; R-111 keeps it 10 days).
+
+What an entry keeps of a call: headers with every credential redacted, bodies as UTF-8 text cut at
+a size limit (the entry says when it was cut and how big the body was), and the opaque token that
+pages through the log newest first.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+REDACTED: Final = "***"
+# Credentials never stored: the Partner API key (R-073), the OAuth header (R-074), the sandbox's
+# own token and cookies.
+_SECRET_HEADERS: Final = frozenset({"api-key", "authorization", "sandbox-token", "cookie"})
+
+
+def redacted_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers as a dict (repeated names joined by ``, ``), credentials replaced by ``***``."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in raw:
+        name = raw_name.decode("latin-1").lower()
+        value = REDACTED if name in _SECRET_HEADERS else raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+@dataclass(frozen=True, slots=True)
+class ClippedBody:
+    text: str
+    size: int  # the whole body, in bytes
+    truncated: bool
+
+
+def clip_body(chunks: Iterable[bytes], *, size: int, limit: int) -> ClippedBody:
+    """The first ``limit`` bytes as text. A character cut in half at the limit is left out;
+    bytes that are not UTF-8 show as U+FFFD."""
+    body = b"".join(chunks)
+    truncated = size > limit or len(body) > limit
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    text = decoder.decode(body[:limit], final=not truncated)
+    return ClippedBody(text, size, truncated)
+
+
+class InvalidPageToken(ValueError):
+    """A page token this server did not issue."""
+
+
+@dataclass(frozen=True, slots=True)
+class PagePosition:
+    """Where the previous page ended: entries strictly older than (at_us, id) come next."""
+
+    at_us: int
+    entry_id: int
+
+    def token(self) -> str:
+        raw = f"{self.at_us}.{self.entry_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def from_token(cls, token: str) -> PagePosition:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+            at_us, entry_id = raw.split(".")
+            position = cls(int(at_us), int(entry_id))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise InvalidPageToken(token) from None
+        if position.token() != token:  # only the exact spelling this server hands out
+            raise InvalidPageToken(token)
+        return position
+
+
+@dataclass(slots=True)
+class CapturedCall:
+    """A call as the recorder saw it, kept raw so the hot path only stores references.
+
+    Turning it into a row (decoding, redacting, cutting bodies) happens when the batch is written,
+    off the event loop.
+    """
+
+    at: datetime
+    method: str
+    path: str
+    query: bytes
+    request_headers: list[tuple[bytes, bytes]]
+    request_chunks: list[bytes]
+    request_size: int = 0
+    status: int = 0
+    response_headers: list[tuple[bytes, bytes]] | None = None
+    response_chunks: list[bytes] | None = None
+    response_size: int = 0
+    operation_id: str | None = None
+    campaign_id: int | None = None
+    business_id: int | None = None
+
+
+def row_values(call: CapturedCall, *, body_limit: int) -> dict[str, object]:
+    """The query-log row of a captured call (column name -> value)."""
+    request = clip_body(call.request_chunks, size=call.request_size, limit=body_limit)
+    response = clip_body(call.response_chunks or (), size=call.response_size, limit=body_limit)
+    return {
+        "at": call.at,
+        "method": call.method,
+        "path": call.path,
+        "query": call.query.decode("latin-1"),
+        "status": call.status,
+        "operation_id": call.operation_id,
+        "campaign_id": call.campaign_id,
+        "business_id": call.business_id,
+        "request_headers": redacted_headers(call.request_headers),
+        "request_body": request.text,
+        "request_size": request.size,
+        "request_truncated": request.truncated,
+        "response_headers": redacted_headers(call.response_headers or ()),
+        "response_body": response.text,
+        "response_size": response.size,
+        "response_truncated": response.truncated,
+    }

@@ -1,0 +1,122 @@
+"""Writing the query log off the hot path: calls are buffered in memory and written in batches.
+
+A background task writes the buffer every ``flush_interval`` seconds, or sooner when it holds
+``BATCH`` calls, in one transaction; the same transaction purges entries older than the retention
+period (R-111) on the sandbox clock. ``stop`` writes whatever is left, so a clean shutdown loses
+nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import Connection, delete, insert
+
+from dbskit.market.domain.clock import Clock
+from dbskit.market.domain.query_log import CapturedCall, row_values
+from dbskit.storage.db import Database
+from dbskit.storage.tables import query_log
+
+log = logging.getLogger(__name__)
+
+BATCH: Final = 500  # calls that trigger a write before the interval is up
+MAX_PENDING: Final = 50_000  # beyond this (the database is stuck) the oldest calls are dropped
+PURGE_EVERY: Final = timedelta(minutes=10)  # on the sandbox clock
+
+
+class QueryLogWriter:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        retention: timedelta,
+        flush_interval: float,
+        body_limit: int,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._retention = retention
+        self._flush_interval = flush_interval
+        self._body_limit = body_limit
+        self._pending: list[CapturedCall] = []
+        self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
+        self._next_purge: datetime | None = None  # None: purge on the first write
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.dropped = 0
+
+    @property
+    def body_limit(self) -> int:
+        return self._body_limit
+
+    @property
+    def retention(self) -> timedelta:
+        return self._retention
+
+    def record(self, call: CapturedCall) -> None:
+        """Queue one call (no I/O; called on the event loop for every Partner API answer)."""
+        pending = self._pending
+        pending.append(call)
+        if len(pending) >= BATCH:
+            self._wake.set()
+            if len(pending) > MAX_PENDING:
+                excess = len(pending) - MAX_PENDING
+                del pending[:excess]
+                self.dropped += excess
+                log.warning("query log: the database is behind; dropped %d calls", excess)
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="dbskit-query-log")
+
+    async def stop(self) -> None:
+        """Stop the background task and write everything still buffered."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+            self._task = None
+        await self.flush()
+
+    async def flush(self) -> int:
+        """Write the buffered calls now (and purge when due). Returns how many were written."""
+        async with self._flushing:
+            batch, self._pending = self._pending, []
+            now = self._clock.now()
+            purge_due = self._next_purge is None or now >= self._next_purge
+            if not batch and not purge_due:
+                return 0
+            cutoff = now - self._retention if purge_due else None
+            try:
+                await self._db.run_write(lambda conn: self._write(conn, batch, cutoff))
+            except BaseException:
+                self._pending[:0] = batch  # keep them for the next attempt
+                raise
+            if purge_due:
+                self._next_purge = now + PURGE_EVERY
+            return len(batch)
+
+    def _write(self, conn: Connection, batch: list[CapturedCall], cutoff: datetime | None) -> None:
+        if batch:
+            limit = self._body_limit
+            conn.execute(insert(query_log), [row_values(call, body_limit=limit) for call in batch])
+        if cutoff is not None:
+            conn.execute(delete(query_log).where(query_log.c.at < cutoff))
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._flush_interval):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("query log: writing a batch failed; it is kept for the next try")
