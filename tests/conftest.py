@@ -95,6 +95,15 @@ def _postgres_schema(base: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A fresh redis-server for this test (skipped with a message when it is not installed)."""
+    from tests.redis_server import running_redis
+
+    with running_redis() as url:
+        yield url
+
+
+@pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Override in a test module (or with indirect parametrisation) to change settings."""
     return {}

@@ -44,9 +44,15 @@ def _shown(value: Any) -> str:
 
 
 def _bound(prefix: str, relation: str, bound_key: str) -> Callable[[str, ErrorDetails], str]:
+    # Numeric bounds show the value as given (a query parameter arrives as a string); length
+    # bounds show the length.
+    numeric = bound_key in {"ge", "gt", "le", "lt"}
+
     def render(path: str, error: ErrorDetails) -> str:
         ctx = error.get("ctx") or {}
-        actual = ctx.get("actual_length", _shown(error.get("input")))
+        value = error.get("input")
+        shown = _number(value) if numeric else _shown(value)
+        actual = ctx.get("actual_length", shown)
         bound = _number(ctx.get(bound_key))
         return f"{prefix} of field {path} ({actual}) must be {relation} {bound}"
 

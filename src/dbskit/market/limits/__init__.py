@@ -6,7 +6,6 @@ from dbskit.market.limits.storage import (
     CounterStorage,
     CountersUnavailable,
     MemoryCounters,
-    RedisCounters,
     counter_storage,
 )
 
@@ -17,6 +16,5 @@ __all__ = [
     "Limiter",
     "MemoryCounters",
     "PartnerApiLimits",
-    "RedisCounters",
     "counter_storage",
 ]

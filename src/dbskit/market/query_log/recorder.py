@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dbskit.contract import limits
 from dbskit.market.domain.access import PartnerCall
 from dbskit.market.domain.clock import Clock
 from dbskit.market.domain.operation_routes import OperationMatch
@@ -18,6 +19,8 @@ from dbskit.market.domain.query_log import CapturedCall
 from dbskit.market.gateway import CAMPAIGN_PARAMETER, OPERATION_KEY, PARTNER_CALL_KEY
 from dbskit.market.middleware import is_own_path
 from dbskit.market.query_log.writer import QueryLogWriter
+
+_DRAIN_LIMIT = limits.REQUEST_BODY_MAX_BYTES  # the Market reads no more than this
 
 
 class QueryLogRecorder:
@@ -42,8 +45,10 @@ class QueryLogRecorder:
             request_chunks=[],
         )
         limit = self.writer.body_limit
+        request_complete = False
 
         async def capture_request() -> Message:
+            nonlocal request_complete
             message = await receive()
             if message["type"] == "http.request":
                 body = message.get("body", b"")
@@ -51,10 +56,18 @@ class QueryLogRecorder:
                     if captured.request_size < limit:
                         captured.request_chunks.append(body)
                     captured.request_size += len(body)
+                request_complete = not message.get("more_body", False)
+            else:  # http.disconnect
+                request_complete = True
             return message
 
         async def capture_answer(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # A call refused before its handler read the body (401, 403, 420, too big) is
+                # logged with its body all the same; bodies the Market refuses outright are read
+                # no further than its size limit.
+                while not request_complete and captured.request_size <= _DRAIN_LIMIT:
+                    await capture_request()
                 captured.status = message["status"]
                 captured.response_headers = list(message.get("headers", ()))
                 captured.response_chunks = []

@@ -1,0 +1,328 @@
+"""The query log (the cabinet's "Query log"; R-111 keeps it 10 days) and GET /sandbox/requests.
+
+Calls go through the real application with a stand-in for the gateway (``partner_probe``), which
+fills in the operation, campaign and business the way the gateway does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from dbskit.app import create_app
+from dbskit.contract import limits
+from dbskit.market.runtime import Runtime
+from dbskit.settings import Settings
+from dbskit.storage.db import Database
+from dbskit.storage.tables import query_log
+from tests.conftest import envelope
+from tests.http.partner_probe import install_probe
+
+pytestmark = pytest.mark.rule("R-111")
+
+KEY = "ACMA:" + "k" * 40 + ":0123abcd"
+REQUESTS = "/sandbox/requests"
+BODY = '{"items":[{"id":1,"codes":["KEY-1"]}]}'
+DELIVER = "/v2/campaigns/{campaign}/orders/9/deliverDigitalGoods.json"
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    install_probe(application)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def deliver(client: httpx.AsyncClient, campaign: int = 7, **headers: str) -> Any:
+    return client.post(
+        DELIVER.format(campaign=campaign) + "?trace=1",
+        content=BODY.encode(),
+        headers={"Api-Key": KEY, "Content-Type": "application/json", **headers},
+    )
+
+
+async def logged(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str], **params: Any
+) -> dict[str, Any]:
+    response = await client.get(REQUESTS, params=params, headers=sandbox_headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def normalised(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with the values that change from run to run replaced by their type."""
+    entry = dict(entry, id=type(entry["id"]).__name__, time="<time>")
+    for side in ("request", "response"):
+        headers = dict(entry[side]["headers"])
+        for name in ("content-length", "x-ratelimit-resource-until"):
+            if name in headers:
+                headers[name] = "<" + name + ">"
+        entry[side] = dict(entry[side], headers=headers)
+    return entry
+
+
+async def test_a_call_is_logged_with_credentials_redacted(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    response = await deliver(client, Authorization="Bearer y0_secret")
+    assert response.status_code == 200
+    page = await logged(client, sandbox_headers)
+    assert page["paging"] == {}
+    [entry] = page["requests"]
+    answer = '{"status": "OK", "echo": ' + json_string(BODY) + "}"
+    assert normalised(entry) == {
+        "id": "int",
+        "time": "<time>",
+        "method": "POST",
+        "path": "/v2/campaigns/7/orders/9/deliverDigitalGoods.json",
+        "query": "trace=1",
+        "status": 200,
+        "operationId": "provideOrderDigitalCodes",
+        "campaignId": 7,
+        "businessId": 1,
+        "request": {
+            "headers": {
+                "host": "dbskit.test",
+                "accept": "*/*",
+                "accept-encoding": "gzip, deflate",
+                "connection": "keep-alive",
+                "user-agent": f"python-httpx/{httpx.__version__}",
+                "api-key": "***",
+                "content-type": "application/json",
+                "authorization": "***",
+                "content-length": "<content-length>",
+            },
+            "body": BODY,
+            "bodySize": len(BODY),
+            "bodyTruncated": False,
+        },
+        "response": {
+            "headers": {
+                "content-length": "<content-length>",
+                "content-type": "application/json",
+                "x-ratelimit-resource-limit": "100000",
+                "x-ratelimit-resource-until": "<x-ratelimit-resource-until>",
+                "x-ratelimit-resource-remaining": "99999",
+            },
+            "body": answer,
+            "bodySize": len(answer),
+            "bodyTruncated": False,
+        },
+    }
+    assert KEY not in str(page) and "y0_secret" not in str(page)
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)
+
+
+async def test_time_is_the_sandbox_clock(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    await client.post(
+        "/sandbox/clock", json={"now": "2099-03-01T12:00:00Z"}, headers=sandbox_headers
+    )
+    await deliver(client)
+    [entry] = (await logged(client, sandbox_headers))["requests"]
+    at = datetime.fromisoformat(entry["time"])
+    assert (
+        timedelta(0) <= at - datetime.fromisoformat("2099-03-01T12:00:00Z") < timedelta(seconds=30)
+    )
+
+
+async def test_failed_and_unauthenticated_calls_are_logged_but_sandbox_calls_are_not(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    await deliver(client, **{"X-Probe-Fail": "1"})
+    await client.get("/v2/campaigns/7/orders/9")  # no key
+    await client.get("/v2/no/such/thing", headers={"Api-Key": KEY})
+    await client.get("/sandbox/clock", headers=sandbox_headers)
+    entries = (await logged(client, sandbox_headers))["requests"]
+    summary = [
+        (e["method"], e["path"], e["status"], e.get("operationId"), e.get("businessId"))
+        for e in entries
+    ]
+    assert summary == [
+        ("GET", "/v2/no/such/thing", 404, None, 1),
+        ("GET", "/v2/campaigns/7/orders/9", 200, "getOrder", None),
+        ("POST", DELIVER.format(campaign=7), 400, "provideOrderDigitalCodes", 1),
+    ]
+    assert entries[2]["response"]["body"] == (
+        '{"status":"ERROR","errors":[{"code":"BAD_REQUEST","message":"probe failure"}]}'
+    )
+
+
+@pytest.mark.rule("R-085")
+@pytest.mark.parametrize(
+    "settings_overrides", [{"limit_overrides": {"provideOrderDigitalCodes": 0}}]
+)
+async def test_420_answers_are_logged(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    assert (await deliver(client)).status_code == 420
+    [entry] = (await logged(client, sandbox_headers))["requests"]
+    assert entry["status"] == 420
+    # No handler read the body; the log has it all the same.
+    assert entry["request"]["body"] == BODY
+    assert entry["response"]["body"] == (
+        '{"status":"ERROR","errors":[{"code":"METHOD_FAILURE","message":"Hit rate limit of 0 '
+        "requests per 1 hour for resource "
+        '/campaigns/{campaignId}/orders/{orderId}/deliverDigitalGoods"}]}'
+    )
+
+
+async def test_newest_first_in_pages(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    for campaign in range(1, 6):
+        await deliver(client, campaign)
+    seen: list[int] = []
+    token: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"limit": 2}
+        if token:
+            params["pageToken"] = token
+        page = await logged(client, sandbox_headers, **params)
+        seen += [entry["campaignId"] for entry in page["requests"]]
+        pages += 1
+        token = page["paging"].get("nextPageToken")
+        if token is None:
+            break
+    assert seen == [5, 4, 3, 2, 1]
+    assert pages == 3
+
+
+async def test_filter_by_campaign(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    for campaign in (1, 2, 1, 3, 1):
+        await deliver(client, campaign)
+    page = await logged(client, sandbox_headers, campaignId=1, limit=2)
+    assert [entry["campaignId"] for entry in page["requests"]] == [1, 1]
+    rest = await logged(
+        client, sandbox_headers, campaignId=1, pageToken=page["paging"]["nextPageToken"]
+    )
+    assert [entry["campaignId"] for entry in rest["requests"]] == [1]
+    assert rest["paging"] == {}
+    assert (await logged(client, sandbox_headers, campaignId=99))["requests"] == []
+
+
+@pytest.mark.rule("R-081")
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"limit": 0},
+            "Value / length of field limit (0) must be greater than or equal to 1",
+        ),
+        (
+            {"limit": limits.QUERY_LOG_PAGE_LIMIT_MAX + 1},
+            f"Value / length of field limit ({limits.QUERY_LOG_PAGE_LIMIT_MAX + 1}) must be "
+            f"less than or equal to {limits.QUERY_LOG_PAGE_LIMIT_MAX}",
+        ),
+        ({"limit": "x"}, "Value of field limit must be an integer"),
+        (
+            {"campaignId": "0"},
+            "Value / length of field campaignId (0) must be greater than or equal to 1",
+        ),
+        (
+            {"pageToken": "bm9wZQ"},
+            "Value of field pageToken ('bm9wZQ') is not a token from a previous page",
+        ),
+        (
+            {"pageToken": "!!"},
+            "Value of field pageToken ('!!') is not a token from a previous page",
+        ),
+    ],
+)
+async def test_bad_parameters_are_400(
+    client: httpx.AsyncClient,
+    sandbox_headers: dict[str, str],
+    params: dict[str, Any],
+    message: str,
+) -> None:
+    response = await client.get(REQUESTS, params=params, headers=sandbox_headers)
+    assert response.status_code == 400
+    assert response.json() == envelope(("BAD_REQUEST", message))
+
+
+async def test_the_log_needs_the_sandbox_token(client: httpx.AsyncClient) -> None:
+    response = await client.get(REQUESTS, headers={"Sandbox-Token": "wrong"})
+    assert response.status_code == 401
+    assert response.json() == envelope(("UNAUTHORIZED", "Sandbox-Token header is missing or wrong"))
+
+
+@pytest.mark.parametrize("settings_overrides", [{"query_log_body_max_bytes": 16}])
+async def test_large_bodies_are_cut_and_marked(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    await deliver(client)
+    [entry] = (await logged(client, sandbox_headers))["requests"]
+    assert entry["request"]["body"] == BODY[:16]
+    assert (entry["request"]["bodySize"], entry["request"]["bodyTruncated"]) == (len(BODY), True)
+    assert entry["response"]["body"] == '{"status": "OK",'
+    assert entry["response"]["bodyTruncated"] is True
+
+
+async def count_rows(database_url: str) -> int:
+    from dbskit.settings import normalise_database_url
+
+    db = Database(normalise_database_url(database_url))
+    try:
+        with db.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(query_log)).scalar_one())
+    finally:
+        db.dispose()
+
+
+@pytest.mark.rule("R-111")
+async def test_entries_older_than_10_days_are_purged(
+    app: FastAPI, client: httpx.AsyncClient, sandbox_headers: dict[str, str], settings: Settings
+) -> None:
+    runtime: Runtime = app.state.runtime
+    await deliver(client, 1)
+    clock = "/sandbox/clock"
+    nine_days = limits.QUERY_LOG_RETENTION - timedelta(days=1)
+    await client.post(
+        clock, json={"advanceSeconds": nine_days.total_seconds()}, headers=sandbox_headers
+    )
+    await deliver(client, 2)
+    assert [e["campaignId"] for e in (await logged(client, sandbox_headers))["requests"]] == [2, 1]
+    await client.post(clock, json={"advanceSeconds": 86_400 + 1}, headers=sandbox_headers)
+    assert [e["campaignId"] for e in (await logged(client, sandbox_headers))["requests"]] == [2]
+    await runtime.query_log.flush()
+    assert await count_rows(settings.resolved_database_url) == 1  # the old row is gone
+
+
+@pytest.mark.parametrize("settings_overrides", [{"query_log_retention_days": 1}])
+async def test_retention_is_configurable(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    await deliver(client)
+    await client.post("/sandbox/clock", json={"advanceSeconds": 86_401}, headers=sandbox_headers)
+    assert (await logged(client, sandbox_headers))["requests"] == []
+
+
+@pytest.mark.parametrize("settings_overrides", [{"query_log_flush_seconds": 3600}])
+async def test_written_in_batches_and_flushed_on_shutdown(settings: Settings) -> None:
+    application = create_app(settings)
+    install_probe(application)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            for campaign in range(3):
+                assert (await deliver(http, campaign + 1)).status_code == 200
+        # Nothing written on the request path: the batch is still in memory.
+        assert await count_rows(settings.resolved_database_url) == 0
+    assert await count_rows(settings.resolved_database_url) == 3
