@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from dbskit.contract.errors import REASON_PHRASES
 from dbskit.market.app import create_market_app
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
@@ -28,6 +29,7 @@ def create_app(
     The store shares the Market's sandbox clock, so moving the clock moves delivery dates.
     """
     settings = settings or Settings()
+    install_reason_phrases()
     runtime = Runtime.build(settings)
     app = create_market_app(runtime)
     store = store or build_store_service(settings, clock=runtime.clock, freeze=handle_signals)
@@ -52,3 +54,13 @@ def create_app(
 def create_served_app() -> FastAPI:
     """``dbskit serve``'s factory: SIGHUP reloads the store data."""
     return create_app(handle_signals=True)
+
+
+def install_reason_phrases() -> None:
+    """uvicorn takes status lines from ``http.HTTPStatus``, which has no 420: give it the
+    Market's reason phrases (R-080; ``420 Enhance Your Calm``, C-11). Runs in every worker."""
+    from uvicorn.protocols.http import h11_impl, httptools_impl
+
+    for status, phrase in REASON_PHRASES.items():
+        httptools_impl.STATUS_LINE[status] = b"HTTP/1.1 %d %s\r\n" % (status, phrase.encode())
+        h11_impl.STATUS_PHRASES[status] = phrase.encode()

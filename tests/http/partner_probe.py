@@ -1,58 +1,24 @@
-"""A stand-in for the Partner API gateway and handlers, to test the limits and the query log.
+"""Probe handlers on every operation's path, to test the steps around the handler.
 
-``StandInGateway`` does what the gateway does for the layers after it: it fills the scope's
-``PartnerCall`` with the operation and campaign from the path and, when an ``Api-Key`` is given,
-the token and its business (``X-Probe-Business``). Probe handlers on every operation's path echo
-the body, fail with 400 on ``X-Probe-Fail``, and wait on a named gate on ``X-Probe-Hold``.
+They stand in front of the real handlers (whatever those do) so that the tests of the limits and
+the query log control what the handler does: echo the body, fail with 400 on ``X-Probe-Fail``, or
+wait on a named gate on ``X-Probe-Hold`` until the test opens it. Authentication, scopes, campaign
+access, the limits and the query log are the application's own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dbskit.contract.errors import BadRequest
 from dbskit.contract.operations import OPERATIONS
-from dbskit.market.call import partner_call
-from dbskit.market.limits.middleware import PartnerApiLimits
-
-_ROUTES = [
-    (
-        op.operation_id,
-        op.method,
-        re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", op.path) + "$"),
-    )
-    for op in OPERATIONS
-]
-
-
-class StandInGateway:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        call = partner_call(scope)
-        if call is not None:
-            for operation_id, method, pattern in _ROUTES:
-                match = pattern.match(scope["path"])
-                if match and method == scope["method"]:
-                    call.operation_id = operation_id
-                    campaign = match.groupdict().get("campaignId")
-                    call.campaign_id = int(campaign) if campaign else None
-            headers = dict(scope["headers"])
-            if b"api-key" in headers:
-                call.token_key = headers[b"api-key"].decode()
-                call.business_id = int(headers.get(b"x-probe-business", b"1"))
-        await self.app(scope, receive, send)
 
 
 @dataclass
@@ -71,7 +37,7 @@ class Gates:
 
 
 def install_probe(app: FastAPI) -> Gates:
-    """Add the probe handlers and the stand-in gateway (just outside the limits) to ``app``."""
+    """Put the probe handlers in front of ``app``'s own routes (before it starts)."""
     gates = Gates()
 
     async def probe(request: Request) -> Response:
@@ -85,8 +51,8 @@ def install_probe(app: FastAPI) -> Gates:
         answer = {"status": "OK", "echo": body.decode()}
         return Response(json.dumps(answer), media_type="application/json")
 
+    routes = app.router.routes
     for op in OPERATIONS:
         app.add_api_route(op.path, probe, methods=[op.method])
-    position = next(i for i, m in enumerate(app.user_middleware) if m.cls is PartnerApiLimits)
-    app.user_middleware.insert(position, Middleware(StandInGateway))
+        routes.insert(0, routes.pop())
     return gates

@@ -1,8 +1,9 @@
 """Request limits over HTTP (R-083..R-086, C-01, C-02, OQ-15).
 
-The calls go through the real application with a stand-in for the gateway (``partner_probe``):
-what is checked here is the limits step: budgets per campaign or business and operation, hourly
-windows on the sandbox clock, the headers, the 420 answers and the parallel-request limit.
+The calls go through the real application (authentication, scopes, campaign access, limits) with
+probe handlers in front of the real ones (``partner_probe``), so that a test can hold a call or
+make it fail: budgets per campaign or business and operation, hourly windows on the sandbox clock,
+the headers, the 420 answers and the parallel-request limit.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from dbskit.contract import limits
 from dbskit.contract.operations import OPERATIONS, Operation
 from dbskit.settings import Settings
 from tests.conftest import envelope
+from tests.factories import Seller, create_campaign, create_seller, create_token
 from tests.http.partner_probe import Gates, install_probe
 
 pytestmark = pytest.mark.rule("R-083", "OQ-15")
 
-KEY = "ACMA:" + "k" * 40 + ":0123abcd"
-OTHER_KEY = "ACMA:" + "o" * 40 + ":0123abcd"
 ORDER = "/v2/campaigns/{campaign}/orders/{order}"
 ORDER_TEMPLATE = "/campaigns/{campaignId}/orders/{orderId}"
 CLOCK = "/sandbox/clock"
@@ -54,17 +54,29 @@ def gates(probe: tuple[FastAPI, Gates]) -> Gates:
     return probe[1]
 
 
+@pytest.fixture
+async def seller(api: httpx.AsyncClient) -> Seller:
+    return await create_seller(api)
+
+
 async def set_clock(api: httpx.AsyncClient, sandbox_headers: dict[str, str], **body: Any) -> None:
     response = await api.post(CLOCK, json=body, headers=sandbox_headers)
     assert response.status_code == 200, response.text
 
 
 def get_order(
-    api: httpx.AsyncClient, *, campaign: int = 1, key: str | None = KEY, **headers: str
+    api: httpx.AsyncClient,
+    seller: Seller,
+    *,
+    campaign: int | None = None,
+    key: str | None = "",
+    **headers: str,
 ) -> Any:
+    """getOrder on the seller's campaign with the seller's key (``key=None``: no key at all)."""
     if key is not None:
-        headers["Api-Key"] = key
-    return api.get(ORDER.format(campaign=campaign, order=5), headers=headers)
+        headers["Api-Key"] = key or seller.api_key
+    path = ORDER.format(campaign=campaign or seller.campaign_id, order=5)
+    return api.get(path, headers=headers)
 
 
 def limit_headers(response: httpx.Response) -> tuple[str | None, str | None, str | None]:
@@ -84,41 +96,47 @@ def resource_exceeded(limit: int, resource: str) -> dict[str, Any]:
 
 @pytest.mark.rule("R-084")
 async def test_every_authenticated_answer_carries_the_headers(
-    api: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
     await set_clock(api, sandbox_headers, now=AT_10_15)
-    response = await get_order(api)
+    response = await get_order(api, seller)
     assert response.status_code == 200
     assert limit_headers(response) == ("100000", "99999", UNTIL_11_00)
-    # A 4xx answer counts too, and carries the headers (OQ-15).
-    failed = await get_order(api, **{"X-Probe-Fail": "1"})
+    # A 4xx answer of the handler counts too, and carries the headers (OQ-15).
+    failed = await get_order(api, seller, **{"X-Probe-Fail": "1"})
     assert failed.status_code == 400
     assert failed.json() == envelope(("BAD_REQUEST", "probe failure"))
     assert limit_headers(failed) == ("100000", "99998", UNTIL_11_00)
 
 
-@pytest.mark.rule("R-084")
-async def test_unauthenticated_answers_carry_no_headers_and_do_not_count(
-    api: httpx.AsyncClient, sandbox_headers: dict[str, str]
+@pytest.mark.rule("R-084", "R-075", "R-078")
+async def test_calls_refused_by_the_gateway_carry_no_headers_and_do_not_count(
+    api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
     await set_clock(api, sandbox_headers, now=AT_10_15)
-    anonymous = await get_order(api, key=None)
+    anonymous = await get_order(api, seller, key=None)
+    assert anonymous.status_code == 401
+    assert anonymous.json() == envelope(("UNAUTHORIZED", "Credentials are not specified"))
     assert limit_headers(anonymous) == (None, None, None)
-    assert limit_headers(await get_order(api)) == ("100000", "99999", UNTIL_11_00)
+    stranger = await create_seller(api)
+    foreign = await get_order(api, stranger, campaign=seller.campaign_id)
+    assert foreign.status_code == 403
+    assert limit_headers(foreign) == (None, None, None)
+    assert limit_headers(await get_order(api, seller)) == ("100000", "99999", UNTIL_11_00)
 
 
 @pytest.mark.rule("R-085")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getOrder": 3}}])
 async def test_exactly_at_the_limit_then_420(
-    api: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
     await set_clock(api, sandbox_headers, now=AT_10_15)
     for remaining in ("2", "1", "0"):
-        response = await get_order(api)
+        response = await get_order(api, seller)
         assert response.status_code == 200
         assert limit_headers(response) == ("3", remaining, UNTIL_11_00)
     for _ in range(2):
-        over = await get_order(api)
+        over = await get_order(api, seller)
         assert over.status_code == 420
         assert over.json() == resource_exceeded(3, ORDER_TEMPLATE)
         assert limit_headers(over) == ("3", "0", UNTIL_11_00)
@@ -128,41 +146,49 @@ async def test_exactly_at_the_limit_then_420(
 @pytest.mark.parametrize(
     "settings_overrides", [{"limit_overrides": {"getOrder": 1, "getOrders": 1}}]
 )
-async def test_each_campaign_and_operation_has_its_own_budget(api: httpx.AsyncClient) -> None:
-    assert (await get_order(api, campaign=1)).status_code == 200
-    assert (await get_order(api, campaign=1)).status_code == 420
-    assert (await get_order(api, campaign=2)).status_code == 200
-    orders = await api.get("/campaigns/1/orders", headers={"Api-Key": KEY})
+async def test_each_campaign_and_operation_has_its_own_budget(
+    api: httpx.AsyncClient, seller: Seller
+) -> None:
+    second = (await create_campaign(api, businessId=seller.business_id))["campaignId"]
+    assert (await get_order(api, seller)).status_code == 200
+    assert (await get_order(api, seller)).status_code == 420
+    assert (await get_order(api, seller, campaign=second)).status_code == 200
+    orders = await api.get(f"/campaigns/{seller.campaign_id}/orders", headers=seller.headers)
     assert orders.status_code == 200
     assert limit_headers(orders)[:2] == ("1", "0")
+    # Every key of the business spends the campaign's budget.
+    other = await create_token(api, seller.business_id)
+    again = await get_order(api, seller, key=other["apiKey"])
+    assert again.json() == resource_exceeded(1, ORDER_TEMPLATE)
 
 
 @pytest.mark.rule("R-085", "R-118")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getDeliveryServices": 2}}])
-async def test_without_a_campaign_the_budget_is_the_business(api: httpx.AsyncClient) -> None:
-    def services(business: int) -> Any:
-        return api.get(
-            "/v2/delivery/services",
-            headers={"Api-Key": KEY, "X-Probe-Business": str(business)},
-        )
+async def test_without_a_campaign_the_budget_is_the_business(
+    api: httpx.AsyncClient, seller: Seller
+) -> None:
+    other_business = await create_seller(api)
 
-    assert [(await services(1)).status_code for _ in range(3)] == [200, 200, 420]
-    over = await services(1)
+    def services(who: Seller) -> Any:
+        return api.get("/v2/delivery/services", headers=who.headers)
+
+    assert [(await services(seller)).status_code for _ in range(3)] == [200, 200, 420]
+    over = await services(seller)
     assert over.json() == resource_exceeded(2, "/delivery/services")
-    assert (await services(2)).status_code == 200
+    assert (await services(other_business)).status_code == 200
 
 
 @pytest.mark.rule("R-085")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getOrder": 2}}])
 async def test_the_window_ends_on_the_hour_of_the_sandbox_clock(
-    api: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
     await set_clock(api, sandbox_headers, now=AT_10_15)
-    assert [(await get_order(api)).status_code for _ in range(3)] == [200, 200, 420]
+    assert [(await get_order(api, seller)).status_code for _ in range(3)] == [200, 200, 420]
     await set_clock(api, sandbox_headers, now="2099-01-01T10:59:58Z")
-    assert (await get_order(api)).status_code == 420  # still the same window
+    assert (await get_order(api, seller)).status_code == 420  # still the same window
     await set_clock(api, sandbox_headers, now="2099-01-01T11:00:00Z")
-    response = await get_order(api)
+    response = await get_order(api, seller)
     assert response.status_code == 200
     assert limit_headers(response) == ("2", "1", UNTIL_12_00)
 
@@ -170,51 +196,55 @@ async def test_the_window_ends_on_the_hour_of_the_sandbox_clock(
 @pytest.mark.rule("R-085")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getOrder": 1}}])
 async def test_advancing_the_clock_an_hour_resets_the_budget(
-    api: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    assert [(await get_order(api)).status_code for _ in range(2)] == [200, 420]
+    assert [(await get_order(api, seller)).status_code for _ in range(2)] == [200, 420]
     await set_clock(api, sandbox_headers, advanceSeconds=3600)
-    assert [(await get_order(api)).status_code for _ in range(2)] == [200, 420]
+    assert [(await get_order(api, seller)).status_code for _ in range(2)] == [200, 420]
 
 
-def _call(api: httpx.AsyncClient, operation: Operation) -> Any:
-    path = "/v2" + operation.path.format(campaignId=3, orderId=4)
+def _call(api: httpx.AsyncClient, seller: Seller, operation: Operation) -> Any:
+    path = "/v2" + operation.path.format(campaignId=seller.campaign_id, orderId=4)
     body = None if operation.method == "GET" else b"{}"
-    headers = {"Api-Key": KEY, "Content-Type": "application/json"}
+    headers = {**seller.headers, "Content-Type": "application/json"}
     return api.request(operation.method, path, content=body, headers=headers)
 
 
 @pytest.mark.rule("C-01")
 @pytest.mark.parametrize("settings_overrides", [{"profile": "2026"}])
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
-async def test_2026_profile_figures(api: httpx.AsyncClient, operation: Operation) -> None:
+async def test_2026_profile_figures(
+    api: httpx.AsyncClient, seller: Seller, operation: Operation
+) -> None:
     expected = {
         "getOrderIdentifiersStatus": limits.SPEC_2026_IDENTIFIERS_STATUS_LIMIT,
         "getDeliveryServices": limits.DELIVERY_SERVICES_HOURLY_LIMIT,
     }.get(operation.operation_id, limits.SPEC_2026_HOURLY_LIMIT)
-    response = await _call(api, operation)
+    response = await _call(api, seller, operation)
     assert response.status_code == 200
     assert limit_headers(response)[:2] == (str(expected), str(expected - 1))
 
 
 @pytest.mark.rule("C-01")
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
-async def test_seed_profile_figures(api: httpx.AsyncClient, operation: Operation) -> None:
+async def test_seed_profile_figures(
+    api: httpx.AsyncClient, seller: Seller, operation: Operation
+) -> None:
     expected = (
         limits.DELIVERY_SERVICES_HOURLY_LIMIT
         if operation.operation_id == "getDeliveryServices"
         else limits.SEED_HOURLY_LIMIT
     )
-    response = await _call(api, operation)
+    response = await _call(api, seller, operation)
+    assert response.status_code == 200
     assert limit_headers(response)[:2] == (str(expected), str(expected - 1))
 
 
 async def hold(
-    api: httpx.AsyncClient, gates: Gates, count: int, *, gate: str = "g", **kwargs: Any
+    api: httpx.AsyncClient, gates: Gates, seller: Seller, count: int, *, gate: str = "g"
 ) -> list[asyncio.Task[httpx.Response]]:
     tasks = [
-        asyncio.create_task(get_order(api, **{"X-Probe-Hold": gate}, **kwargs))
-        for _ in range(count)
+        asyncio.create_task(get_order(api, seller, **{"X-Probe-Hold": gate})) for _ in range(count)
     ]
     await gates.until_waiting(gate, count)
     return tasks
@@ -231,45 +261,48 @@ def parallel_exceeded(limit: int) -> dict[str, Any]:
 
 @pytest.mark.rule("R-086")
 async def test_a_third_parallel_request_is_420(
-    api: httpx.AsyncClient, gates: Gates, sandbox_headers: dict[str, str]
+    api: httpx.AsyncClient, gates: Gates, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
     await set_clock(api, sandbox_headers, now=AT_10_15)
-    held = await hold(api, gates, 2)
-    third = await get_order(api)
+    held = await hold(api, gates, seller, 2)
+    third = await get_order(api, seller)
     assert third.status_code == 420
     assert third.json() == parallel_exceeded(2)
     assert limit_headers(third) == ("100000", "99998", UNTIL_11_00)
-    assert (await get_order(api, key=OTHER_KEY)).status_code == 200  # per token
+    other = await create_token(api, seller.business_id)
+    assert (await get_order(api, seller, key=other["apiKey"])).status_code == 200  # per token
     await release(gates, held)
-    after = await get_order(api)
+    after = await get_order(api, seller)
     assert after.status_code == 200
     assert limit_headers(after)[1] == "99996"  # the 420 spent nothing; the other key's call did
 
 
 @pytest.mark.rule("R-086", "OQ-15")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getOrder": 3}}])
-async def test_a_parallel_420_spends_no_budget(api: httpx.AsyncClient, gates: Gates) -> None:
-    held = await hold(api, gates, 2)
-    assert (await get_order(api)).status_code == 420
+async def test_a_parallel_420_spends_no_budget(
+    api: httpx.AsyncClient, gates: Gates, seller: Seller
+) -> None:
+    held = await hold(api, gates, seller, 2)
+    assert (await get_order(api, seller)).status_code == 420
     await release(gates, held)
-    last = await get_order(api)
+    last = await get_order(api, seller)
     assert (last.status_code, limit_headers(last)[1]) == (200, "0")
-    assert (await get_order(api)).json() == resource_exceeded(3, ORDER_TEMPLATE)
+    assert (await get_order(api, seller)).json() == resource_exceeded(3, ORDER_TEMPLATE)
 
 
 @pytest.mark.rule("C-02", "R-086")
 @pytest.mark.parametrize("settings_overrides", [{"profile": "2026"}])
 async def test_2026_profile_allows_6_parallel_on_the_listed_methods(
-    api: httpx.AsyncClient, gates: Gates
+    api: httpx.AsyncClient, gates: Gates, seller: Seller
 ) -> None:
-    held = await hold(api, gates, 6)
-    seventh = await get_order(api)
+    held = await hold(api, gates, seller, 6)
+    seventh = await get_order(api, seller)
     assert seventh.status_code == 420
     assert seventh.json() == parallel_exceeded(6)
     status = await api.put(
-        "/v2/campaigns/1/orders/5/status",
+        f"/v2/campaigns/{seller.campaign_id}/orders/5/status",
         content=b"{}",
-        headers={"Api-Key": KEY, "Content-Type": "application/json"},
+        headers={**seller.headers, "Content-Type": "application/json"},
     )
     assert status.status_code == 420
     assert status.json() == parallel_exceeded(2)  # updateOrderStatus keeps the default 2
@@ -278,18 +311,22 @@ async def test_2026_profile_allows_6_parallel_on_the_listed_methods(
 
 @pytest.mark.rule("R-086")
 @pytest.mark.parametrize("settings_overrides", [{"parallel_limit": 3}])
-async def test_parallel_limit_is_configurable(api: httpx.AsyncClient, gates: Gates) -> None:
-    held = await hold(api, gates, 3)
-    assert (await get_order(api)).json() == parallel_exceeded(3)
+async def test_parallel_limit_is_configurable(
+    api: httpx.AsyncClient, gates: Gates, seller: Seller
+) -> None:
+    held = await hold(api, gates, seller, 3)
+    assert (await get_order(api, seller)).json() == parallel_exceeded(3)
     await release(gates, held)
 
 
 @pytest.mark.rule("R-086")
-async def test_a_slot_is_given_back_when_the_handler_fails(api: httpx.AsyncClient) -> None:
+async def test_a_slot_is_given_back_when_the_handler_fails(
+    api: httpx.AsyncClient, seller: Seller
+) -> None:
     for _ in range(4):
-        assert (await get_order(api, **{"X-Probe-Fail": "1"})).status_code == 400
-    held_free = await asyncio.gather(get_order(api), get_order(api))
-    assert [r.status_code for r in held_free] == [200, 200]
+        assert (await get_order(api, seller, **{"X-Probe-Fail": "1"})).status_code == 400
+    both = await asyncio.gather(get_order(api, seller), get_order(api, seller))
+    assert [r.status_code for r in both] == [200, 200]
 
 
 @pytest.mark.redis
@@ -309,7 +346,8 @@ async def test_instances_sharing_redis_share_the_budget(settings: Settings, redi
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
             for app in apps
         ]
-        statuses = [(await get_order(clients[i % 2])).status_code for i in range(6)]
+        seller = await create_seller(clients[0])
+        statuses = [(await get_order(clients[i % 2], seller)).status_code for i in range(6)]
         for client in clients:
             await client.aclose()
     assert statuses == [200, 200, 200, 200, 420, 420]
@@ -325,7 +363,8 @@ async def test_unreachable_redis_is_503(settings: Settings) -> None:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            response = await get_order(client)
+            seller = await create_seller(client)
+            response = await get_order(client, seller)
     assert response.status_code == 503
     assert response.json() == envelope(
         ("SERVICE_UNAVAILABLE", "Service temporarily unavailable. Please, try again later")

@@ -1,11 +1,12 @@
 """The query log (the cabinet's "Query log"; R-111 keeps it 10 days) and GET /sandbox/requests.
 
-Calls go through the real application with a stand-in for the gateway (``partner_probe``), which
-fills in the operation, campaign and business the way the gateway does.
+Calls go through the real application (gateway, limits, query log) with probe handlers in front
+of the real ones (``partner_probe``), so the logged answers do not depend on what a method does.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,11 +23,11 @@ from dbskit.settings import Settings
 from dbskit.storage.db import Database
 from dbskit.storage.tables import query_log
 from tests.conftest import envelope
+from tests.factories import Seller, create_campaign, create_seller
 from tests.http.partner_probe import install_probe
 
 pytestmark = pytest.mark.rule("R-111")
 
-KEY = "ACMA:" + "k" * 40 + ":0123abcd"
 REQUESTS = "/sandbox/requests"
 BODY = '{"items":[{"id":1,"codes":["KEY-1"]}]}'
 DELIVER = "/v2/campaigns/{campaign}/orders/9/deliverDigitalGoods.json"
@@ -40,11 +41,23 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         yield application
 
 
-def deliver(client: httpx.AsyncClient, campaign: int = 7, **headers: str) -> Any:
+@pytest.fixture
+async def seller(client: httpx.AsyncClient) -> Seller:
+    return await create_seller(client)
+
+
+def deliver(
+    client: httpx.AsyncClient,
+    seller: Seller,
+    *,
+    campaign: int | None = None,
+    query: str = "trace=1",
+    **headers: str,
+) -> Any:
     return client.post(
-        DELIVER.format(campaign=campaign) + "?trace=1",
+        DELIVER.format(campaign=campaign or seller.campaign_id) + "?" + query,
         content=BODY.encode(),
-        headers={"Api-Key": KEY, "Content-Type": "application/json", **headers},
+        headers={**seller.headers, "Content-Type": "application/json", **headers},
     )
 
 
@@ -58,7 +71,7 @@ async def logged(
 
 
 def normalised(entry: dict[str, Any]) -> dict[str, Any]:
-    """The entry with the values that change from run to run replaced by their type."""
+    """The entry with the values that change from run to run replaced by placeholders."""
     entry = dict(entry, id=type(entry["id"]).__name__, time="<time>")
     for side in ("request", "response"):
         headers = dict(entry[side]["headers"])
@@ -70,24 +83,24 @@ def normalised(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_a_call_is_logged_with_credentials_redacted(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    response = await deliver(client, Authorization="Bearer y0_secret")
+    response = await deliver(client, seller, Authorization="Bearer y0_secret")
     assert response.status_code == 200
     page = await logged(client, sandbox_headers)
     assert page["paging"] == {}
     [entry] = page["requests"]
-    answer = '{"status": "OK", "echo": ' + json_string(BODY) + "}"
+    answer = json.dumps({"status": "OK", "echo": BODY})
     assert normalised(entry) == {
         "id": "int",
         "time": "<time>",
         "method": "POST",
-        "path": "/v2/campaigns/7/orders/9/deliverDigitalGoods.json",
+        "path": DELIVER.format(campaign=seller.campaign_id),
         "query": "trace=1",
         "status": 200,
         "operationId": "provideOrderDigitalCodes",
-        "campaignId": 7,
-        "businessId": 1,
+        "campaignId": seller.campaign_id,
+        "businessId": seller.business_id,
         "request": {
             "headers": {
                 "host": "dbskit.test",
@@ -117,46 +130,49 @@ async def test_a_call_is_logged_with_credentials_redacted(
             "bodyTruncated": False,
         },
     }
-    assert KEY not in str(page) and "y0_secret" not in str(page)
-
-
-def json_string(text: str) -> str:
-    import json
-
-    return json.dumps(text)
+    assert seller.api_key not in str(page) and "y0_secret" not in str(page)
 
 
 async def test_time_is_the_sandbox_clock(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    await client.post(
-        "/sandbox/clock", json={"now": "2099-03-01T12:00:00Z"}, headers=sandbox_headers
-    )
-    await deliver(client)
+    moment = datetime.fromisoformat("2099-03-01T12:00:00Z")
+    await client.post("/sandbox/clock", json={"now": moment.isoformat()}, headers=sandbox_headers)
+    await deliver(client, seller)
     [entry] = (await logged(client, sandbox_headers))["requests"]
-    at = datetime.fromisoformat(entry["time"])
-    assert (
-        timedelta(0) <= at - datetime.fromisoformat("2099-03-01T12:00:00Z") < timedelta(seconds=30)
-    )
+    assert timedelta(0) <= datetime.fromisoformat(entry["time"]) - moment < timedelta(seconds=30)
 
 
-async def test_failed_and_unauthenticated_calls_are_logged_but_sandbox_calls_are_not(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+@pytest.mark.rule("R-075", "R-082")
+async def test_refused_calls_are_logged_but_sandbox_calls_are_not(
+    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    await deliver(client, **{"X-Probe-Fail": "1"})
-    await client.get("/v2/campaigns/7/orders/9")  # no key
-    await client.get("/v2/no/such/thing", headers={"Api-Key": KEY})
+    await deliver(client, seller, **{"X-Probe-Fail": "1"})
+    unauthenticated = f"/campaigns/{seller.campaign_id}/orders/9"
+    await client.get(unauthenticated)
+    await client.get("/v2/no/such/thing", headers=seller.headers)
     await client.get("/sandbox/clock", headers=sandbox_headers)
     entries = (await logged(client, sandbox_headers))["requests"]
     summary = [
-        (e["method"], e["path"], e["status"], e.get("operationId"), e.get("businessId"))
+        (e["method"], e["path"], e["status"], e.get("operationId"), e.get("campaignId"))
         for e in entries
     ]
     assert summary == [
-        ("GET", "/v2/no/such/thing", 404, None, 1),
-        ("GET", "/v2/campaigns/7/orders/9", 200, "getOrder", None),
-        ("POST", DELIVER.format(campaign=7), 400, "provideOrderDigitalCodes", 1),
+        ("GET", "/v2/no/such/thing", 404, None, None),
+        ("GET", unauthenticated, 401, "getOrder", seller.campaign_id),
+        (
+            "POST",
+            DELIVER.format(campaign=seller.campaign_id),
+            400,
+            "provideOrderDigitalCodes",
+            seller.campaign_id,
+        ),
     ]
+    assert [e.get("businessId") for e in entries] == [None, None, seller.business_id]
+    assert entries[1]["response"]["body"] == (
+        '{"status":"ERROR","errors":[{"code":"UNAUTHORIZED","message":"Credentials are not '
+        'specified"}]}'
+    )
     assert entries[2]["response"]["body"] == (
         '{"status":"ERROR","errors":[{"code":"BAD_REQUEST","message":"probe failure"}]}'
     )
@@ -166,13 +182,12 @@ async def test_failed_and_unauthenticated_calls_are_logged_but_sandbox_calls_are
 @pytest.mark.parametrize(
     "settings_overrides", [{"limit_overrides": {"provideOrderDigitalCodes": 0}}]
 )
-async def test_420_answers_are_logged(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+async def test_420_answers_are_logged_with_the_body_no_handler_read(
+    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    assert (await deliver(client)).status_code == 420
+    assert (await deliver(client, seller)).status_code == 420
     [entry] = (await logged(client, sandbox_headers))["requests"]
     assert entry["status"] == 420
-    # No handler read the body; the log has it all the same.
     assert entry["request"]["body"] == BODY
     assert entry["response"]["body"] == (
         '{"status":"ERROR","errors":[{"code":"METHOD_FAILURE","message":"Hit rate limit of 0 '
@@ -182,11 +197,11 @@ async def test_420_answers_are_logged(
 
 
 async def test_newest_first_in_pages(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    for campaign in range(1, 6):
-        await deliver(client, campaign)
-    seen: list[int] = []
+    for n in range(1, 6):
+        await deliver(client, seller, query=f"n={n}")
+    seen: list[str] = []
     token: str | None = None
     pages = 0
     while True:
@@ -194,28 +209,30 @@ async def test_newest_first_in_pages(
         if token:
             params["pageToken"] = token
         page = await logged(client, sandbox_headers, **params)
-        seen += [entry["campaignId"] for entry in page["requests"]]
+        seen += [entry["query"] for entry in page["requests"]]
         pages += 1
         token = page["paging"].get("nextPageToken")
         if token is None:
             break
-    assert seen == [5, 4, 3, 2, 1]
+    assert seen == ["n=5", "n=4", "n=3", "n=2", "n=1"]
     assert pages == 3
 
 
 async def test_filter_by_campaign(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    for campaign in (1, 2, 1, 3, 1):
-        await deliver(client, campaign)
-    page = await logged(client, sandbox_headers, campaignId=1, limit=2)
-    assert [entry["campaignId"] for entry in page["requests"]] == [1, 1]
+    second = (await create_campaign(client, businessId=seller.business_id))["campaignId"]
+    first = seller.campaign_id
+    for campaign in (first, second, first, second, first):
+        await deliver(client, seller, campaign=campaign)
+    page = await logged(client, sandbox_headers, campaignId=first, limit=2)
+    assert [entry["campaignId"] for entry in page["requests"]] == [first, first]
     rest = await logged(
-        client, sandbox_headers, campaignId=1, pageToken=page["paging"]["nextPageToken"]
+        client, sandbox_headers, campaignId=first, pageToken=page["paging"]["nextPageToken"]
     )
-    assert [entry["campaignId"] for entry in rest["requests"]] == [1]
+    assert [entry["campaignId"] for entry in rest["requests"]] == [first]
     assert rest["paging"] == {}
-    assert (await logged(client, sandbox_headers, campaignId=99))["requests"] == []
+    assert (await logged(client, sandbox_headers, campaignId=second + 1000))["requests"] == []
 
 
 @pytest.mark.rule("R-081")
@@ -265,9 +282,9 @@ async def test_the_log_needs_the_sandbox_token(client: httpx.AsyncClient) -> Non
 
 @pytest.mark.parametrize("settings_overrides", [{"query_log_body_max_bytes": 16}])
 async def test_large_bodies_are_cut_and_marked(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    await deliver(client)
+    await deliver(client, seller)
     [entry] = (await logged(client, sandbox_headers))["requests"]
     assert entry["request"]["body"] == BODY[:16]
     assert (entry["request"]["bodySize"], entry["request"]["bodyTruncated"]) == (len(BODY), True)
@@ -288,28 +305,35 @@ async def count_rows(database_url: str) -> int:
 
 @pytest.mark.rule("R-111")
 async def test_entries_older_than_10_days_are_purged(
-    app: FastAPI, client: httpx.AsyncClient, sandbox_headers: dict[str, str], settings: Settings
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    seller: Seller,
+    sandbox_headers: dict[str, str],
+    settings: Settings,
 ) -> None:
     runtime: Runtime = app.state.runtime
-    await deliver(client, 1)
+    await deliver(client, seller, query="n=1")
     clock = "/sandbox/clock"
     nine_days = limits.QUERY_LOG_RETENTION - timedelta(days=1)
     await client.post(
         clock, json={"advanceSeconds": nine_days.total_seconds()}, headers=sandbox_headers
     )
-    await deliver(client, 2)
-    assert [e["campaignId"] for e in (await logged(client, sandbox_headers))["requests"]] == [2, 1]
+    await deliver(client, seller, query="n=2")
+    assert [e["query"] for e in (await logged(client, sandbox_headers))["requests"]] == [
+        "n=2",
+        "n=1",
+    ]
     await client.post(clock, json={"advanceSeconds": 86_400 + 1}, headers=sandbox_headers)
-    assert [e["campaignId"] for e in (await logged(client, sandbox_headers))["requests"]] == [2]
+    assert [e["query"] for e in (await logged(client, sandbox_headers))["requests"]] == ["n=2"]
     await runtime.query_log.flush()
     assert await count_rows(settings.resolved_database_url) == 1  # the old row is gone
 
 
 @pytest.mark.parametrize("settings_overrides", [{"query_log_retention_days": 1}])
 async def test_retention_is_configurable(
-    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    await deliver(client)
+    await deliver(client, seller)
     await client.post("/sandbox/clock", json={"advanceSeconds": 86_401}, headers=sandbox_headers)
     assert (await logged(client, sandbox_headers))["requests"] == []
 
@@ -321,8 +345,9 @@ async def test_written_in_batches_and_flushed_on_shutdown(settings: Settings) ->
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            for campaign in range(3):
-                assert (await deliver(http, campaign + 1)).status_code == 200
+            seller = await create_seller(http)
+            for _ in range(3):
+                assert (await deliver(http, seller)).status_code == 200
         # Nothing written on the request path: the batch is still in memory.
         assert await count_rows(settings.resolved_database_url) == 0
     assert await count_rows(settings.resolved_database_url) == 3
