@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import pytest
 import redis
 
-from tests.e2e.server import free_port
+from tests.e2e.server import free_port, stop
 
 
 @contextmanager
@@ -47,12 +47,7 @@ def running_redis() -> Iterator[str]:
         _wait_for_ping(url)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_for_ping(url: str, timeout: float = 10.0) -> None:

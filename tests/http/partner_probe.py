@@ -11,14 +11,19 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import httpx
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dbskit.app import create_app
 from dbskit.contract.errors import BadRequest
 from dbskit.contract.operations import OPERATIONS
+from dbskit.settings import Settings
 
 
 @dataclass
@@ -56,3 +61,14 @@ def install_probe(app: FastAPI) -> Gates:
         app.add_api_route(op.path, probe, methods=[op.method])
         routes.insert(0, routes.pop())
     return gates
+
+
+@asynccontextmanager
+async def probe_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a running application of its own, with the probe handlers installed."""
+    app = create_app(settings)
+    install_probe(app)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://dbskit.test") as http:
+            yield http

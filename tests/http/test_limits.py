@@ -22,7 +22,7 @@ from dbskit.contract.operations import OPERATIONS, Operation
 from dbskit.settings import Settings
 from tests.conftest import envelope
 from tests.factories import Seller, create_campaign, create_seller, create_token
-from tests.http.partner_probe import Gates, install_probe
+from tests.http.partner_probe import Gates, install_probe, probe_client
 
 pytestmark = pytest.mark.rule("R-083", "OQ-15")
 
@@ -335,21 +335,9 @@ async def test_instances_sharing_redis_share_the_budget(settings: Settings, redi
     shared = settings.model_copy(
         update={"redis_url": redis_url, "limit_overrides": {"getOrder": 4}}
     )
-    apps = [create_app(shared), create_app(shared)]
-    for app in apps:
-        install_probe(app)
-    async with (
-        apps[0].router.lifespan_context(apps[0]),
-        apps[1].router.lifespan_context(apps[1]),
-    ):
-        clients = [
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-            for app in apps
-        ]
-        seller = await create_seller(clients[0])
-        statuses = [(await get_order(clients[i % 2], seller)).status_code for i in range(6)]
-        for client in clients:
-            await client.aclose()
+    async with probe_client(shared) as first, probe_client(shared) as second:
+        seller = await create_seller(first)
+        statuses = [(await get_order((first, second)[i % 2], seller)).status_code for i in range(6)]
     assert statuses == [200, 200, 200, 200, 420, 420]
 
 
@@ -358,13 +346,9 @@ async def test_unreachable_redis_is_503(settings: Settings) -> None:
     from tests.e2e.server import free_port
 
     broken = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
-    app = create_app(broken)
-    install_probe(app)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            seller = await create_seller(client)
-            response = await get_order(client, seller)
+    async with probe_client(broken) as client:
+        seller = await create_seller(client)
+        response = await get_order(client, seller)
     assert response.status_code == 503
     assert response.json() == envelope(
         ("SERVICE_UNAVAILABLE", "Service temporarily unavailable. Please, try again later")

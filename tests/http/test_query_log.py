@@ -24,7 +24,7 @@ from dbskit.storage.db import Database
 from dbskit.storage.tables import query_log
 from tests.conftest import envelope
 from tests.factories import Seller, create_campaign, create_seller
-from tests.http.partner_probe import install_probe
+from tests.http.partner_probe import install_probe, probe_client
 
 pytestmark = pytest.mark.rule("R-111")
 
@@ -340,14 +340,10 @@ async def test_retention_is_configurable(
 
 @pytest.mark.parametrize("settings_overrides", [{"query_log_flush_seconds": 3600}])
 async def test_written_in_batches_and_flushed_on_shutdown(settings: Settings) -> None:
-    application = create_app(settings)
-    install_probe(application)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            seller = await create_seller(http)
-            for _ in range(3):
-                assert (await deliver(http, seller)).status_code == 200
+    async with probe_client(settings) as http:
+        seller = await create_seller(http)
+        for _ in range(3):
+            assert (await deliver(http, seller)).status_code == 200
         # Nothing written on the request path: the batch is still in memory.
         assert await count_rows(settings.resolved_database_url) == 0
     assert await count_rows(settings.resolved_database_url) == 3
