@@ -10,6 +10,7 @@ import typer
 from dbskit.cli._tokens import RefusedToServe, sandbox_token_for, secret, store_token_for
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
+from dbskit.shop.data import StoreData
 from dbskit.shop.loaders import StoreDataError, load_store
 
 _NO_DEMO_KEY = "(none: the demo business already holds 30 keys; revoke one and restart)"
@@ -71,6 +72,10 @@ def check_store_data(settings: Settings) -> str:
     except StoreDataError as exc:
         typer.echo(f"dbskit: the store data cannot be loaded:\n{exc}", err=True)
         raise typer.Exit(2) from None
+    return describe(data)
+
+
+def describe(data: StoreData) -> str:
     summary = data.summary()
     return f"{summary.offers} offers, {summary.regions} regions, {summary.source}"
 

@@ -6,8 +6,9 @@ import typer
 
 from dbskit.cli._options import with_settings_options
 from dbskit.cli._tokens import RefusedToServe, secret, store_token_for
-from dbskit.cli.serve import check_store_data, display_host, uvicorn_options
+from dbskit.cli.serve import describe, display_host, uvicorn_options
 from dbskit.settings import Settings
+from dbskit.shop.loaders import StoreDataError
 
 STORE_OPTIONS = {
     "host",
@@ -37,12 +38,15 @@ def serve_store(*, settings: Settings) -> None:
     except RefusedToServe as exc:
         typer.echo(f"dbskit: {exc}", err=True)
         raise typer.Exit(2) from None
-    described = check_store_data(settings)
     from dbskit.shop.app import build_store_service, create_store_app
 
-    service = build_store_service(settings, freeze=True)
+    try:
+        service = build_store_service(settings, freeze=True)
+    except StoreDataError as exc:
+        typer.echo(f"dbskit: the store data cannot be loaded:\n{exc}", err=True)
+        raise typer.Exit(2) from None
     host = display_host(settings.host)
-    typer.echo(f"dbskit store on http://{host}:{settings.port}/cart ({described})")
+    typer.echo(f"dbskit store on http://{host}:{settings.port}/cart ({describe(service.data)})")
     typer.echo(
         f"  push token     {secret(settings.store_token)} ({settings.store_auth_mode.value})"
     )

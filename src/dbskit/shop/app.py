@@ -12,7 +12,7 @@ from starlette.routing import Route
 from dbskit.market.domain.clock import Clock
 from dbskit.settings import Settings
 from dbskit.shop.cart import answer_cart
-from dbskit.shop.deadline import CartGuard
+from dbskit.shop.deadline import INLINE_WORK_MAX, CartGuard
 from dbskit.shop.errors import EXCEPTION_HANDLERS
 from dbskit.shop.loaders import load_store
 from dbskit.shop.routes import cart, reload
@@ -30,6 +30,7 @@ def build_store_service(
     clock: ClockLike | None = None,
     responder: Responder = answer_cart,
     freeze: bool = False,
+    inline_work_max: int = INLINE_WORK_MAX,
 ) -> StoreService:
     """Load the store data named by ``settings`` (raises ``StoreDataError``) and wrap them."""
     loader = partial(load_store, settings.store_data, time_zone=settings.store_time_zone)
@@ -39,7 +40,7 @@ def build_store_service(
         clock=clock or Clock(),
         loader=loader,
         auth=PushAuth(settings.store_auth_mode, token),
-        guard=CartGuard(settings.store_cart_budget_seconds),
+        guard=CartGuard(settings.store_cart_budget_seconds, inline_work_max=inline_work_max),
         responder=responder,
         freeze=freeze,
     )

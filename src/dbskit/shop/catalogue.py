@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dbskit.contract.cart import sku_key
 from dbskit.contract.enums import Vat
@@ -55,6 +55,16 @@ class Catalogue:
     def __iter__(self) -> Iterator[Offer]:
         for feed in self._feeds.values():
             yield from feed.values()
+
+    def restrict(self, feed_id: int, offer_id: str, regions: frozenset[int]) -> bool:
+        """Limit an offer to ``regions`` (while loading); False when there is no such offer."""
+        feed = self._feeds.get(feed_id)
+        key = sku_key(offer_id)
+        offer = None if feed is None else feed.get(key)
+        if feed is None or offer is None:
+            return False
+        feed[key] = replace(offer, regions=offer.regions | regions)
+        return True
 
     def find(self, feed_id: int, offer_id: str) -> Offer | None:
         feed = self._feeds.get(feed_id)

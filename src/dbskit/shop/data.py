@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dbskit.contract.cart import CartPaymentMethod, StoreDataSummary
@@ -38,6 +40,8 @@ class StoreData:
     regions: RegionTree
     rules: DeliveryRules
     source: str = ""  # where it was loaded from, for reports
+    # Delivery dates already computed (see shop.cart.option_dates); new data start afresh.
+    dates_memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def summary(self) -> StoreDataSummary:
         return StoreDataSummary(

@@ -1,9 +1,14 @@
 """The 5.5-second guard (R-037, R-051).
 
-The answer is computed off the event loop. If it is not ready within the budget, the guard
-answers what it computed last for the same basket and region; with nothing to fall back on it
-gives up (the caller answers 500). It never invents ``count: 0``: the Market would hide the
-offer for hours (R-051). A computation that finishes late still refreshes the remembered answer.
+Work that can be slow (many lines, many outlets) is computed off the event loop. If it is not
+ready within the budget, the guard answers what it computed last for the same basket and region;
+with nothing to fall back on it gives up (the caller answers 500). It never invents
+``count: 0``: the Market would hide the offer for hours (R-051). A computation that finishes
+late still refreshes the remembered answer.
+
+Small work (up to ``INLINE_WORK_MAX`` lines and outlets) takes well under a millisecond and is
+computed on the event loop: handing it to a worker thread would cost several times the work
+itself, and it cannot run late unless the whole process stalls, which no thread would help.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ T = TypeVar("T")
 FALLBACK_MAX_AGE = timedelta(minutes=15)
 REMEMBERED_ANSWERS = 4096
 WORKER_THREADS = 4
+INLINE_WORK_MAX = 256
 
 
 class DeadlineMissed(Exception):
@@ -35,14 +41,19 @@ class CartGuard(Generic[T]):
         executor: Executor | None = None,
         remember: int = REMEMBERED_ANSWERS,
         max_age: timedelta = FALLBACK_MAX_AGE,
+        inline_work_max: int = INLINE_WORK_MAX,
     ) -> None:
         self.budget = budget
+        self.inline_work_max = inline_work_max
         self._executor = executor or ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="cart")
         self._capacity = remember
         self._max_age = max_age
         self._answers: OrderedDict[Hashable, tuple[datetime, T]] = OrderedDict()
 
-    async def run(self, key: Hashable, now: datetime, compute: Callable[[], T]) -> T:
+    async def run(self, key: Hashable, now: datetime, compute: Callable[[], T], *, work: int) -> T:
+        """``compute()`` within the budget; ``work`` estimates its size (lines + outlets)."""
+        if work <= self.inline_work_max:
+            return compute()
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._executor, compute)
         try:

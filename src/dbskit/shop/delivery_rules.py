@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
-from dbskit.contract.cart import CartPaymentMethod
+from dbskit.contract.cart import CartPaymentMethod, OutletCode
 from dbskit.contract.enums import DeliveryType
 from dbskit.shop.regions import RegionTree
 
@@ -65,6 +65,8 @@ class Outlet:
 class ServedOutlet:
     outlet: Outlet
     rules: tuple[DeliveryRule, ...]
+    # The answer's ``{"code": ...}``, built once: a city may list thousands of outlets.
+    answer: OutletCode
 
 
 class RuleSetError(ValueError):
@@ -99,7 +101,8 @@ class DeliveryRules:
                 raise RuleSetError(
                     f"outlet {outlet.code}", f"region {outlet.region_id} is not listed"
                 )
-            served = ServedOutlet(outlet, self.nearest(chain, DeliveryType.PICKUP))
+            rules = self.nearest(chain, DeliveryType.PICKUP)
+            served = ServedOutlet(outlet, rules, OutletCode(code=outlet.code))
             if not served.rules:
                 raise RuleSetError(
                     f"outlet {outlet.code}",
@@ -131,6 +134,13 @@ class DeliveryRules:
             if found:
                 return found
         return ()
+
+    def outlet_count_for(self, chain: Sequence[int]) -> int:
+        """``len(outlets_for(chain))`` without building the list."""
+        if not chain:
+            return 0
+        within = len(self._within.get(chain[0], ()))
+        return within + sum(len(self._at_region.get(region_id, ())) for region_id in chain[1:])
 
     def outlets_for(self, chain: Sequence[int]) -> list[ServedOutlet]:
         """R-063: every outlet in the requested region, and those registered for its ancestors."""

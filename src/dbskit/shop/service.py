@@ -39,6 +39,12 @@ def basket_key(request: CartRequest) -> Hashable:
     return (tuple(cart.delivery.region.chain_ids()), lines)
 
 
+def estimated_work(request: CartRequest, data: StoreData) -> int:
+    """What the answer's size grows with: the lines, and the outlets listed for the region."""
+    chain = data.regions.resolve(request.cart.delivery.region.chain_ids())
+    return len(request.cart.items) + data.rules.outlet_count_for(chain)
+
+
 class StoreService:
     def __init__(
         self,
@@ -70,7 +76,10 @@ class StoreService:
         data = self._data  # one reference: a reload in between does not mix old and new data
         now = self.clock.now()
         return await self.guard.run(
-            basket_key(request), now, lambda: self._responder(request, data, now)
+            basket_key(request),
+            now,
+            lambda: self._responder(request, data, now),
+            work=estimated_work(request, data),
         )
 
     def reload(self) -> StoreData:

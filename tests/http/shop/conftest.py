@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from dbskit.settings import Settings
 from dbskit.shop.app import build_store_service, create_store_app
 from dbskit.shop.cart import answer_cart
+from dbskit.shop.deadline import INLINE_WORK_MAX
 from dbskit.shop.service import Responder, StoreService
 from tests.cart_factories import fixed_clock
 
@@ -37,8 +38,17 @@ def store_settings(tmp_path: Path, store_overrides: dict[str, Any]) -> Settings:
 
 
 @pytest.fixture
-def store_service(store_settings: Settings, responder: Responder) -> StoreService:
-    return build_store_service(store_settings, clock=fixed_clock(), responder=responder)
+def inline_work_max() -> int:
+    return INLINE_WORK_MAX
+
+
+@pytest.fixture
+def store_service(
+    store_settings: Settings, responder: Responder, inline_work_max: int
+) -> StoreService:
+    return build_store_service(
+        store_settings, clock=fixed_clock(), responder=responder, inline_work_max=inline_work_max
+    )
 
 
 @pytest.fixture

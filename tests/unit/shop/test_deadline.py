@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dbskit.shop.deadline import FALLBACK_MAX_AGE, CartGuard, DeadlineMissed
+from dbskit.shop.deadline import FALLBACK_MAX_AGE, INLINE_WORK_MAX, CartGuard, DeadlineMissed
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+BIG = INLINE_WORK_MAX + 1
 
 
 def blocked(release: threading.Event, value: str) -> str:
@@ -22,17 +23,12 @@ async def test_fallback_within_and_beyond_its_age() -> None:
     guard: CartGuard[str] = CartGuard(0.05)
     release = threading.Event()
     try:
-        assert await guard.run("basket", NOW, lambda: "fresh") == "fresh"
-        assert (
-            await guard.run("basket", NOW + FALLBACK_MAX_AGE, lambda: blocked(release, "x"))
-            == "fresh"
-        )
+        assert await guard.run("basket", NOW, lambda: "fresh", work=BIG) == "fresh"
+        late = NOW + FALLBACK_MAX_AGE
+        assert await guard.run("basket", late, lambda: blocked(release, "x"), work=BIG) == "fresh"
+        too_old = late + timedelta(seconds=1)
         with pytest.raises(DeadlineMissed):
-            await guard.run(
-                "basket",
-                NOW + FALLBACK_MAX_AGE + timedelta(seconds=1),
-                lambda: blocked(release, "x"),
-            )
+            await guard.run("basket", too_old, lambda: blocked(release, "x"), work=BIG)
     finally:
         release.set()
         guard.close()
@@ -43,9 +39,21 @@ async def test_forget_and_capacity() -> None:
     guard: CartGuard[int] = CartGuard(1.0, remember=2)
     try:
         for key in range(3):
-            await guard.run(key, NOW, lambda key=key: key)
+            await guard.run(key, NOW, lambda key=key: key, work=BIG)
         assert [guard.recall(key, NOW) for key in range(3)] == [None, 1, 2]
         guard.forget()
         assert guard.recall(2, NOW) is None
+    finally:
+        guard.close()
+
+
+@pytest.mark.rule("R-037")
+async def test_small_work_is_computed_on_the_loop_thread() -> None:
+    guard: CartGuard[str] = CartGuard(0.05)
+    try:
+        thread = await guard.run("basket", NOW, lambda: threading.current_thread().name, work=3)
+        assert thread == threading.current_thread().name
+        big = await guard.run("other", NOW, lambda: threading.current_thread().name, work=BIG)
+        assert big.startswith("cart")
     finally:
         guard.close()

@@ -207,7 +207,7 @@ def test_yaml_validation_errors_name_line_and_path(tmp_path: Path) -> None:
         ),
         pytest.param(
             ("[[outlets]]", '[[restrictions]]\noffers = ["Z-9"]\nregions = [213]\n\n[[outlets]]'),
-            "store.toml: restrictions: offer 'Z-9' of feed 5 is not in the catalogue",
+            "store.toml: restrictions[0]: offer 'Z-9' of feed 5 is not in the catalogue",
             id="restriction-of-unknown-offer",
         ),
     ],

@@ -11,8 +11,8 @@ from dbskit.shop.catalogue import Offer
 
 _SKU = re.compile(limits.OFFER_ID_PATTERN)
 _INN = re.compile(r"^(\d{10}|\d{12})$")
-_TRUE = frozenset({"true", "1", "yes"})
-_FALSE = frozenset({"false", "0", "no", ""})
+_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": False}
+_VATS = {vat.value: vat for vat in Vat}
 
 
 class FieldProblem(ValueError):
@@ -85,12 +85,10 @@ def _stock(text: str | None, available: str | None) -> int:
 
 
 def _flag(field: str, text: str | None) -> bool:
-    value = (text or "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise FieldProblem(field, f"{text!r} is not true or false")
+    value = _FLAGS.get((text or "").strip().lower())
+    if value is None:
+        raise FieldProblem(field, f"{text!r} is not true or false")
+    return value
 
 
 def _inn(text: str | None, default: str | None) -> str | None:
@@ -104,8 +102,7 @@ def _inn(text: str | None, default: str | None) -> str | None:
 def _vat(text: str | None) -> Vat:
     if text is None or not text.strip():
         return Vat.NO_VAT
-    try:
-        return Vat(text.strip())
-    except ValueError:
-        allowed = ", ".join(vat.value for vat in Vat)
-        raise FieldProblem("vat", f"{text!r} is not one of {allowed}") from None
+    vat = _VATS.get(text.strip())
+    if vat is None:
+        raise FieldProblem("vat", f"{text!r} is not one of {', '.join(_VATS)}")
+    return vat

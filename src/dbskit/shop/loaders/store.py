@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from dbskit.contract.cart import sku_key
 from dbskit.contract.validation import field_path
 from dbskit.shop.catalogue import Catalogue, DuplicateOffer, Offer
 from dbskit.shop.data import DigitalDelivery, StoreData, StoreSettings
@@ -19,7 +17,6 @@ from dbskit.shop.loaders.csv_feed import read_csv
 from dbskit.shop.loaders.documents import Document, read_document
 from dbskit.shop.loaders.errors import Problem, StoreDataError
 from dbskit.shop.loaders.settings_file import (
-    RestrictionEntry,
     RuleEntry,
     StoreFile,
     parse_clock,
@@ -38,8 +35,15 @@ def load_store(settings_path: Path | None = None, *, time_zone: str | None = Non
     """
     path = settings_path or DEMO_SETTINGS
     document = read_document(path)
-    spec = _validate(document)
-    file = str(path)
+    spec = validate_settings(document)
+    return build_store(document, spec, _catalogue_offers(path, spec), time_zone=time_zone)
+
+
+def build_store(
+    document: Document, spec: StoreFile, offers: list[Offer], *, time_zone: str | None = None
+) -> StoreData:
+    """The store from checked settings and the catalogue's offers; cross-references checked."""
+    file = str(document.path)
     zone_name = time_zone or spec.store.time_zone
     try:
         zone = ZoneInfo(zone_name)
@@ -47,13 +51,12 @@ def load_store(settings_path: Path | None = None, *, time_zone: str | None = Non
         where = "store time zone" if time_zone else _where(document, ("store", "time_zone"))
         raise StoreDataError.one(file, where, f"unknown time zone {zone_name!r}") from None
     tree = _regions(document, spec)
-    offers = _catalogue_offers(path, spec)
-    offers = _restricted(document, spec.restrictions, offers, tree, spec.catalogue.feed_id)
     try:
         catalogue = Catalogue(offers)
     except DuplicateOffer as exc:
-        feed = catalogue_path(path, spec)
+        feed = catalogue_path(document.path, spec)
         raise StoreDataError.one(feed, f"offer {exc.offer.offer_id!r}", "listed twice") from None
+    _restrict(document, spec, catalogue, tree)
     try:
         rules = DeliveryRules(tree, (_rule(entry) for entry in spec.delivery), _outlets(spec))
     except RuleSetError as exc:
@@ -69,7 +72,7 @@ def load_store(settings_path: Path | None = None, *, time_zone: str | None = Non
     return StoreData(settings, catalogue, tree, rules, source=file)
 
 
-def _validate(document: Document) -> StoreFile:
+def validate_settings(document: Document) -> StoreFile:
     try:
         return StoreFile.model_validate(document.content)
     except ValidationError as exc:
@@ -118,49 +121,22 @@ def catalogue_path(settings_path: Path, spec: StoreFile) -> Path:
     return (settings_path.parent / spec.catalogue.path).resolve()
 
 
-def _restricted(
-    document: Document,
-    restrictions: list[RestrictionEntry],
-    offers: list[Offer],
-    tree: RegionTree,
-    default_feed: int,
-) -> list[Offer]:
-    if not restrictions:
-        return offers
-    limits: dict[tuple[int, str], frozenset[int]] = {}
+def _restrict(document: Document, spec: StoreFile, catalogue: Catalogue, tree: RegionTree) -> None:
     problems = []
-    for index, entry in enumerate(restrictions):
+    for index, entry in enumerate(spec.restrictions):
+        where = _where(document, ("restrictions", index))
         for region_id in entry.regions:
             if region_id not in tree:
-                where = _where(document, ("restrictions", index, "regions"))
                 problems.append(
                     Problem(str(document.path), where, f"region {region_id} is not listed")
                 )
+        feed_id = entry.feed_id or spec.catalogue.feed_id
         for offer_id in entry.offers:
-            key = (entry.feed_id or default_feed, sku_key(offer_id))
-            limits[key] = limits.get(key, frozenset()) | frozenset(entry.regions)
-    known = {(offer.feed_id, sku_key(offer.offer_id)) for offer in offers}
-    for feed_id, offer_id in limits.keys() - known:
-        where = _where(document, ("restrictions",))
-        problems.append(
-            Problem(
-                str(document.path),
-                where,
-                f"offer {offer_id!r} of feed {feed_id} is not in the catalogue",
-            )
-        )
+            if not catalogue.restrict(feed_id, offer_id, frozenset(entry.regions)):
+                reason = f"offer {offer_id!r} of feed {feed_id} is not in the catalogue"
+                problems.append(Problem(str(document.path), where, reason))
     if problems:
         raise StoreDataError(problems)
-    return [
-        _with_regions(offer, limits.get((offer.feed_id, sku_key(offer.offer_id))))
-        for offer in offers
-    ]
-
-
-def _with_regions(offer: Offer, regions: frozenset[int] | None) -> Offer:
-    if regions is None:
-        return offer
-    return replace(offer, regions=regions)
 
 
 def _rule(entry: RuleEntry) -> DeliveryRule:

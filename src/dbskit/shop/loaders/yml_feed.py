@@ -11,6 +11,7 @@ Read per ``<offer id=... available=...>``: ``name``, ``price``, ``count`` (units
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
@@ -32,10 +33,10 @@ _MAX_PROBLEMS = 20
 
 
 class _FeedTarget:
-    """Collects offers from parser events (``start``/``data``/``end``)."""
+    """Collects offers from the expat parser's element and text events."""
 
-    def __init__(self, *, feed_id: int, seller_inn: str | None, file: str) -> None:
-        self.parser: DefusedXMLParser | None = None
+    def __init__(self, expat: Any, *, feed_id: int, seller_inn: str | None, file: str) -> None:
+        self._expat = expat
         self._feed_id = feed_id
         self._seller_inn = seller_inn
         self._file = file
@@ -47,18 +48,21 @@ class _FeedTarget:
         self._text: list[str] = []
         self.saw_root = False
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
+    def start(self, tag: str, attributes: list[str]) -> None:
+        # ``attributes`` is [name, value, name, value, ...] (expat's ordered_attributes).
         if not self.saw_root:
             self.saw_root = True
             if tag != "yml_catalog":
                 raise _NotYml(tag)
         if tag == "offer":
-            self._line = self.parser.parser.CurrentLineNumber if self.parser is not None else 0
+            self._line = self._expat.CurrentLineNumber
+            attrib = dict(zip(attributes[::2], attributes[1::2], strict=True))
             self._current = OfferFields(
                 offer_id=attrib.get("id"), available=attrib.get("available")
             )
         elif self._current is not None:
             if tag == "param":
+                attrib = dict(zip(attributes[::2], attributes[1::2], strict=True))
                 self._field = _PARAMS.get(attrib.get("name", ""))
             else:
                 self._field = _TEXT_FIELDS.get(tag)
@@ -89,6 +93,10 @@ class _FeedTarget:
                 where = f"line {self._line} (offer {fields.offer_id!r})"
                 self.problems.append(Problem(self._file, where, str(exc)))
 
+
+class _NoTree:
+    """The parser's own target: it builds nothing (the collector gets the events)."""
+
     def close(self) -> None:
         return None
 
@@ -100,11 +108,16 @@ class _NotYml(Exception):
 
 def read_yml(path: Path, *, feed_id: int, seller_inn: str | None) -> list[Offer]:
     file = str(path)
-    target = _FeedTarget(feed_id=feed_id, seller_inn=seller_inn, file=file)
     parser = DefusedXMLParser(
-        target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True
+        target=_NoTree(), forbid_dtd=False, forbid_entities=True, forbid_external=True
     )
-    target.parser = parser
+    # defusedxml has set the expat parser's DOCTYPE and entity handlers; the element and text
+    # handlers go straight to the collector (no element tree: a feed can be large).
+    expat = parser.parser
+    target = _FeedTarget(expat, feed_id=feed_id, seller_inn=seller_inn, file=file)
+    expat.StartElementHandler = target.start
+    expat.EndElementHandler = target.end
+    expat.CharacterDataHandler = target.data
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
