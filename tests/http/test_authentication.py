@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from dbskit.contract import limits
+from dbskit.market.domain.delivery_services import DELIVERY_SERVICES
 from dbskit.market.runtime import Runtime
 from tests.conftest import envelope
 from tests.factories import SANDBOX, Seller, create_seller, create_token, revoke
@@ -18,6 +19,9 @@ from tests.factories import SANDBOX, Seller, create_seller, create_token, revoke
 pytestmark = pytest.mark.rule("R-073")
 
 PATH = "/v2/delivery/services"
+DIRECTORY = {
+    "result": {"deliveryService": [{"id": s.id, "name": s.name} for s in DELIVERY_SERVICES]}
+}
 WELL_FORMED_UNKNOWN = "ACMA:I4c4CxCSYaI41RSC2uYWP2qj3Rhhm4knMiBEga5K:151c0664"  # R-073 sample
 
 
@@ -47,7 +51,7 @@ async def test_an_empty_api_key_header_counts_as_absent(client: httpx.AsyncClien
 async def test_a_valid_api_key_passes(client: httpx.AsyncClient, seller: Seller) -> None:
     response = await client.get(PATH, headers=seller.headers)
     assert response.status_code == 200
-    assert "deliveryService" in response.json()["result"]
+    assert response.json() == DIRECTORY
 
 
 @pytest.mark.rule("R-072")
@@ -108,6 +112,7 @@ async def oauth_token(client: httpx.AsyncClient, seller: Seller) -> str:
 async def test_a_valid_oauth_token_passes(client: httpx.AsyncClient, oauth_token: str) -> None:
     response = await client.get(PATH, headers={"Authorization": f"Bearer {oauth_token}"})
     assert response.status_code == 200
+    assert response.json() == DIRECTORY
 
 
 @pytest.mark.rule("R-074")
@@ -200,3 +205,4 @@ async def test_the_demo_key_made_at_start_has_full_access(
     assert runtime.demo is not None and runtime.demo.api_key is not None
     response = await client.get(PATH, headers={"Api-Key": runtime.demo.api_key})
     assert response.status_code == 200
+    assert response.json() == DIRECTORY

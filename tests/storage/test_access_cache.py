@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -99,3 +100,52 @@ async def test_a_revocation_here_is_not_undone_by_a_read_in_flight(runtime: Runt
     await in_flight
     grant = await cache.grant(key_hash)
     assert grant is not None and grant.revoked_at is not None
+
+
+async def test_an_entry_in_use_is_renewed_in_the_background(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = AccessService(db=runtime.db, clock=runtime.clock, cache=runtime.access_cache)
+    campaign = await service.create_campaign(CampaignCreate())
+    created = await service.create_token(
+        TokenCreate(businessId=campaign.business_id, scopes=[Scope.PRICING])
+    )
+    assert created.api_key is not None
+    key_hash = tokens.fingerprint(created.api_key)
+    moment = [0.0]
+    cache = AccessCache(db=runtime.db, ttl_seconds=10.0, now=lambda: moment[0])
+    assert await cache.grant(key_hash) is not None
+
+    release = threading.Event()
+    reads: list[str] = []
+    real = _access_store.grant_by_hash
+
+    def slow(conn: Connection, wanted: str) -> Grant | None:
+        reads.append(wanted)
+        release.wait(timeout=10)
+        return real(conn, wanted)
+
+    monkeypatch.setattr(_access_store, "grant_by_hash", slow)
+    moment[0] = 4.9
+    assert await cache.grant(key_hash) is not None
+    assert reads == []  # young enough: no read
+    moment[0] = 6.0
+    # Past half its age: answered from memory at once while the database read is held up.
+    grant = await asyncio.wait_for(cache.grant(key_hash), timeout=1)
+    assert grant is not None and grant.revoked_at is None
+    for _ in range(100):
+        if reads:
+            break
+        await asyncio.sleep(0.01)
+    assert reads == [key_hash]  # the renewal started in the background
+    await service.revoke_token(created.api_key)  # through another cache: this one still trusts
+    release.set()
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        renewed = cache._grants.get(key_hash)
+        if renewed is not None and renewed.revoked_at is not None:
+            break
+    moment[0] = 15.0  # within the renewed entry's period
+    final = await cache.grant(key_hash)
+    assert final is not None and final.revoked_at is not None
+    assert len(reads) == 1
