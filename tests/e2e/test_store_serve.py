@@ -23,8 +23,8 @@ HEADERS = {"Authorization": TOKEN}
 KETTLE_FIVE = cart_body(MOSCOW, line("kettle-aqua-17", 5))
 
 
-def kettle_count(base_url: str) -> Any:
-    response = httpx.post(base_url + "/cart", json=KETTLE_FIVE, headers=HEADERS, timeout=5)
+def kettle_count(cart_url: str) -> Any:
+    response = httpx.post(cart_url, json=KETTLE_FIVE, headers=HEADERS, timeout=5)
     response.raise_for_status()
     return response.json()["cart"]["items"][0]["count"]
 
@@ -46,37 +46,42 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_sighup_reloads_and_a_broken_file_keeps_the_old_data(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "cart_path"),
+    [
+        pytest.param(("store", "serve"), "/cart", id="store-serve"),
+        pytest.param(("serve",), "/store/cart", id="serve-with-the-market"),
+    ],
+)
+def test_sighup_reloads_and_a_broken_file_keeps_the_old_data(
+    tmp_path: Path, command: tuple[str, ...], cart_path: str
+) -> None:
     folder = tmp_path / "store"
     folder.mkdir()
     settings = folder / "store.toml"
     catalogue = folder / "catalogue.xml"
     shutil.copy(DEMO_SETTINGS, settings)
     shutil.copy(DEMO_SETTINGS.parent / "catalogue.xml", catalogue)
-    args = [
-        "--store-data",
-        str(settings),
-        "--store-token",
-        TOKEN,
-        "--data-dir",
-        str(tmp_path / "d"),
-    ]
+    data_dir = str(tmp_path / "d")
+    args = ["--store-data", str(settings), "--store-token", TOKEN, "--data-dir", data_dir]
+    env = {"DBSKIT_SANDBOX_TOKEN": "sandbox-e2e"}
 
     def ready(base_url: str) -> None:
-        eventually(lambda: kettle_count(base_url) == 3)
+        eventually(lambda: kettle_count(base_url + cart_path) == 3)
 
     server: Server
-    with running_server(args, command=("store", "serve"), ready=ready) as server:
+    with running_server(args, command=command, ready=ready, env=env) as server:
+        cart_url = server.base_url + cart_path
         edit(catalogue, "<count>3</count>", "<count>7</count>")
         server.process.send_signal(signal.SIGHUP)
-        eventually(lambda: kettle_count(server.base_url) == 5)
+        eventually(lambda: kettle_count(cart_url) == 5)
 
         edit(catalogue, "<count>7</count>", "<count>seven</count>")
         server.process.send_signal(signal.SIGHUP)
         eventually(lambda: "store data not reloaded" in server.output())
         assert "count: 'seven' is not a whole number of units" in server.output()
         assert server.process.poll() is None
-        assert kettle_count(server.base_url) == 5
+        assert kettle_count(cart_url) == 5
 
 
 def test_store_serve_refuses_broken_data_at_start(tmp_path: Path) -> None:

@@ -152,6 +152,7 @@ def test_yaml_validation_errors_name_line_and_path(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.rule("R-054", "R-055", "R-061", "R-062", "R-063")
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -171,6 +172,11 @@ def test_yaml_validation_errors_name_line_and_path(tmp_path: Path) -> None:
             "store.toml: delivery[0].intervals: "
             "'14:00'-'10:00': an interval must end after it starts",
             id="interval-backwards",
+        ),
+        pytest.param(
+            ('id = "pickup"', 'id = "' + "p" * 47 + '"'),
+            "store.toml: delivery[1].id: String should have at most 46 characters",
+            id="rule-id-leaves-room-for-group-suffix",
         ),
         pytest.param(
             ('id = "pickup"', 'id = "pick up"'),

@@ -79,7 +79,21 @@ SPB_OPTIONS: list[dict[str, Any]] = [
 SPB_PAYMENTS = ["YANDEX", "CARD_ON_DELIVERY"]
 
 
-@pytest.mark.rule("R-045", "R-046", "R-047", "R-053", "R-057", "R-059", "R-060", "R-063", "C-14")
+@pytest.mark.rule(
+    "R-045",
+    "R-046",
+    "R-047",
+    "R-052",
+    "R-053",
+    "R-054",
+    "R-055",
+    "R-057",
+    "R-059",
+    "R-060",
+    "R-063",
+    "R-065",
+    "C-14",
+)
 def test_moscow_basket_in_stock() -> None:
     assert respond(MOSCOW, line("phone-nova-x1", 2)) == answer(
         [answer_line("phone-nova-x1", 2)], MOSCOW_OPTIONS, MSK_PAYMENTS
