@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from dbskit.cli._tokens import SANDBOX_TOKEN_FILE
+from dbskit.contract.enums import BuyerType, DeliveryType, OrderStatus, OrderSubstatus
 from dbskit.contract.operations import Scope
 from dbskit.contract.sandbox_access import PushAuthMode, TokenType
 from dbskit.settings import DEFAULT_PORT
@@ -24,8 +25,10 @@ TIMEOUT_SECONDS = 30.0
 app = typer.Typer(help="Drive a running emulator's /sandbox control plane.", no_args_is_help=True)
 campaigns = typer.Typer(help="Businesses and campaigns (DBS stores).", no_args_is_help=True)
 tokens = typer.Typer(help="Api-Key and OAuth tokens.", no_args_is_help=True)
+orders = typer.Typer(help="Test orders and the Market's own status moves.", no_args_is_help=True)
 app.add_typer(campaigns, name="campaigns")
 app.add_typer(tokens, name="tokens")
+app.add_typer(orders, name="orders")
 
 _SCOPES = "Scopes: " + ", ".join(scope.value for scope in Scope) + "."
 Url = Annotated[str, typer.Option("--url", help="The emulator's base URL.")]
@@ -138,3 +141,71 @@ def revoke_token(
     """Revoke a token; prints {"status": "OK"}."""
     body = _present(apiKey=api_key, oauthToken=oauth_token)
     _post(url, "/sandbox/tokens/revoke", body, sandbox_token, data_dir)
+
+
+_MARKINGS = frozenset({"CIS", "UIN", "RNPT", "GTD"})
+
+
+def parse_item(spec: str) -> dict[str, Any]:
+    """``OFFER_ID:COUNT:PRICE[:MARKING]``; the offer id may itself contain colons."""
+    parts = spec.split(":")
+    marking = parts.pop() if len(parts) >= 4 and parts[-1] in _MARKINGS else None
+    if len(parts) < 3 or not parts[-2].isdigit():
+        raise typer.BadParameter(f"{spec!r}: expected OFFER_ID:COUNT:PRICE[:MARKING]")
+    *offer, count, price = parts
+    try:
+        amount: int | float = int(price) if price.isdigit() else float(price)
+    except ValueError:
+        raise typer.BadParameter(f"{spec!r}: the price {price!r} is not a number") from None
+    return _present(offerId=":".join(offer), count=int(count), price=amount, marking=marking)
+
+
+@orders.command("create")
+def create_order(
+    campaign_id: Annotated[int, typer.Option(help="The campaign that receives the order.")],
+    items: Annotated[
+        list[str],
+        typer.Option(
+            "--item",
+            help="OFFER_ID:COUNT:PRICE[:MARKING] (MARKING: CIS, UIN, RNPT or GTD); repeatable.",
+        ),
+    ],
+    delivery_type: Annotated[
+        DeliveryType, typer.Option(help="DELIVERY, PICKUP, POST or DIGITAL.")
+    ] = DeliveryType.DELIVERY,
+    service_id: Annotated[
+        int | None, typer.Option(help="A delivery service of GET v2/delivery/services.")
+    ] = None,
+    region_id: Annotated[int | None, typer.Option(help="The delivery region.")] = None,
+    buyer_type: Annotated[BuyerType | None, typer.Option(help="PERSON or BUSINESS.")] = None,
+    status: Annotated[OrderStatus | None, typer.Option(help="Starting status.")] = None,
+    substatus: Annotated[OrderSubstatus | None, typer.Option(help="Starting substatus.")] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Place a test order (fake: true); prints {"order": ...} as getOrder shows it."""
+    body = _present(
+        items=[parse_item(item) for item in items],
+        delivery=_present(type=delivery_type.value, serviceId=service_id, regionId=region_id),
+        buyer={"type": buyer_type.value} if buyer_type else None,
+        status=status.value if status else None,
+        substatus=substatus.value if substatus else None,
+    )
+    _post(url, f"/sandbox/campaigns/{campaign_id}/orders", body, sandbox_token, data_dir)
+
+
+@orders.command("move")
+def move_order(
+    campaign_id: Annotated[int, typer.Option(help="The order's campaign.")],
+    order_id: Annotated[int, typer.Option(help="The order.")],
+    status: Annotated[OrderStatus, typer.Option(help="The status the Market sets.")],
+    substatus: Annotated[OrderSubstatus | None, typer.Option(help="Its substatus.")] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """A move only the Market makes (buyer received, not received, buyer cancellation, ...)."""
+    body = _present(status=status.value, substatus=substatus.value if substatus else None)
+    path = f"/sandbox/campaigns/{campaign_id}/orders/{order_id}/status"
+    _post(url, path, body, sandbox_token, data_dir)

@@ -252,6 +252,21 @@ class DispatchType(StrEnum):
     SHOP_OUTLET = "SHOP_OUTLET"
 
 
+class TaxSystem(StrEnum):
+    """The seller's tax system on an order (spec OrderTaxSystemType)."""
+
+    OSN = "OSN"
+    USN = "USN"
+    USN_MINUS_COST = "USN_MINUS_COST"
+    ENVD = "ENVD"
+    ECHN = "ECHN"
+    PSN = "PSN"
+    NPD = "NPD"
+    AUSN = "AUSN"
+    AUSN_MINUS_COST = "AUSN_MINUS_COST"
+    UNKNOWN_VALUE = "UNKNOWN_VALUE"
+
+
 class CisStatus(StrEnum):
     """Verification status of a marking code (R-121)."""
 

@@ -126,6 +126,34 @@ class Messages:
         "the store data were not reloaded; the previous data stay in use: {problems}"
     )
     STORE_INTERNAL = "internal error of the store; request id {request_id}"
+    # Orders (our wording where the docs give none: OQ-01, OQ-13, OQ-23, R-081, R-100, R-103).
+    ORDER_NOT_FOUND = "Order not found: '{order_id}'"  # OQ-13
+    STATUS_NOT_ALLOWED = "Status {target} is not allowed for order {order_id} in {current}"
+    SUBSTATUS_NOT_ALLOWED = (
+        "Substatus {substatus} is not allowed with status {status} for order {order_id} in "
+        "{current}"
+    )
+    USER_UNREACHABLE_NOT_ALLOWED = (
+        "Cancelling with USER_UNREACHABLE needs at least 3 calls of 5 seconds or more between "
+        "08:00 and 21:00 buyer time, at least 90 minutes between the first and the last"
+    )
+    INVALID_STATUS = "Invalid status: '{status}'"
+    REAL_DELIVERY_DATE_STATUS = (
+        "Field order.delivery.dates.realDeliveryDate is allowed only with status PICKUP or "
+        "DELIVERED"
+    )
+    REAL_DELIVERY_DATE_FUTURE = (
+        "Value of field order.delivery.dates.realDeliveryDate ({value}) must not be in the future"
+    )
+    REAL_DELIVERY_DATE_BEFORE_ORDER = (
+        "Value of field order.delivery.dates.realDeliveryDate ({value}) must not be before the "
+        "order's creation date ({created})"
+    )
+    LIMIT_EXCEEDED = "Limit exceeded"  # R-081, C-21
+    TOO_LONG_PERIOD = "Too long time period. Maximum is '{days}' days"
+    BAD_DATE = "Value of field {field} must be a date in the format {pattern}: '{value}'"
+    BAD_DATE_TIME = "Value of field {field} must be an ISO 8601 date-time with an offset: '{value}'"
+    BAD_PAGE_TOKEN = "Value of field page_token is invalid: '{value}'"  # noqa: S105 - not a secret
 
     # Order methods: the sources give codes but no texts (OQ-01..OQ-08); ours name field and value.
     ITEM_NOT_FOUND = (

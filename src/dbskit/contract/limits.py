@@ -7,7 +7,7 @@ OpenAPI files named in RULES.md. Tests use these names at the boundary: exactly 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Final
 
 # --- Transport (e) ------------------------------------------------------------------------------
@@ -91,6 +91,15 @@ RESERVATION_TIMEOUT: Final = timedelta(minutes=10)  # R-101
 PREPAID_PAYMENT_TIMEOUT: Final = timedelta(minutes=30)
 USER_UNREACHABLE_CALLS_MIN: Final = 3
 USER_UNREACHABLE_SPAN_MIN: Final = timedelta(minutes=90)
+USER_UNREACHABLE_CALL_MIN: Final = timedelta(seconds=5)  # each connection
+USER_UNREACHABLE_HOURS: Final = (8, 21)  # calls count between 08:00 and 21:00 buyer time
+CLOSED_ORDERS_VISIBLE_FOR: Final = timedelta(days=30)  # delivered/cancelled drop out
+SANDBOX_ORDER_ITEMS_MAX: Final = 100  # ours: items in one sandbox test order
+SANDBOX_ORDER_ITEM_COUNT_MAX: Final = 1_000  # ours: units of one item in a test order
+SANDBOX_ORDER_PRICE_MAX: Final = 100_000_000  # ours: roubles per unit or for delivery
+GET_ORDERS_DATE_FORMAT: Final = "DD-MM-YYYY"
+# Order times in OrderDTO (DD-MM-YYYY HH:mm:ss) carry no offset; the Market writes Moscow time.
+MARKET_TIMEZONE: Final = timezone(timedelta(hours=3), "MSK")
 
 # --- Notifications (h) --------------------------------------------------------------------------
 NOTIFICATION_TIMEOUT: Final = timedelta(seconds=10)

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator, model_validator
 
-from dbskit.contract._base import ContractModel
+from dbskit.contract import limits
+from dbskit.contract._base import INT64_MAX, ContractModel
+from dbskit.contract.enums import (
+    BuyerType,
+    DeliveryType,
+    OrderStatus,
+    OrderSubstatus,
+    Vat,
+)
 
 MAX_ADVANCE_SECONDS = 10 * 365 * 86_400  # ten years: far beyond every documented window
 
@@ -64,3 +74,67 @@ class RequestLogPage(ContractModel):
 
     requests: list[LoggedRequest]
     paging: RequestLogPaging
+
+
+# --- Test orders (R-107..R-112) -----------------------------------------------------------------
+
+
+class SandboxOrderItem(ContractModel):
+    model_config = ConfigDict(regex_engine="python-re")  # the R-034 pattern has a look-ahead
+
+    offer_id: str = Field(alias="offerId", pattern=limits.OFFER_ID_PATTERN)
+    offer_name: str | None = Field(None, alias="offerName", min_length=1, max_length=1000)
+    count: int = Field(ge=1, le=limits.SANDBOX_ORDER_ITEM_COUNT_MAX, strict=True)
+    price: Decimal = Field(gt=0, le=limits.SANDBOX_ORDER_PRICE_MAX, decimal_places=2)
+    vat: Vat = Vat.NO_VAT
+    marking: Literal["CIS", "UIN", "RNPT", "GTD"] | None = None  # R-027
+
+    @field_validator("offer_id")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        return value.strip()  # R-091: SKUs are always trimmed
+
+
+class SandboxOrderDelivery(ContractModel):
+    type: DeliveryType
+    service_id: int | None = Field(None, alias="serviceId", ge=1, le=INT64_MAX, strict=True)
+    region_id: int | None = Field(None, alias="regionId", strict=True)
+    price: Decimal = Field(Decimal(0), ge=0, le=limits.SANDBOX_ORDER_PRICE_MAX, decimal_places=2)
+    estimated: bool = Field(False, strict=True)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: DeliveryType) -> DeliveryType:
+        if value is DeliveryType.UNKNOWN:
+            raise ValueError(
+                "Value of field {field} must be one of DELIVERY, PICKUP, POST, DIGITAL"
+            )
+        return value
+
+
+class SandboxBuyerCall(ContractModel):
+    started_at: AwareDatetime = Field(alias="startedAt", strict=True)
+    duration_seconds: float = Field(alias="durationSeconds", ge=0, allow_inf_nan=False)
+
+
+class SandboxOrderBuyer(ContractModel):
+    type: BuyerType = BuyerType.PERSON
+    calls: list[SandboxBuyerCall] = Field(default_factory=list, max_length=100)
+    phone_unreachable: bool = Field(False, alias="phoneUnreachable", strict=True)
+
+
+class SandboxOrderRequest(ContractModel):
+    """``POST /sandbox/campaigns/{campaignId}/orders``: a test order as the buyer placed it."""
+
+    items: list[SandboxOrderItem] = Field(min_length=1, max_length=limits.SANDBOX_ORDER_ITEMS_MAX)
+    delivery: SandboxOrderDelivery
+    buyer: SandboxOrderBuyer = Field(default_factory=SandboxOrderBuyer)
+    status: OrderStatus = OrderStatus.PROCESSING
+    substatus: OrderSubstatus | None = None
+
+
+class SandboxStatusRequest(ContractModel):
+    """``POST /sandbox/campaigns/{campaignId}/orders/{orderId}/status``: a Market-side move."""
+
+    status: OrderStatus
+    substatus: OrderSubstatus | None = None

@@ -20,6 +20,7 @@ from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.market.services.clock import ClockService
 from dbskit.market.services.demo import DemoAccess, DemoPush, default_push_url, ensure_demo
+from dbskit.market.services.sandbox_orders import register_order_events
 from dbskit.market.services.scheduler import Scheduler
 from dbskit.settings import Settings
 from dbskit.storage import migrations
@@ -47,6 +48,7 @@ class Runtime:
         db = Database(settings.resolved_database_url)
         clock = clock or Clock()
         scheduler = Scheduler(db)
+        register_order_events(scheduler, db)
         clock_service = ClockService(db=db, clock=clock, scheduler=scheduler)
         access_cache = AccessCache(db=db, ttl_seconds=settings.access_cache_seconds)
         access = AccessService(db=db, clock=clock, cache=access_cache)

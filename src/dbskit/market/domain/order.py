@@ -7,18 +7,20 @@ and marking methods take them (and ``now``) and return decisions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from dbskit.contract.enums import (
     BuyerType,
     Currency,
     DeliveryType,
+    DispatchType,
     InstanceType,
     OrderStatus,
     OrderSubstatus,
     PaymentMethod,
     PaymentType,
+    TaxSystem,
     Vat,
 )
 
@@ -43,6 +45,30 @@ class OrderItem:
     def needs_uin(self) -> bool:
         return InstanceType.UIN in self.required_instance_types
 
+    @property
+    def has_cis(self) -> bool:
+        """getOrders ``hasCis``: the item carries a marking code, mandatory or not (R-120)."""
+        return bool(self.required_instance_types & {InstanceType.CIS, InstanceType.CIS_OPTIONAL})
+
+
+def required_instance_types(
+    marking: InstanceType | None, buyer_type: BuyerType
+) -> frozenset[InstanceType]:
+    """What an item must carry: CIS is mandatory for businesses only (R-025, R-027)."""
+    if marking is None:
+        return frozenset()
+    if marking is InstanceType.CIS and buyer_type is BuyerType.PERSON:
+        return frozenset({InstanceType.CIS_OPTIONAL})
+    return frozenset({marking})
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerCall:
+    """A call from the store to the buyer, as R-100 counts them."""
+
+    started_at: datetime
+    duration: timedelta
+
 
 @dataclass(frozen=True, slots=True)
 class Order:
@@ -64,12 +90,35 @@ class Order:
     payment_method: PaymentMethod
     delivery_price: Decimal
     items: tuple[OrderItem, ...] = field(default_factory=tuple)
-    # R-102: a buyer's cancellation request waiting for the store's answer.
+    # R-102: a buyer's cancellation request waiting for the store's answer, and its reason.
     cancellation_requested_at: datetime | None = None
+    cancellation_request_substatus: OrderSubstatus | None = None
+    # When status or substatus last changed (ORDER_STATUS_UPDATED, the 30-day window of R-120).
+    status_updated_at: datetime | None = None
+    delivery_service_name: str = ""
+    dispatch_type: DispatchType = DispatchType.BUYER
+    delivery_from_date: date | None = None
+    delivery_to_date: date | None = None
+    shipment_date: date | None = None
+    # R-103: the day the order reached the pick-up point or the buyer.
+    real_delivery_date: date | None = None
+    estimated: bool = False  # R-106: a long delivery (31-60 days) without a confirmed date
+    tax_system: TaxSystem = TaxSystem.OSN
+    # R-100: the store's calls to the buyer, and whether the number was unavailable.
+    buyer_calls: tuple[BuyerCall, ...] = ()
+    buyer_phone_unreachable: bool = False
 
     @property
     def is_digital(self) -> bool:
         return self.delivery_type is DeliveryType.DIGITAL
+
+    @property
+    def has_cis(self) -> bool:
+        return any(item.has_cis for item in self.items)
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.cancellation_requested_at is not None
 
     @property
     def items_total(self) -> Decimal:

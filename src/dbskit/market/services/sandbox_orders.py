@@ -1,0 +1,154 @@
+"""Test orders through the sandbox: placing them (R-107), the Market's own status moves (R-097,
+R-101, R-102, R-105), the 48-hour buyer-cancellation flow and the 10-day purge (R-111).
+
+Delayed effects are scheduled events on the sandbox clock, written in the transaction that causes
+them; their handlers re-read the order and act only if it is still in the state that scheduled
+them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import Connection
+
+from dbskit.contract import limits
+from dbskit.contract.enums import OrderStatus
+from dbskit.contract.errors import Messages, NotFound
+from dbskit.contract.sandbox import SandboxOrderRequest, SandboxStatusRequest
+from dbskit.market.domain.order import Order
+from dbskit.market.domain.status_model import (
+    Outcome,
+    StatusChange,
+    cancellation_due,
+    decide_market_move,
+)
+from dbskit.market.domain.test_orders import IdSource, build_test_order
+from dbskit.market.services._access_store import campaign_owner
+from dbskit.market.services.orders import apply_decision, require_order
+from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
+from dbskit.storage.db import Database
+from dbskit.storage.orders import (
+    delete_order,
+    insert_order,
+    load_order,
+    order_exists,
+    save_order,
+)
+
+PURGE_TEST_ORDER: Final = "orders.purge_test_order"
+BUYER_CANCELLATION_DUE: Final = "orders.buyer_cancellation_due"
+
+_ids = IdSource(random.SystemRandom())
+
+
+async def create_test_order(
+    db: Database,
+    *,
+    campaign_id: int,
+    request: SandboxOrderRequest,
+    now: datetime,
+    retention: timedelta,
+    ids: IdSource = _ids,
+) -> Order:
+    """Place a test order (``fake: true``) and schedule its purge after ``retention`` (R-111)."""
+
+    def work(conn: Connection) -> Order:
+        if campaign_owner(conn, campaign_id) is None:
+            raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
+        order_id = ids.order_id()
+        while order_exists(conn, order_id):
+            order_id = ids.order_id()  # a random id that is taken: draw again
+        order = build_test_order(
+            request,
+            campaign_id=campaign_id,
+            order_id=order_id,
+            item_ids=ids.item_ids(len(request.items)),
+            now=now,
+        )
+        insert_order(conn, order)
+        schedule(
+            conn,
+            kind=PURGE_TEST_ORDER,
+            due_at=now + retention,
+            payload={"orderId": order.id},
+            now=now,
+        )
+        return order
+
+    return await db.run_write(work)
+
+
+async def move_order(
+    db: Database, *, campaign_id: int, order_id: int, request: SandboxStatusRequest, now: datetime
+) -> Order:
+    """A Market-side move from ``MARKET_MOVES``; a buyer's cancellation of an order in
+    DELIVERY/PICKUP becomes a request that cancels the order after 48 hours (R-102)."""
+    wanted = StatusChange(status=request.status, substatus=request.substatus)
+
+    def work(conn: Connection) -> Order:
+        order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+        decision = decide_market_move(order, wanted)
+        if not decision.changed:
+            return order
+        if decision.outcome is Outcome.CANCELLATION_REQUEST:
+            updated = replace(
+                order,
+                updated_at=now,
+                cancellation_requested_at=now,
+                cancellation_request_substatus=decision.target[1],
+            )
+            schedule(
+                conn,
+                kind=BUYER_CANCELLATION_DUE,
+                due_at=now + limits.BUYER_CANCELLATION_WINDOW,
+                payload={
+                    "campaignId": campaign_id,
+                    "orderId": order_id,
+                    "requestedAt": now.isoformat(),
+                },
+                now=now,
+            )
+        else:
+            updated = apply_decision(order, decision, now=now)
+        save_order(conn, updated)
+        return updated
+
+    return await db.run_write(work)
+
+
+def register_order_events(scheduler: Scheduler, db: Database) -> None:
+    async def purge(event: ScheduledEvent) -> str:
+        order_id = int(event.payload["orderId"])
+        deleted = await db.run_write(lambda conn: delete_order(conn, order_id))
+        return "purged" if deleted else "already gone"
+
+    async def cancel_unanswered(event: ScheduledEvent) -> str:
+        campaign_id = int(event.payload["campaignId"])
+        order_id = int(event.payload["orderId"])
+        requested_at = datetime.fromisoformat(event.payload["requestedAt"])
+
+        def work(conn: Connection) -> str:
+            order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+            if order is None or not cancellation_due(order, requested_at):
+                return "answered or closed"
+            assert order.cancellation_request_substatus is not None
+            cancelled = replace(
+                order,
+                status=OrderStatus.CANCELLED,
+                substatus=order.cancellation_request_substatus,
+                updated_at=event.due_at,
+                status_updated_at=event.due_at,
+                cancellation_requested_at=None,
+                cancellation_request_substatus=None,
+            )
+            save_order(conn, cancelled)
+            return "cancelled"
+
+        return await db.run_write(work)
+
+    scheduler.register(PURGE_TEST_ORDER, purge)
+    scheduler.register(BUYER_CANCELLATION_DUE, cancel_unanswered)
