@@ -14,13 +14,18 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from dbskit.app import create_app
 from dbskit.contract.operations import OPERATIONS, Operation
 from dbskit.contract.operations import Scope as AccessScope
 from dbskit.market.domain.access import PartnerCall
 from dbskit.market.gateway import PARTNER_CALL_KEY, PartnerGateway
 from dbskit.market.runtime import Runtime
+from dbskit.settings import Settings
 from tests.conftest import envelope
 from tests.factories import Seller, create_campaign, create_seller, create_token
 
@@ -221,3 +226,26 @@ async def test_checks_run_in_order_authentication_scopes_campaign(
     response = await call(client, operation, unknown_campaign, pricing_only.api_key)
     assert response.status_code == 403
     assert response.json() == NO_SCOPE
+
+
+@pytest.mark.rule("R-078")
+async def test_handlers_read_the_resolved_call_from_request_state(settings: Settings) -> None:
+    application = create_app(settings)
+
+    async def handler(request: Request) -> Response:
+        call: PartnerCall = request.state.partner_call
+        body = {"businessId": call.business_id, "campaignId": call.campaign_id}
+        return Response(json.dumps(body), media_type="application/json")
+
+    application.router.routes.insert(
+        0, Route("/campaigns/{campaignId}/orders", handler, methods=["GET"])
+    )
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://dbskit.test") as http:
+            seller = await create_seller(http)
+            response = await http.get(
+                f"/v2/campaigns/{seller.campaign_id}/orders.json", headers=seller.headers
+            )
+    assert response.status_code == 200
+    assert response.json() == {"businessId": seller.business_id, "campaignId": seller.campaign_id}
