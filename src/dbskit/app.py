@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dbskit.contract.errors import REASON_PHRASES
 from dbskit.market.app import create_market_app
@@ -33,7 +34,8 @@ def create_app(
     runtime = Runtime.build(settings)
     app = create_market_app(runtime)
     store = store or build_store_service(settings, clock=runtime.clock, freeze=handle_signals)
-    app.mount(STORE_PREFIX, create_store_app(store))
+    # Added last, so it runs before the Market's gateway, limits and query log.
+    app.add_middleware(StoreMount, store=create_store_app(store), prefix=STORE_PREFIX)
     app.state.store = store
 
     # Starlette does not run a mounted app's lifespan: the store's runs inside the Market's.
@@ -49,6 +51,30 @@ def create_app(
 
     app.router.lifespan_context = lifespan
     return app
+
+
+class StoreMount:
+    """Sends ``/store/...`` straight to the store, mounted as Starlette's ``Mount`` would.
+
+    The seller's side is not a Partner API call: it skips the Market's layers and answers as
+    fast as the store alone. Every other path goes on to the Market.
+    """
+
+    def __init__(self, app: ASGIApp, *, store: ASGIApp, prefix: str) -> None:
+        self.app = app
+        self.store = store
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
+            root = scope.get("root_path", "")
+            scope = dict(
+                scope, root_path=root + self.prefix, app_root_path=scope.get("app_root_path", root)
+            )
+            await self.store(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def create_served_app() -> FastAPI:
