@@ -42,6 +42,12 @@ async def test_no_credentials_is_401(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.rule("R-075")
+async def test_head_requests_are_authenticated_too(client: httpx.AsyncClient) -> None:
+    response = await client.head(PATH)
+    assert response.status_code == 401
+
+
+@pytest.mark.rule("R-075")
 async def test_an_empty_api_key_header_counts_as_absent(client: httpx.AsyncClient) -> None:
     response = await client.get(PATH, headers={"Api-Key": ""})
     assert response.status_code == 401

@@ -150,6 +150,11 @@ def test_every_operation_is_matched_with_its_parameters(op: Operation) -> None:
     assert matched.path_params == {k: v for k, v in expected.items() if "{" + k + "}" in op.path}
 
 
+def test_head_is_judged_like_get() -> None:
+    matched = match_operation("HEAD", "/delivery/services")
+    assert matched is not None and matched.operation.operation_id == "getDeliveryServices"
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [

@@ -44,6 +44,8 @@ _TEMPLATED: Final = tuple(
 
 
 def match_operation(method: str, path: str) -> OperationMatch | None:
+    if method == "HEAD":
+        method = "GET"  # a HEAD runs the GET handler, so it is judged like the GET
     static = _STATIC.get((method, path))
     if static is not None:
         return OperationMatch(static, {})
