@@ -48,6 +48,12 @@ DEFAULT_DATA_DIR = Path(".dbskit")
 
 
 def _post(url: str, path: str, body: dict[str, Any], token: str | None, data_dir: Path) -> None:
+    _send("POST", url, path, token, data_dir, json=body)
+
+
+def _send(
+    method: str, url: str, path: str, token: str | None, data_dir: Path, **request: Any
+) -> None:
     token = token or read_private(data_dir / SANDBOX_TOKEN_FILE)
     if token is None:
         typer.echo(
@@ -59,11 +65,12 @@ def _post(url: str, path: str, body: dict[str, Any], token: str | None, data_dir
     import httpx  # here, not at the top: ``dbskit serve`` starts faster without it
 
     try:
-        response = httpx.post(
+        response = httpx.request(
+            method,
             url.rstrip("/") + path,
-            json=body,
             headers={"Sandbox-Token": token},
             timeout=TIMEOUT_SECONDS,
+            **request,
         )
     except httpx.HTTPError as exc:
         typer.echo(f"dbskit: cannot reach {url}: {exc}", err=True)
@@ -209,3 +216,21 @@ def move_order(
     body = _present(status=status.value, substatus=substatus.value if substatus else None)
     path = f"/sandbox/campaigns/{campaign_id}/orders/{order_id}/status"
     _post(url, path, body, sandbox_token, data_dir)
+
+
+@app.command("requests")
+def list_requests(
+    campaign_id: Annotated[
+        int | None, typer.Option(help="Only the calls on this campaign.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Entries per page (default 50).")] = None,
+    page_token: Annotated[
+        str | None, typer.Option(help="paging.nextPageToken of the previous page.")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """The query log, newest first; prints {"requests": [...], "paging": {...}}."""
+    params = _present(campaignId=campaign_id, limit=limit, pageToken=page_token)
+    _send("GET", url, "/sandbox/requests", sandbox_token, data_dir, params=params)
