@@ -133,3 +133,30 @@ def test_counter_keys_per_campaign_or_per_business() -> None:
 
 def test_every_operation_has_a_budget() -> None:
     assert set(budgets_for(Profile.SEED)) == {op.operation_id for op in OPERATIONS}
+
+
+def test_overrides_must_name_known_operations() -> None:
+    from pydantic import ValidationError
+
+    from dbskit.settings import Settings
+
+    with pytest.raises(ValidationError, match="unknown operationId getOrdr"):
+        Settings(limit_overrides={"getOrdr": 5})
+    with pytest.raises(ValidationError, match="limits must not be negative: getOrder"):
+        Settings(limit_overrides={"getOrder": -1})
+    assert Settings(limit_overrides={"getOrder": 0}).limit_overrides == {"getOrder": 0}
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        ({}, "in this process"),
+        ({"workers": 3}, "in each of the 3 workers apart (--redis-url shares them)"),
+        ({"workers": 3, "redis_url": "redis://u:pw@cache:6379/0"}, "redis://***@cache:6379/0"),
+    ],
+)
+def test_serve_says_where_limits_are_counted(values: dict[str, object], shown: str) -> None:
+    from dbskit.cli.serve import limit_counters
+    from dbskit.settings import Settings
+
+    assert limit_counters(Settings(**values)) == shown  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ def serve(settings: Settings) -> None:
     typer.echo(f"  profile        {settings.profile.value}")
     typer.echo(f"  database       {_redacted(settings.resolved_database_url)}")
     typer.echo(f"  Sandbox-Token  {secret(settings.sandbox_token)}")
+    typer.echo(f"  limit counters {limit_counters(settings)}")
     typer.echo(f"  store          http://{host}:{settings.port}/store/cart ({store})")
     typer.echo(
         f"  push token     {secret(settings.store_token)} ({settings.store_auth_mode.value})"
@@ -78,6 +79,15 @@ def check_store_data(settings: Settings) -> str:
 def describe(data: StoreData) -> str:
     summary = data.summary()
     return f"{summary.offers} offers, {summary.regions} regions, {summary.source}"
+
+
+def limit_counters(settings: Settings) -> str:
+    """Where request limits are counted (R-083..R-086): shared only through Redis."""
+    if settings.redis_url:
+        return _redacted(settings.redis_url)
+    if settings.workers > 1:
+        return f"in each of the {settings.workers} workers apart (--redis-url shares them)"
+    return "in this process"
 
 
 def display_host(host: str) -> str:

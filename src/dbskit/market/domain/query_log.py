@@ -38,14 +38,14 @@ class ClippedBody:
     truncated: bool
 
 
-def clip_body(chunks: Iterable[bytes], *, size: int, limit: int) -> ClippedBody:
+def clip_body(chunks: list[bytes], *, size: int, limit: int) -> ClippedBody:
     """The first ``limit`` bytes as text. A character cut in half at the limit is left out;
     bytes that are not UTF-8 show as U+FFFD."""
-    body = b"".join(chunks)
-    truncated = size > limit or len(body) > limit
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if size <= limit and len(body) <= limit:
+        return ClippedBody(body.decode("utf-8", "replace"), size, False)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    text = decoder.decode(body[:limit], final=not truncated)
-    return ClippedBody(text, size, truncated)
+    return ClippedBody(decoder.decode(body[:limit], final=False), size, True)
 
 
 class InvalidPageToken(ValueError):
@@ -98,27 +98,3 @@ class CapturedCall:
     operation_id: str | None = None
     campaign_id: int | None = None
     business_id: int | None = None
-
-
-def row_values(call: CapturedCall, *, body_limit: int) -> dict[str, object]:
-    """The query-log row of a captured call (column name -> value)."""
-    request = clip_body(call.request_chunks, size=call.request_size, limit=body_limit)
-    response = clip_body(call.response_chunks or (), size=call.response_size, limit=body_limit)
-    return {
-        "at": call.at,
-        "method": call.method,
-        "path": call.path,
-        "query": call.query.decode("latin-1"),
-        "status": call.status,
-        "operation_id": call.operation_id,
-        "campaign_id": call.campaign_id,
-        "business_id": call.business_id,
-        "request_headers": redacted_headers(call.request_headers),
-        "request_body": request.text,
-        "request_size": request.size,
-        "request_truncated": request.truncated,
-        "response_headers": redacted_headers(call.response_headers or ()),
-        "response_body": response.text,
-        "response_size": response.size,
-        "response_truncated": response.truncated,
-    }

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import Connection, delete, insert
+from sqlalchemy import Connection, delete
 
 from dbskit.market.domain.clock import Clock
-from dbskit.market.domain.query_log import CapturedCall, row_values
+from dbskit.market.domain.query_log import CapturedCall, clip_body, redacted_headers
 from dbskit.storage.db import Database
 from dbskit.storage.tables import query_log
+from dbskit.storage.types import to_micros
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +108,11 @@ class QueryLogWriter:
 
     def _write(self, conn: Connection, batch: list[CapturedCall], cutoff: datetime | None) -> None:
         if batch:
+            # The driver's executemany on plain values: several times cheaper per row than the
+            # ORM-free insert() with its type processing, and this runs for every call.
             limit = self._body_limit
-            conn.execute(insert(query_log), [row_values(call, body_limit=limit) for call in batch])
+            rows = [_row(call, limit) for call in batch]
+            conn.exec_driver_sql(_insert_sql(conn.dialect.paramstyle), rows)
         if cutoff is not None:
             conn.execute(delete(query_log).where(query_log.c.at < cutoff))
 
@@ -120,3 +126,42 @@ class QueryLogWriter:
                 await self.flush()
             except Exception:
                 log.exception("query log: writing a batch failed; it is kept for the next try")
+
+
+_COLUMNS: Final = tuple(column.name for column in query_log.columns if column.name != "id")
+
+
+@functools.cache
+def _insert_sql(paramstyle: str) -> str:
+    # Names from the table definition, values as parameters in the driver's style.
+    markers = ", ".join(["?" if paramstyle == "qmark" else "%s"] * len(_COLUMNS))
+    columns = ", ".join(_COLUMNS)
+    return f"INSERT INTO {query_log.name} ({columns}) VALUES ({markers})"  # noqa: S608
+
+
+def _json(value: dict[str, str]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _row(call: CapturedCall, body_limit: int) -> tuple[object, ...]:
+    """The call as the query_log row, in ``_COLUMNS`` order, as the driver takes it."""
+    request = clip_body(call.request_chunks, size=call.request_size, limit=body_limit)
+    response = clip_body(call.response_chunks or [], size=call.response_size, limit=body_limit)
+    return (
+        to_micros(call.at),
+        call.method,
+        call.path,
+        call.query.decode("latin-1"),
+        call.status,
+        call.operation_id,
+        call.campaign_id,
+        call.business_id,
+        _json(redacted_headers(call.request_headers)),
+        request.text,
+        request.size,
+        request.truncated,
+        _json(redacted_headers(call.response_headers or ())),
+        response.text,
+        response.size,
+        response.truncated,
+    )

@@ -1,0 +1,71 @@
+"""What a query-log entry keeps of a call: redacted headers, clipped bodies, page tokens (R-111)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dbskit.market.domain.query_log import (
+    ClippedBody,
+    InvalidPageToken,
+    PagePosition,
+    clip_body,
+    redacted_headers,
+)
+
+
+def test_credentials_are_redacted_and_repeated_headers_joined() -> None:
+    raw = [
+        (b"Api-Key", b"ACMA:secret:0123abcd"),
+        (b"authorization", b"Bearer y0_secret"),
+        (b"sandbox-token", b"t"),
+        (b"cookie", b"a=b"),
+        (b"accept", b"application/json"),
+        (b"accept", b"*/*"),
+        (b"x-note", "café".encode("latin-1")),
+    ]
+    assert redacted_headers(raw) == {
+        "api-key": "***",
+        "authorization": "***",
+        "sandbox-token": "***",
+        "cookie": "***",
+        "accept": "application/json, */*",
+        "x-note": "café",
+    }
+
+
+@pytest.mark.parametrize(
+    ("chunks", "size", "limit", "clipped"),
+    [
+        pytest.param([], 0, 10, ClippedBody("", 0, False), id="empty"),
+        pytest.param([b'{"a":', b"1}"], 7, 10, ClippedBody('{"a":1}', 7, False), id="joined"),
+        pytest.param([b"abcdef"], 6, 6, ClippedBody("abcdef", 6, False), id="exactly-at-limit"),
+        pytest.param([b"abcdefg"], 7, 6, ClippedBody("abcdef", 7, True), id="one-over"),
+        pytest.param(
+            ["ключ".encode()], 8, 3, ClippedBody("к", 8, True), id="cut-inside-a-character"
+        ),
+        pytest.param([b"a\xffb"], 3, 10, ClippedBody("a\ufffdb", 3, False), id="not-utf8"),
+        pytest.param(
+            [b"0123456789"], 700_000, 4, ClippedBody("0123", 700_000, True), id="read-in-part"
+        ),
+    ],
+)
+def test_bodies_are_clipped_at_the_limit(
+    chunks: list[bytes], size: int, limit: int, clipped: ClippedBody
+) -> None:
+    assert clip_body(chunks, size=size, limit=limit) == clipped
+
+
+def test_page_tokens_round_trip() -> None:
+    position = PagePosition(1_700_000_000_123_456, 42)
+    token = position.token()
+    assert "=" not in token and "." not in token
+    assert PagePosition.from_token(token) == position
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "!!", "bm9wZQ", PagePosition(1, 2).token() + "=", PagePosition(1, 2).token() + "A"],
+)
+def test_foreign_page_tokens_are_refused(token: str) -> None:
+    with pytest.raises(InvalidPageToken):
+        PagePosition.from_token(token)
