@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,12 +11,8 @@ import pytest
 from dbskit.contract.enums import OrderStatus, OrderSubstatus
 from dbskit.contract.errors import BadRequest
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
-from dbskit.market.domain.order import Order
-from dbskit.market.domain.tracking import (
-    Track,
-    TrackAction,
-    set_order_delivery_track_code,
-)
+from dbskit.market.domain.order import Order, Track
+from dbskit.market.domain.tracking import TrackAction, set_order_delivery_track_code
 from dbskit.market.routes._body import parse_json
 from tests.unit._builders import order
 
@@ -32,10 +29,9 @@ def decide(
     strict: bool = False,
 ) -> TrackAction:
     return set_order_delivery_track_code(
-        target or order(),
+        replace(target or order(), track=current),
         request,
         delivery_services=SERVICES,
-        current=current,
         used_by_another_order=used,
         strict_track_codes=strict,
     )

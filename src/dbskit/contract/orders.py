@@ -27,6 +27,7 @@ from dbskit.contract.enums import (
     Vat,
 )
 from dbskit.contract.errors import Messages
+from dbskit.contract.identifiers import OrderItemInstance
 
 # --- OrderDTO -----------------------------------------------------------------------------------
 
@@ -41,6 +42,8 @@ class OrderItemDTO(ContractModel):
     count: int
     vat: Vat
     required_instance_types: list[InstanceType] | None = Field(None, alias="requiredInstanceTypes")
+    # R-035: the codes sent through PUT identifiers; absent before the first submission.
+    instances: list[OrderItemInstance] | None = None
 
 
 class OrderDeliveryDatesDTO(ContractModel):
@@ -59,6 +62,13 @@ class OrderShipmentDTO(ContractModel):
     shipment_date: str | None = Field(None, alias="shipmentDate")
 
 
+class OrderTrackDTO(ContractModel):
+    """R-021: a track number the store sent through delivery/track."""
+
+    track_code: str | None = Field(None, alias="trackCode")
+    delivery_service_id: int = Field(alias="deliveryServiceId")
+
+
 class OrderDeliveryDTO(ContractModel):
     type: DeliveryType
     service_name: str = Field(alias="serviceName")
@@ -69,6 +79,7 @@ class OrderDeliveryDTO(ContractModel):
     dispatch_type: DispatchType = Field(alias="dispatchType")
     shipments: list[OrderShipmentDTO] | None = None
     estimated: bool
+    tracks: list[OrderTrackDTO] | None = None  # R-021, OQ-06: the current track
 
 
 class OrderBuyerDTO(ContractModel):

@@ -14,7 +14,9 @@ from dbskit.market.middleware import PartnerApiPaths
 from dbskit.market.query_log.recorder import QueryLogRecorder
 from dbskit.market.routes.delivery_services import router as delivery_services_router
 from dbskit.market.routes.errors import install_error_handlers
+from dbskit.market.routes.identifiers import router as identifiers_router
 from dbskit.market.routes.orders import router as orders_router
+from dbskit.market.routes.tracking import router as tracking_router
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox.access_routes import router as sandbox_access_router
 from dbskit.market.sandbox.orders import router as sandbox_orders_router
@@ -43,6 +45,8 @@ def create_market_app(runtime: Runtime) -> FastAPI:
     app.include_router(sandbox_router)
     app.include_router(sandbox_orders_router)
     app.include_router(orders_router)
+    app.include_router(tracking_router)
+    app.include_router(identifiers_router)
     app.include_router(sandbox_access_router)
     app.include_router(delivery_services_router)
     # Middleware added last runs first: the query log records the call as the caller spelled

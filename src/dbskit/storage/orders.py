@@ -5,7 +5,7 @@ Money is kept in kopecks so that sums are exact on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,8 +26,10 @@ from dbskit.contract.enums import (
     TaxSystem,
     Vat,
 )
-from dbskit.market.domain.order import BuyerCall, Order, OrderItem
+from dbskit.market.domain.order import BuyerCall, Order, OrderItem, Track
+from dbskit.storage.marking_codes import codes_of_orders
 from dbskit.storage.tables import order_items, orders
+from dbskit.storage.tracks import current_tracks
 
 _KOPECKS = Decimal(100)
 
@@ -126,7 +128,7 @@ def load_order(
     row = conn.execute(query).first()
     if row is None:
         return None
-    return _order(row, _items(conn, [order_id]).get(order_id, ()))
+    return _order(row, _items(conn, [order_id]).get(order_id, ()), current_tracks(conn, [order_id]))
 
 
 def load_orders(
@@ -140,8 +142,10 @@ def load_orders(
     rows = conn.execute(
         select(orders).where(*where).order_by(*order_by).limit(limit).offset(offset)
     ).all()
-    items = _items(conn, [row.id for row in rows])
-    return [_order(row, items.get(row.id, ())) for row in rows]
+    ids = [row.id for row in rows]
+    items = _items(conn, ids)
+    tracks = current_tracks(conn, ids)
+    return [_order(row, items.get(row.id, ()), tracks) for row in rows]
 
 
 def delete_order(conn: Connection, order_id: int) -> bool:
@@ -158,6 +162,7 @@ def _items(conn: Connection, order_ids: Iterable[int]) -> dict[int, tuple[OrderI
         .where(order_items.c.order_id.in_(ids))
         .order_by(order_items.c.order_id, order_items.c.position)
     )
+    codes = codes_of_orders(conn, ids)
     found: dict[int, list[OrderItem]] = {}
     for row in rows:
         found.setdefault(row.order_id, []).append(
@@ -171,12 +176,13 @@ def _items(conn: Connection, order_ids: Iterable[int]) -> dict[int, tuple[OrderI
                 required_instance_types=frozenset(
                     InstanceType(value) for value in row.required_instance_types
                 ),
+                instances=codes.get(row.order_id, {}).get(row.item_id, ()),
             )
         )
     return {order_id: tuple(items) for order_id, items in found.items()}
 
 
-def _order(row: Row[Any], items: tuple[OrderItem, ...]) -> Order:
+def _order(row: Row[Any], items: tuple[OrderItem, ...], tracks: Mapping[int, Track]) -> Order:
     return Order(
         id=row.id,
         campaign_id=row.campaign_id,
@@ -215,4 +221,5 @@ def _order(row: Row[Any], items: tuple[OrderItem, ...]) -> Order:
             for call in row.buyer_calls
         ),
         buyer_phone_unreachable=row.buyer_phone_unreachable,
+        track=tracks.get(row.id),
     )

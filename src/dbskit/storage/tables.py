@@ -194,3 +194,38 @@ order_items = Table(
     Column("required_instance_types", JSON, nullable=False),
     PrimaryKeyConstraint("order_id", "item_id"),
 )
+
+# What the seed methods keep on an order; rows go with their order.
+
+# delivery/track: every track an order had; ``current`` marks the one getOrder shows (OQ-06).
+# Track codes have no documented length, so lookups use a hash of the code.
+order_tracks = Table(
+    "order_tracks",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("order_id", BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", BigInteger, nullable=False),
+    Column("track_code", Text, nullable=False),
+    Column("track_hash", String(64), nullable=False),
+    Column("delivery_service_id", BigInteger, nullable=False),
+    Column("set_at", UtcTimestamp, nullable=False),
+    Column("current", Boolean, nullable=False),
+    Index("ix_order_tracks_order", "order_id", "id"),
+    Index("ix_order_tracks_campaign_hash", "campaign_id", "track_hash"),
+)
+
+# PUT identifiers: the stored codes of each item, in the order sent (R-035, OQ-08).
+marking_codes = Table(
+    "marking_codes",
+    metadata,
+    Column("order_id", BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", BigInteger, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("cis", Text, nullable=True),
+    Column("country_code", String(2), nullable=True),
+    PrimaryKeyConstraint("order_id", "item_id", "position"),
+)

@@ -65,6 +65,11 @@ class MarkingSwitches:
     strict_country_code: bool = False  # C-10
 
 
+def stored_codes(order: Order) -> dict[int, tuple[MarkingCode, ...]]:
+    """The codes the order's items carry now (R-035), by item id."""
+    return {item.id: item.instances for item in order.items if item.instances}
+
+
 def required_kinds(item: OrderItem) -> tuple[InstanceType, ...]:
     """The kinds whose codes must cover every unit of the item (R-027, OQ-07)."""
     return tuple(

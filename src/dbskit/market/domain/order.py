@@ -23,6 +23,7 @@ from dbskit.contract.enums import (
     TaxSystem,
     Vat,
 )
+from dbskit.market.domain.marking import MarkingCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class OrderItem:
     price: Decimal
     vat: Vat
     required_instance_types: frozenset[InstanceType] = frozenset()
+    # R-035: the codes stored by PUT identifiers, in the order sent; none before the first call.
+    instances: tuple[MarkingCode, ...] = ()
 
     @property
     def needs_cis(self) -> bool:
@@ -68,6 +71,14 @@ class BuyerCall:
 
     started_at: datetime
     duration: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """``OrderTrackDTO`` (R-021): a track number and its delivery service."""
+
+    track_code: str
+    delivery_service_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +118,8 @@ class Order:
     # R-100: the store's calls to the buyer, and whether the number was unavailable.
     buyer_calls: tuple[BuyerCall, ...] = ()
     buyer_phone_unreachable: bool = False
+    # R-021, OQ-06: the track set by the last delivery/track call (earlier ones are history).
+    track: Track | None = None
 
     @property
     def is_digital(self) -> bool:

@@ -8,13 +8,12 @@ campaign is rejected only with ``strict_track_codes``.
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
 from enum import StrEnum
 
 from dbskit.contract.enums import OrderStatus
 from dbskit.contract.errors import BadRequest, ErrorCode, InvalidOrderStatus, Messages
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
-from dbskit.market.domain.order import Order
+from dbskit.market.domain.order import Order, Track
 
 TRACK_STATUSES = (OrderStatus.PROCESSING, OrderStatus.DELIVERY, OrderStatus.PICKUP)  # R-019
 
@@ -37,14 +36,6 @@ class TrackCodeAlreadyUsed(BadRequest):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Track:
-    """``OrderTrackDTO`` (R-021): what the order's ``delivery.tracks`` shows."""
-
-    track_code: str
-    delivery_service_id: int
-
-
 class TrackAction(StrEnum):
     SET = "set"  # becomes the current track; the previous one goes to the history
     UNCHANGED = "unchanged"  # the same track again: nothing to record
@@ -55,7 +46,6 @@ def set_order_delivery_track_code(
     request: SetOrderDeliveryTrackCodeRequest,
     *,
     delivery_services: Container[int],
-    current: Track | None,
     used_by_another_order: bool,
     strict_track_codes: bool = False,
 ) -> TrackAction:
@@ -67,4 +57,4 @@ def set_order_delivery_track_code(
     if strict_track_codes and used_by_another_order:
         raise TrackCodeAlreadyUsed(request.track_code, order.campaign_id)
     track = Track(request.track_code, request.delivery_service_id)
-    return TrackAction.UNCHANGED if track == current else TrackAction.SET
+    return TrackAction.UNCHANGED if track == order.track else TrackAction.SET

@@ -13,6 +13,7 @@ from dbskit.contract.orders import (
     OrderDTO,
     OrderItemDTO,
     OrderShipmentDTO,
+    OrderTrackDTO,
     RegionDTO,
 )
 from dbskit.contract.regions import REGIONS
@@ -40,6 +41,7 @@ def _item(item: OrderItem) -> OrderItemDTO:
         count=item.count,
         vat=item.vat,
         required_instance_types=sorted(item.required_instance_types) or None,
+        instances=[code.as_instance() for code in item.instances] or None,
     )
 
 
@@ -66,6 +68,16 @@ def _delivery(order: Order) -> OrderDeliveryDTO:
             else None
         ),
         estimated=order.estimated,
+        tracks=(
+            [
+                OrderTrackDTO(
+                    track_code=order.track.track_code,
+                    delivery_service_id=order.track.delivery_service_id,
+                )
+            ]
+            if order.track
+            else None
+        ),
     )
 
 

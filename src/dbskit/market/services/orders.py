@@ -25,6 +25,7 @@ from dbskit.contract.orders import (
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import Cursor, OrdersQuery, PagePaging, TokenPaging
 from dbskit.market.domain.status_model import Decision, StatusChange, decide_store_change
+from dbskit.market.services.marking_gate import marking_precondition
 from dbskit.market.services.order_view import order_dto
 from dbskit.storage.db import Database
 from dbskit.storage.orders import load_order, load_orders, save_order
@@ -35,7 +36,7 @@ from dbskit.storage.types import from_micros, to_micros
 # are checks called with the transaction, the locked order and the decided change; they raise an
 # ApiError to refuse. The service consults every one before it writes.
 StatusPrecondition = Callable[[Connection, Order, Decision], None]
-STATUS_PRECONDITIONS: tuple[StatusPrecondition, ...] = ()
+STATUS_PRECONDITIONS: tuple[StatusPrecondition, ...] = (marking_precondition,)
 
 
 class OrderNotFound(NotFound):

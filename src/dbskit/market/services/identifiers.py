@@ -1,0 +1,58 @@
+"""PUT identifiers and POST identifiers/status: one transaction each on the order.
+
+R-028..R-035, OQ-07, OQ-08 (only in PROCESSING; the listed items' codes are replaced), R-121 and
+OQ-12 (DBS codes are not verified: ``NOT_ON_VALIDATION``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from dbskit.contract.identifiers import (
+    GetOrderIdentifiersStatusResponse,
+    ProvideOrderItemIdentifiersRequest,
+    ProvideOrderItemIdentifiersResponse,
+)
+from dbskit.market.domain import identifiers
+from dbskit.market.services.orders import require_order
+from dbskit.storage.db import Database
+from dbskit.storage.marking_codes import replace_codes
+from dbskit.storage.orders import save_order
+
+
+async def provide_order_item_identifiers(
+    db: Database,
+    *,
+    campaign_id: int,
+    order_id: int,
+    request: ProvideOrderItemIdentifiersRequest,
+    switches: identifiers.MarkingSwitches,
+    now: datetime,
+) -> ProvideOrderItemIdentifiersResponse:
+    def work(conn: Connection) -> ProvideOrderItemIdentifiersResponse:
+        order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+        stored = identifiers.stored_codes(order)
+        replaced = identifiers.provide_order_item_identifiers(
+            order, request, stored=stored, switches=switches
+        )
+        replace_codes(conn, order_id=order_id, codes=replaced)
+        if replaced:
+            save_order(conn, replace(order, updated_at=now))  # items[].instances changed (R-035)
+        return identifiers.identifiers_answer(
+            order, {**stored, **replaced}, [element.id for element in request.items]
+        )
+
+    return await db.run_write(work)
+
+
+async def get_order_identifiers_status(
+    db: Database, *, campaign_id: int, order_id: int
+) -> GetOrderIdentifiersStatusResponse:
+    def work(conn: Connection) -> GetOrderIdentifiersStatusResponse:
+        order = require_order(conn, campaign_id=campaign_id, order_id=order_id)
+        return identifiers.identifiers_status(order, identifiers.stored_codes(order))
+
+    return await db.run_read(work)

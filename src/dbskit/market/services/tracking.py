@@ -1,0 +1,56 @@
+"""delivery/track (``setOrderDeliveryTrackCode``): one transaction on the locked order.
+
+R-018..R-021, OQ-06: the new track becomes the order's current one; earlier ones stay in the
+history. The directory is the one GET v2/delivery/services lists (R-118).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import Connection
+
+from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
+from dbskit.market.domain import tracking
+from dbskit.market.domain.delivery_services import DELIVERY_SERVICES
+from dbskit.market.domain.order import Track
+from dbskit.market.services.orders import require_order
+from dbskit.storage.db import Database
+from dbskit.storage.orders import save_order
+from dbskit.storage.tracks import set_current_track, track_used_by_another_order
+
+DIRECTORY_IDS: Final = frozenset(service.id for service in DELIVERY_SERVICES)
+
+
+async def set_order_delivery_track_code(
+    db: Database,
+    *,
+    campaign_id: int,
+    order_id: int,
+    request: SetOrderDeliveryTrackCodeRequest,
+    now: datetime,
+    strict_track_codes: bool,
+) -> tracking.TrackAction:
+    def work(conn: Connection) -> tracking.TrackAction:
+        order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+        used = strict_track_codes and track_used_by_another_order(
+            conn, campaign_id=campaign_id, order_id=order_id, track_code=request.track_code
+        )
+        action = tracking.set_order_delivery_track_code(
+            order,
+            request,
+            delivery_services=DIRECTORY_IDS,
+            used_by_another_order=used,
+            strict_track_codes=strict_track_codes,
+        )
+        if action is tracking.TrackAction.SET:
+            track = Track(request.track_code, request.delivery_service_id)
+            set_current_track(
+                conn, order_id=order_id, campaign_id=campaign_id, track=track, now=now
+            )
+            save_order(conn, replace(order, updated_at=now))
+        return action
+
+    return await db.run_write(work)

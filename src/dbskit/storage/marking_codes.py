@@ -1,0 +1,60 @@
+"""Marking codes of order items, in the order they were sent (R-035, OQ-08)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import Connection, delete, insert, select
+
+from dbskit.contract.enums import InstanceType
+from dbskit.market.domain.marking import MarkingCode
+from dbskit.storage.tables import marking_codes
+
+CodesByItem = dict[int, tuple[MarkingCode, ...]]
+
+
+def codes_of_orders(conn: Connection, order_ids: Iterable[int]) -> dict[int, CodesByItem]:
+    ids = list(order_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(marking_codes)
+        .where(marking_codes.c.order_id.in_(ids))
+        .order_by(marking_codes.c.order_id, marking_codes.c.item_id, marking_codes.c.position)
+    )
+    found: dict[int, dict[int, list[MarkingCode]]] = {}
+    for row in rows:
+        code = MarkingCode(InstanceType(row.kind), row.value, row.cis, row.country_code)
+        found.setdefault(row.order_id, {}).setdefault(row.item_id, []).append(code)
+    return {
+        order_id: {item_id: tuple(codes) for item_id, codes in items.items()}
+        for order_id, items in found.items()
+    }
+
+
+def replace_codes(
+    conn: Connection, *, order_id: int, codes: Mapping[int, Sequence[MarkingCode]]
+) -> None:
+    """Each listed item gets exactly these codes; items not listed keep theirs (OQ-08)."""
+    if not codes:
+        return
+    conn.execute(
+        delete(marking_codes).where(
+            marking_codes.c.order_id == order_id, marking_codes.c.item_id.in_(list(codes))
+        )
+    )
+    rows = [
+        {
+            "order_id": order_id,
+            "item_id": item_id,
+            "position": position,
+            "kind": code.kind.value,
+            "value": code.value,
+            "cis": code.cis,
+            "country_code": code.country_code,
+        }
+        for item_id, item_codes in codes.items()
+        for position, code in enumerate(item_codes)
+    ]
+    if rows:
+        conn.execute(insert(marking_codes), rows)

@@ -1,0 +1,85 @@
+"""Track numbers of orders: the current one and the history (R-021, OQ-06)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from dbskit.market.domain.order import Track
+from dbskit.storage.tables import order_tracks
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    track: Track
+    set_at: datetime
+    current: bool
+
+
+def track_hash(track_code: str) -> str:
+    return hashlib.sha256(track_code.encode()).hexdigest()
+
+
+def current_tracks(conn: Connection, order_ids: Iterable[int]) -> dict[int, Track]:
+    ids = list(order_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(
+            order_tracks.c.order_id, order_tracks.c.track_code, order_tracks.c.delivery_service_id
+        ).where(order_tracks.c.order_id.in_(ids), order_tracks.c.current.is_(True))
+    )
+    return {row.order_id: Track(row.track_code, row.delivery_service_id) for row in rows}
+
+
+def track_used_by_another_order(
+    conn: Connection, *, campaign_id: int, order_id: int, track_code: str
+) -> bool:
+    """Whether another order of the campaign has (or had) this track code (OQ-06)."""
+    row = conn.execute(
+        select(order_tracks.c.id)
+        .where(
+            order_tracks.c.campaign_id == campaign_id,
+            order_tracks.c.track_hash == track_hash(track_code),
+            order_tracks.c.track_code == track_code,
+            order_tracks.c.order_id != order_id,
+        )
+        .limit(1)
+    ).first()
+    return row is not None
+
+
+def set_current_track(
+    conn: Connection, *, order_id: int, campaign_id: int, track: Track, now: datetime
+) -> None:
+    """The new current track; the previous one stays in the history."""
+    conn.execute(
+        update(order_tracks)
+        .where(order_tracks.c.order_id == order_id, order_tracks.c.current.is_(True))
+        .values(current=False)
+    )
+    conn.execute(
+        insert(order_tracks).values(
+            order_id=order_id,
+            campaign_id=campaign_id,
+            track_code=track.track_code,
+            track_hash=track_hash(track.track_code),
+            delivery_service_id=track.delivery_service_id,
+            set_at=now,
+            current=True,
+        )
+    )
+
+
+def track_history(conn: Connection, order_id: int) -> list[TrackRecord]:
+    rows = conn.execute(
+        select(order_tracks).where(order_tracks.c.order_id == order_id).order_by(order_tracks.c.id)
+    )
+    return [
+        TrackRecord(Track(row.track_code, row.delivery_service_id), row.set_at, row.current)
+        for row in rows
+    ]
