@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from dbskit.contract.errors import Forbidden, Messages
 from dbskit.contract.sandbox_access import PushAuthMode
@@ -17,12 +17,13 @@ def check_push_token(
     expected: str | None,
     *,
     headers: Mapping[str, str],
-    query: Mapping[str, str],
+    query: Callable[[], Mapping[str, str]],
 ) -> None:
+    """``query`` gives the query parameters; it is called only in URL mode (parsing costs)."""
     if expected is None:
         raise Forbidden(Messages.PUSH_TOKEN_UNSET)
     if mode is PushAuthMode.URL:
-        presented, message = query.get(TOKEN_PARAMETER), Messages.PUSH_TOKEN_URL
+        presented, message = query().get(TOKEN_PARAMETER), Messages.PUSH_TOKEN_URL
     else:
         # A bare token, no scheme word (notes:pushapi-identification.md).
         presented, message = headers.get(TOKEN_HEADER), Messages.PUSH_TOKEN_HEADER

@@ -50,10 +50,14 @@ class CartGuard(Generic[T]):
         self._max_age = max_age
         self._answers: OrderedDict[Hashable, tuple[datetime, T]] = OrderedDict()
 
-    async def run(self, key: Hashable, now: datetime, compute: Callable[[], T], *, work: int) -> T:
-        """``compute()`` within the budget; ``work`` estimates its size (lines + outlets)."""
+    async def run(
+        self, key_of: Callable[[], Hashable], now: datetime, compute: Callable[[], T], *, work: int
+    ) -> T:
+        """``compute()`` within the budget; ``work`` estimates its size (lines + outlets);
+        ``key_of()`` names the basket and region (made only when the answer may be needed)."""
         if work <= self.inline_work_max:
             return compute()
+        key = key_of()
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._executor, compute)
         try:

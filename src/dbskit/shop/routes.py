@@ -20,7 +20,7 @@ def _service(request: Request) -> StoreService:
         service.auth.mode,
         service.auth.token,
         headers=request.headers,
-        query=request.query_params,
+        query=lambda: request.query_params,
     )
     return service
 

@@ -76,7 +76,7 @@ class StoreService:
         data = self._data  # one reference: a reload in between does not mix old and new data
         now = self.clock.now()
         return await self.guard.run(
-            basket_key(request),
+            lambda: basket_key(request),
             now,
             lambda: self._responder(request, data, now),
             work=estimated_work(request, data),

@@ -23,12 +23,15 @@ async def test_fallback_within_and_beyond_its_age() -> None:
     guard: CartGuard[str] = CartGuard(0.05)
     release = threading.Event()
     try:
-        assert await guard.run("basket", NOW, lambda: "fresh", work=BIG) == "fresh"
+        assert await guard.run(lambda: "basket", NOW, lambda: "fresh", work=BIG) == "fresh"
         late = NOW + FALLBACK_MAX_AGE
-        assert await guard.run("basket", late, lambda: blocked(release, "x"), work=BIG) == "fresh"
+        assert (
+            await guard.run(lambda: "basket", late, lambda: blocked(release, "x"), work=BIG)
+            == "fresh"
+        )
         too_old = late + timedelta(seconds=1)
         with pytest.raises(DeadlineMissed):
-            await guard.run("basket", too_old, lambda: blocked(release, "x"), work=BIG)
+            await guard.run(lambda: "basket", too_old, lambda: blocked(release, "x"), work=BIG)
     finally:
         release.set()
         guard.close()
@@ -39,7 +42,7 @@ async def test_forget_and_capacity() -> None:
     guard: CartGuard[int] = CartGuard(1.0, remember=2)
     try:
         for key in range(3):
-            await guard.run(key, NOW, lambda key=key: key, work=BIG)
+            await guard.run(lambda key=key: key, NOW, lambda key=key: key, work=BIG)
         assert [guard.recall(key, NOW) for key in range(3)] == [None, 1, 2]
         guard.forget()
         assert guard.recall(2, NOW) is None
@@ -51,9 +54,13 @@ async def test_forget_and_capacity() -> None:
 async def test_small_work_is_computed_on_the_loop_thread() -> None:
     guard: CartGuard[str] = CartGuard(0.05)
     try:
-        thread = await guard.run("basket", NOW, lambda: threading.current_thread().name, work=3)
+        thread = await guard.run(
+            lambda: "basket", NOW, lambda: threading.current_thread().name, work=3
+        )
         assert thread == threading.current_thread().name
-        big = await guard.run("other", NOW, lambda: threading.current_thread().name, work=BIG)
+        big = await guard.run(
+            lambda: "other", NOW, lambda: threading.current_thread().name, work=BIG
+        )
         assert big.startswith("cart")
     finally:
         guard.close()
