@@ -93,6 +93,27 @@ class Settings(BaseSettings):
         None, description="redis://... to share limit counters between instances."
     )
 
+    # API notifications (R-113..R-117, C-13, OQ-25).
+    notification_timeout_seconds: float = Field(
+        limits.NOTIFICATION_TIMEOUT.total_seconds(),
+        gt=0,
+        description="R-116: how long the store has to answer a notification",
+    )
+    ping_timeout_seconds: float = Field(
+        limits.NOTIFICATION_TIMEOUT.total_seconds(),
+        gt=0,
+        description="C-13: how long the store has to answer a PING (the 2026 spec says 1)",
+    )
+    notification_time_factor: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description=(
+            "OQ-25: scales the R-116 retry schedule (intervals, phases and the 14-day limit); "
+            "1 keeps the documented timing, 0.01 runs it a hundred times faster"
+        ),
+    )
+
     # The query log and background work.
     query_log_retention_days: float = Field(
         limits.QUERY_LOG_RETENTION.days, gt=0, description="R-111: days the query log is kept."

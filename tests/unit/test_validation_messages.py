@@ -112,3 +112,13 @@ def test_every_violation_is_bad_request() -> None:
     details = violations(caught.value.errors())
     assert {detail.code for detail in details} == {"BAD_REQUEST"}
     assert len(details) == 3
+
+
+@pytest.mark.rule("R-081")
+def test_a_number_compared_from_text_shows_its_value() -> None:
+    """Query parameters arrive as text: the message shows the value, not its length."""
+    with pytest.raises(ValidationError) as caught:
+        Body.model_validate({"items": [{"id": 1, "slip": "", "codes": ["a"]}], "count": "70"})
+    assert [error.message for error in violations(caught.value.errors())] == [
+        "Value / length of field count (70) must be less than or equal to 5"
+    ]

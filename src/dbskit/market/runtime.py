@@ -1,4 +1,5 @@
-"""What a running Market instance holds: settings, database, clock, scheduler and their tasks.
+"""What a running Market instance holds: settings, database, clock, scheduler, the outbound HTTP
+client and their tasks.
 
 Routes reach it as ``request.app.state.runtime``; tests build one around a temporary database.
 """
@@ -20,6 +21,9 @@ from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.market.services.clock import ClockService
 from dbskit.market.services.demo import DemoAccess, DemoPush, default_push_url, ensure_demo
+from dbskit.market.services.notification_sender import NotificationSender
+from dbskit.market.services.outbound import OutboundHttp
+from dbskit.market.services.outbox import DELIVER_NOTIFICATION
 from dbskit.market.services.sandbox_orders import register_order_events
 from dbskit.market.services.scheduler import Scheduler
 from dbskit.settings import Settings
@@ -40,6 +44,7 @@ class Runtime:
     access: AccessService
     limiter: Limiter
     query_log: QueryLogWriter
+    http: OutboundHttp  # the Market's calls to stores; closed on stop
     demo: DemoAccess | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -52,6 +57,9 @@ class Runtime:
         clock_service = ClockService(db=db, clock=clock, scheduler=scheduler)
         access_cache = AccessCache(db=db, ttl_seconds=settings.access_cache_seconds)
         access = AccessService(db=db, clock=clock, cache=access_cache)
+        http = OutboundHttp()
+        sender = NotificationSender(db=db, clock=clock, http=http, settings=settings)
+        scheduler.register(DELIVER_NOTIFICATION, sender.deliver)
         query_log = QueryLogWriter(
             db=db,
             clock=clock,
@@ -70,6 +78,7 @@ class Runtime:
             access,
             limiter,
             query_log,
+            http,
         )
 
     def prepare(self) -> None:
@@ -106,6 +115,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.http.aclose()
         self.db.dispose()
 
     async def _tick(self) -> None:

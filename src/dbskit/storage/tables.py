@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from dbskit.storage.types import UtcTimestamp
@@ -228,4 +229,45 @@ marking_codes = Table(
     Column("cis", Text, nullable=True),
     Column("country_code", String(2), nullable=True),
     PrimaryKeyConstraint("order_id", "item_id", "position"),
+)
+
+# Everything the Market "sends": buyer e-mails and API notifications (GET /sandbox/outbox).
+outbox_messages = Table(
+    "outbox_messages",
+    metadata,
+    Column("id", _INT64_ID, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("campaign_id", BigInteger, nullable=False),
+    Column("order_id", BigInteger, nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("notification_url", Text, nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("next_attempt_at", UtcTimestamp, nullable=True),
+    Index("ix_outbox_messages_campaign_order", "campaign_id", "order_id"),
+)
+
+# One row per delivery attempt of a notification; (message, number) is unique: each attempt once.
+outbox_attempts = Table(
+    "outbox_attempts",
+    metadata,
+    Column("id", _INT64_ID, primary_key=True, autoincrement=True),
+    Column(
+        "message_id",
+        _INT64_ID,
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("scheduled_at", UtcTimestamp, nullable=False),
+    Column("attempted_at", UtcTimestamp, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("error_type", String(32), nullable=True),
+    Column("error_subtype", String(32), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("answer", Text, nullable=True),
+    UniqueConstraint("message_id", "number"),
 )

@@ -1,12 +1,15 @@
-"""/sandbox: the control plane a seller uses to drive the emulator (clock, and more to come)."""
+"""/sandbox: the control plane a seller uses to drive the emulator (clock, outbox, and more)."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
 from dbskit.contract import limits
+from dbskit.contract._base import CampaignId, OrderId
 from dbskit.contract.errors import BadRequest, Messages
 from dbskit.contract.sandbox import ClockChange, ClockState
 from dbskit.market.domain.clock import ClockMovedBackwards
@@ -16,6 +19,7 @@ from dbskit.market.routes._body import read_json
 from dbskit.market.routes._responses import json_response
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox._guard import require_sandbox_token
+from dbskit.market.services import outbox
 
 router = APIRouter(prefix="/sandbox", dependencies=[Depends(require_sandbox_token)])
 
@@ -64,3 +68,15 @@ async def get_requests(
         )
     )
     return json_response(page)
+
+
+@router.get("/outbox")
+async def get_outbox(
+    request: Request,
+    campaign_id: Annotated[CampaignId | None, Query(alias="campaignId")] = None,
+    order_id: Annotated[OrderId | None, Query(alias="orderId")] = None,
+) -> Response:
+    listing = await _runtime(request).db.run_read(
+        lambda conn: outbox.list_messages(conn, campaign_id=campaign_id, order_id=order_id)
+    )
+    return json_response(listing)
