@@ -68,9 +68,6 @@ class _TtlCache(Generic[K, V]):
     def discard(self, key: K) -> None:
         self._entries.pop(key, None)
 
-    def clear(self) -> None:
-        self._entries.clear()
-
 
 class AccessCache:
     def __init__(
@@ -154,9 +151,3 @@ class AccessCache:
         self._generation += 1
         self._grants.discard(key_hash)
         self._loading.pop(("grant", key_hash), None)
-
-    def clear(self) -> None:
-        self._generation += 1
-        self._loading.clear()
-        self._grants.clear()
-        self._owners.clear()
