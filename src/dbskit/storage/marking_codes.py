@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from dbskit.contract.enums import InstanceType
 from dbskit.market.domain.marking import MarkingCode
@@ -13,15 +13,19 @@ from dbskit.storage.tables import marking_codes
 CodesByItem = dict[int, tuple[MarkingCode, ...]]
 
 
+# Built once: read on every getOrder (see storage/orders.py).
+_CODES_OF_ORDERS = (
+    select(marking_codes)
+    .where(marking_codes.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(marking_codes.c.order_id, marking_codes.c.item_id, marking_codes.c.position)
+)
+
+
 def codes_of_orders(conn: Connection, order_ids: Iterable[int]) -> dict[int, CodesByItem]:
     ids = list(order_ids)
     if not ids:
         return {}
-    rows = conn.execute(
-        select(marking_codes)
-        .where(marking_codes.c.order_id.in_(ids))
-        .order_by(marking_codes.c.order_id, marking_codes.c.item_id, marking_codes.c.position)
-    )
+    rows = conn.execute(_CODES_OF_ORDERS, {"order_ids": ids})
     found: dict[int, dict[int, list[MarkingCode]]] = {}
     for row in rows:
         code = MarkingCode(InstanceType(row.kind), row.value, row.cis, row.country_code)

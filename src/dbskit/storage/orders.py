@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from dbskit.contract.enums import (
@@ -118,14 +118,25 @@ def order_exists(conn: Connection, order_id: int) -> bool:
     return conn.execute(select(orders.c.id).where(orders.c.id == order_id)).first() is not None
 
 
+# Built once: getOrder is the hottest read, and a prepared statement skips SQLAlchemy's per-call
+# construction and cache-key work.
+_ORDER = select(orders).where(
+    orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id")
+)
+_ORDER_FOR_UPDATE = _ORDER.with_for_update()
+_ITEMS = (
+    select(order_items)
+    .where(order_items.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(order_items.c.order_id, order_items.c.position)
+)
+
+
 def load_order(
     conn: Connection, *, campaign_id: int, order_id: int, for_update: bool = False
 ) -> Order | None:
     """One order of the campaign; ``for_update`` locks its row until the transaction ends."""
-    query = select(orders).where(orders.c.id == order_id, orders.c.campaign_id == campaign_id)
-    if for_update:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _ORDER_FOR_UPDATE if for_update else _ORDER
+    row = conn.execute(query, {"order_id": order_id, "campaign_id": campaign_id}).first()
     if row is None:
         return None
     return _order(row, _items(conn, [order_id]).get(order_id, ()), current_tracks(conn, [order_id]))
@@ -157,11 +168,7 @@ def _items(conn: Connection, order_ids: Iterable[int]) -> dict[int, tuple[OrderI
     ids = list(order_ids)
     if not ids:
         return {}
-    rows = conn.execute(
-        select(order_items)
-        .where(order_items.c.order_id.in_(ids))
-        .order_by(order_items.c.order_id, order_items.c.position)
-    )
+    rows = conn.execute(_ITEMS, {"order_ids": ids})
     codes = codes_of_orders(conn, ids)
     found: dict[int, list[OrderItem]] = {}
     for row in rows:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from dbskit.market.domain.order import Track
 from dbskit.storage.tables import order_tracks
@@ -24,15 +24,20 @@ def track_hash(track_code: str) -> str:
     return hashlib.sha256(track_code.encode()).hexdigest()
 
 
+# Built once: read on every getOrder (see storage/orders.py).
+_CURRENT_TRACKS = select(
+    order_tracks.c.order_id, order_tracks.c.track_code, order_tracks.c.delivery_service_id
+).where(
+    order_tracks.c.order_id.in_(bindparam("order_ids", expanding=True)),
+    order_tracks.c.current.is_(True),
+)
+
+
 def current_tracks(conn: Connection, order_ids: Iterable[int]) -> dict[int, Track]:
     ids = list(order_ids)
     if not ids:
         return {}
-    rows = conn.execute(
-        select(
-            order_tracks.c.order_id, order_tracks.c.track_code, order_tracks.c.delivery_service_id
-        ).where(order_tracks.c.order_id.in_(ids), order_tracks.c.current.is_(True))
-    )
+    rows = conn.execute(_CURRENT_TRACKS, {"order_ids": ids})
     return {row.order_id: Track(row.track_code, row.delivery_service_id) for row in rows}
 
 
