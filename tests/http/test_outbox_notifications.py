@@ -422,3 +422,23 @@ async def test_the_background_ticker_delivers_without_moving_the_clock(
             break
         await asyncio.sleep(0.05)
     assert message["state"] == "DELIVERED"
+
+
+@pytest.mark.rule("R-116")
+async def test_two_instances_on_one_database_make_each_attempt_once(
+    app: FastAPI, client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    runtime = runtime_of(app)
+    other = Runtime.build(runtime.settings)
+    other.prepare()
+    try:
+        async with serve(FAIL) as store:
+            _, created, _ = record(app, store.url)
+            until = created + timedelta(hours=2)
+            await asyncio.gather(runtime.scheduler.run_due(until), other.scheduler.run_due(until))
+    finally:
+        await other.http.aclose()
+        other.db.dispose()
+    [message] = await outbox(client, sandbox_headers)
+    assert [a["number"] for a in message["attempts"]] == list(range(1, 66))
+    assert len(store.received) == 65
