@@ -26,6 +26,7 @@ from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import Cursor, OrdersQuery, PagePaging, TokenPaging
 from dbskit.market.domain.status_model import Decision, StatusChange, decide_store_change
 from dbskit.market.services.marking_gate import marking_precondition
+from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.order_view import order_dto
 from dbskit.storage.db import Database
 from dbskit.storage.orders import load_order, load_orders, save_order
@@ -104,6 +105,7 @@ async def update_order_status(
             check(conn, order, decision)
         updated = apply_decision(order, decision, now=now)
         save_order(conn, updated)
+        record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
         return updated
 
     return await db.run_write(work)

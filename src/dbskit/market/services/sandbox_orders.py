@@ -28,6 +28,7 @@ from dbskit.market.domain.status_model import (
 )
 from dbskit.market.domain.test_orders import IdSource, build_test_order
 from dbskit.market.services._access_store import campaign_owner
+from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.orders import apply_decision, require_order
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
 from dbskit.storage.db import Database
@@ -70,6 +71,7 @@ async def create_test_order(
             now=now,
         )
         insert_order(conn, order)
+        record_order_events(conn, before=None, after=order, now=now)  # OQ-25
         schedule(
             conn,
             kind=PURGE_TEST_ORDER,
@@ -115,6 +117,7 @@ async def move_order(
         else:
             updated = apply_decision(order, decision, now=now)
         save_order(conn, updated)
+        record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
         return updated
 
     return await db.run_write(work)
@@ -146,6 +149,7 @@ def register_order_events(scheduler: Scheduler, db: Database) -> None:
                 cancellation_request_substatus=None,
             )
             save_order(conn, cancelled)
+            record_order_events(conn, before=order, after=cancelled, now=event.due_at)
             return "cancelled"
 
         return await db.run_write(work)
