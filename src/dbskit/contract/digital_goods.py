@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -174,6 +174,30 @@ class DigitalGoodsSubmission:
     def digest(self) -> str:
         payload = json.dumps(self.canonical(), ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()
+
+    @classmethod
+    def from_canonical(
+        cls, items: Sequence[Mapping[str, Any]], warnings: Sequence[str] = ()
+    ) -> DigitalGoodsSubmission:
+        """The submission ``canonical()`` describes (as stored)."""
+        return cls(
+            tuple(
+                DigitalItemKeys(
+                    int(item["id"]),
+                    tuple(
+                        KeyBatch(
+                            tuple(batch["codes"]),
+                            batch["slip"],
+                            date.fromisoformat(batch["activate_till"]),
+                        )
+                        for batch in item["batches"]
+                    ),
+                    index,
+                )
+                for index, item in enumerate(items)
+            ),
+            tuple(warnings),
+        )
 
 
 def submission(document: DigitalGoodsDocument, *, profile: Profile) -> DigitalGoodsSubmission:

@@ -13,6 +13,7 @@ from dbskit.market.limits.middleware import PartnerApiLimits
 from dbskit.market.middleware import PartnerApiPaths
 from dbskit.market.query_log.recorder import QueryLogRecorder
 from dbskit.market.routes.delivery_services import router as delivery_services_router
+from dbskit.market.routes.digital_goods import router as digital_goods_router
 from dbskit.market.routes.errors import install_error_handlers
 from dbskit.market.routes.identifiers import router as identifiers_router
 from dbskit.market.routes.orders import router as orders_router
@@ -45,6 +46,7 @@ def create_market_app(runtime: Runtime) -> FastAPI:
     app.include_router(sandbox_router)
     app.include_router(sandbox_orders_router)
     app.include_router(orders_router)
+    app.include_router(digital_goods_router)
     app.include_router(tracking_router)
     app.include_router(identifiers_router)
     app.include_router(sandbox_access_router)

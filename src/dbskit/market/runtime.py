@@ -21,6 +21,7 @@ from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.market.services.clock import ClockService
 from dbskit.market.services.demo import DemoAccess, DemoPush, default_push_url, ensure_demo
+from dbskit.market.services.digital_goods import register_digital_events
 from dbskit.market.services.notification_sender import NotificationSender
 from dbskit.market.services.outbound import OutboundHttp
 from dbskit.market.services.outbox import DELIVER_NOTIFICATION
@@ -54,6 +55,7 @@ class Runtime:
         clock = clock or Clock()
         scheduler = Scheduler(db)
         register_order_events(scheduler, db)
+        register_digital_events(scheduler, db, settings)
         clock_service = ClockService(db=db, clock=clock, scheduler=scheduler)
         access_cache = AccessCache(db=db, ttl_seconds=settings.access_cache_seconds)
         access = AccessService(db=db, clock=clock, cache=access_cache)

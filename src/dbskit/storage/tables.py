@@ -271,3 +271,27 @@ outbox_attempts = Table(
     Column("answer", Text, nullable=True),
     UniqueConstraint("message_id", "number"),
 )
+
+# deliverDigitalGoods: the keys as last accepted (one row per order; OQ-01 replaces it) and the
+# e-mail's state (OQ-05, C-07). ``items`` is the merged payload: [{"id", "batches": [...]}].
+digital_deliveries = Table(
+    "digital_deliveries",
+    metadata,
+    Column(
+        "order_id",
+        BigInteger,
+        ForeignKey("orders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("digest", String(64), nullable=False),
+    Column("items", JSON, nullable=False),
+    Column("warnings", JSON, nullable=False),
+    Column("first_accepted_at", UtcTimestamp, nullable=False),
+    Column("accepted_at", UtcTimestamp, nullable=False),
+    Column("accepted_calls", Integer, nullable=False),
+    Column("late_by_us", BigInteger, nullable=True),  # past the 30-minute window (OQ-04)
+    Column("email_due_at", UtcTimestamp, nullable=False),
+    Column("emailed_at", UtcTimestamp, nullable=True),
+    Column("email_failed", Boolean, nullable=False),  # C-07: sent through the chat instead
+)

@@ -1,0 +1,96 @@
+"""Delivered digital keys: one row per order, inside the caller's transaction (R-011, OQ-01)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, insert, select, update
+
+from dbskit.contract.digital_goods import DigitalGoodsSubmission
+from dbskit.market.domain.digital_goods import PreviousKeys
+from dbskit.storage.tables import digital_deliveries
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKeys:
+    order_id: int
+    submission: DigitalGoodsSubmission
+    digest: str
+    first_accepted_at: datetime
+    accepted_at: datetime
+    accepted_calls: int
+    late_by: timedelta | None
+    email_due_at: datetime
+    emailed_at: datetime | None
+    email_failed: bool
+
+    @property
+    def previous(self) -> PreviousKeys:
+        return PreviousKeys(self.digest, emailed=self.emailed_at is not None)
+
+
+def load_keys(conn: Connection, order_id: int) -> StoredKeys | None:
+    row = conn.execute(
+        select(digital_deliveries).where(digital_deliveries.c.order_id == order_id)
+    ).first()
+    if row is None:
+        return None
+    return StoredKeys(
+        order_id=row.order_id,
+        submission=DigitalGoodsSubmission.from_canonical(row.items, row.warnings),
+        digest=row.digest,
+        first_accepted_at=row.first_accepted_at,
+        accepted_at=row.accepted_at,
+        accepted_calls=row.accepted_calls,
+        late_by=None if row.late_by_us is None else timedelta(microseconds=row.late_by_us),
+        email_due_at=row.email_due_at,
+        emailed_at=row.emailed_at,
+        email_failed=row.email_failed,
+    )
+
+
+def store_keys(
+    conn: Connection,
+    *,
+    order_id: int,
+    submission: DigitalGoodsSubmission,
+    late_by: timedelta | None,
+    now: datetime,
+    email_due_at: datetime,
+    replacing: bool,
+) -> None:
+    """Keep these keys: the first ones (insert) or a replacement before the e-mail (OQ-01)."""
+    values = {
+        "digest": submission.digest(),
+        "items": submission.canonical(),
+        "warnings": list(submission.warnings),
+        "accepted_at": now,
+        "late_by_us": None if late_by is None else late_by // timedelta(microseconds=1),
+    }
+    if replacing:
+        conn.execute(
+            update(digital_deliveries)
+            .where(digital_deliveries.c.order_id == order_id)
+            .values(accepted_calls=digital_deliveries.c.accepted_calls + 1, **values)
+        )
+        return
+    conn.execute(
+        insert(digital_deliveries).values(
+            order_id=order_id,
+            first_accepted_at=now,
+            accepted_calls=1,
+            email_due_at=email_due_at,
+            emailed_at=None,
+            email_failed=False,
+            **values,
+        )
+    )
+
+
+def mark_emailed(conn: Connection, *, order_id: int, now: datetime, failed: bool) -> None:
+    conn.execute(
+        update(digital_deliveries)
+        .where(digital_deliveries.c.order_id == order_id)
+        .values(emailed_at=now, email_failed=failed)
+    )
