@@ -8,6 +8,7 @@ from dbskit import __version__
 from dbskit.cli import serve as serve_module
 from dbskit.cli import store as store_module
 from dbskit.cli._options import with_settings_options
+from dbskit.cli.check_cart import check_cart
 from dbskit.cli.sandbox import app as sandbox_app
 from dbskit.settings import Settings
 
@@ -42,6 +43,7 @@ def serve(*, settings: Settings) -> None:
     serve_module.serve(settings)
 
 
+app.command("check-cart")(check_cart)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(store_module.app, name="store")
 

@@ -103,15 +103,22 @@ def _regions(document: Document, spec: StoreFile) -> RegionTree:
 
 
 def _catalogue_offers(settings_path: Path, spec: StoreFile) -> list[Offer]:
+    return read_catalogue(catalogue_path(settings_path, spec), spec, named_in=settings_path)
+
+
+def read_catalogue(feed: Path, spec: StoreFile, *, named_in: Path | None = None) -> list[Offer]:
+    """The offers of a YML or CSV catalogue, with the settings file's feed id and seller INN.
+
+    ``named_in`` is the settings file that names ``feed`` (for the report of a bad format).
+    """
     section = spec.catalogue
-    feed = catalogue_path(settings_path, spec)
     if feed.suffix.lower() in _YML_SUFFIXES:
         return read_yml(feed, feed_id=section.feed_id, seller_inn=section.seller_inn)
     if feed.suffix.lower() == ".csv":
         return read_csv(feed, feed_id=section.feed_id, seller_inn=section.seller_inn)
     raise StoreDataError.one(
-        settings_path,
-        "catalogue.path",
+        named_in or feed,
+        "catalogue.path" if named_in else "file name",
         f"unknown catalogue format {feed.suffix!r}: use .xml, .yml or .csv",
     )
 

@@ -1,0 +1,102 @@
+"""The checker's report: a table for people, JSON for CI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from dbskit.checker.checks import CHECKS
+from dbskit.checker.results import Finding, Severity
+from dbskit.checker.runner import Run
+
+_COLUMNS = ("severity", "scenario", "check", "rule", "path", "what was wrong")
+_MAX_WIDTH = 60  # long values wrap onto the next lines of the cell
+
+
+def has_errors(run: Run) -> bool:
+    return any(finding.severity is Severity.ERROR for finding in run.findings)
+
+
+def _counts(findings: Sequence[Finding]) -> tuple[int, int]:
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    return errors, len(findings) - errors
+
+
+def text_report(run: Run, url: str) -> str:
+    errors, warnings = _counts(run.findings)
+    lines = [
+        f"POST {url.rstrip('/')}/cart: {len(run.outcomes)} requests in {run.elapsed:.2f} s, "
+        f"{len(CHECKS)} checks each",
+        "",
+    ]
+    if run.findings:
+        rows = [
+            (f.severity.value, f.scenario, f.check, f.rule, f.path or "-", f.message)
+            for f in run.findings
+        ]
+        lines += _table(rows)
+        lines.append("")
+    verdict = "FAILED" if errors else "PASSED"
+    lines.append(f"{verdict}: {errors} error(s), {warnings} warning(s)")
+    return "\n".join(lines)
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [
+        min(_MAX_WIDTH, max(len(row[i]) for row in [_COLUMNS, *rows])) for i in range(len(_COLUMNS))
+    ]
+    out = [_row(_COLUMNS, widths), "  ".join("-" * width for width in widths)]
+    for row in rows:
+        out.append(_row(row, widths))
+    return out
+
+
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    chunks = [
+        [cell[i : i + width] for i in range(0, max(len(cell), 1), width)] or [""]
+        for cell, width in zip(cells, widths, strict=True)
+    ]
+    height = max(len(chunk) for chunk in chunks)
+    lines = []
+    for index in range(height):
+        parts = [
+            (chunk[index] if index < len(chunk) else "").ljust(width)
+            for chunk, width in zip(chunks, widths, strict=True)
+        ]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def json_report(run: Run, url: str) -> str:
+    errors, warnings = _counts(run.findings)
+    document = {
+        "url": url.rstrip("/") + "/cart",
+        "passed": errors == 0,
+        "errors": errors,
+        "warnings": warnings,
+        "elapsedSeconds": round(run.elapsed, 3),
+        "checks": [
+            {"check": check.name, "rule": check.rule, "description": check.describe}
+            for check in CHECKS
+        ],
+        "requests": [
+            {
+                "scenario": outcome.scenario.name,
+                "status": outcome.status,
+                "elapsedSeconds": round(outcome.elapsed, 3),
+            }
+            for outcome in run.outcomes
+        ],
+        "findings": [
+            {
+                "severity": f.severity.value,
+                "scenario": f.scenario,
+                "check": f.check,
+                "rule": f.rule,
+                "path": f.path,
+                "message": f.message,
+            }
+            for f in run.findings
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)

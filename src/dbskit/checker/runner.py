@@ -1,0 +1,102 @@
+"""Plays the scenarios against a store's ``POST <url>/cart`` the way the Market calls it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from dbskit.checker.checks import run_checks
+from dbskit.checker.results import UNPARSED, CheckContext, Finding, Outcome
+from dbskit.checker.scenarios import Auth, Scenario
+from dbskit.contract import limits
+from dbskit.contract.sandbox_access import PushAuthMode
+from dbskit.market.domain.clock import Clock
+from dbskit.shop.auth import TOKEN_PARAMETER
+
+# A token no store would have issued, for the R-039 probe.
+WRONG_TOKEN = "dbskit-check-wrong-token"  # noqa: S105 - deliberately wrong
+# The furthest time zone behind UTC: a date before today there is in the past everywhere.
+_FURTHEST_BEHIND = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str  # the store's base URL; the checker calls <url>/cart
+    token: str
+    auth_mode: PushAuthMode = PushAuthMode.HEADER
+
+    @property
+    def cart_url(self) -> str:
+        return self.url.rstrip("/") + "/cart"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    outcomes: list[Outcome]
+    findings: list[Finding]
+    elapsed: float
+
+
+async def check_store(
+    target: Target,
+    scenarios: list[Scenario],
+    *,
+    deadline: float = limits.CART_DEADLINE.total_seconds(),
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Run:
+    """Play every scenario in turn (as the Market's calls arrive), then check every answer."""
+    timeout = httpx.Timeout(deadline, connect=limits.CART_CONNECT_TIMEOUT.total_seconds())
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
+        outcomes = [await _play(client, target, scenario, deadline) for scenario in scenarios]
+    elapsed = time.perf_counter() - started
+    today = ((clock or Clock()).now() - _FURTHEST_BEHIND).date()
+    context = CheckContext(deadline=deadline, earliest_today=today)
+    return Run(outcomes, run_checks(outcomes, context), elapsed)
+
+
+async def _play(
+    client: httpx.AsyncClient, target: Target, scenario: Scenario, deadline: float
+) -> Outcome:
+    headers = {"Content-Type": "application/json"}
+    params: dict[str, str] = {}
+    token = {Auth.GOOD: target.token, Auth.WRONG: WRONG_TOKEN, Auth.MISSING: None}[scenario.auth]
+    if token is not None and target.auth_mode is PushAuthMode.URL:
+        params[TOKEN_PARAMETER] = token
+    elif token is not None:
+        headers["Authorization"] = token
+    body = json.dumps(scenario.body, ensure_ascii=False).encode()
+    started = time.perf_counter()
+    try:
+        # The deadline covers the whole exchange, whatever the transport enforces.
+        response = await asyncio.wait_for(
+            client.post(target.cart_url, content=body, headers=headers, params=params), deadline
+        )
+    except (TimeoutError, httpx.TimeoutException):
+        elapsed = time.perf_counter() - started
+        return Outcome(scenario, None, None, UNPARSED, elapsed, "timed out", timed_out=True)
+    except httpx.HTTPError as exc:
+        elapsed = time.perf_counter() - started
+        return Outcome(scenario, None, None, UNPARSED, elapsed, f"{type(exc).__name__}: {exc}")
+    elapsed = time.perf_counter() - started
+    return Outcome(
+        scenario,
+        response.status_code,
+        response.headers.get("content-type"),
+        _parse(response.content),
+        elapsed,
+    )
+
+
+def _parse(content: bytes) -> Any:
+    try:
+        return json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return UNPARSED
