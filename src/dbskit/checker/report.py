@@ -10,7 +10,7 @@ from dbskit.checker.results import Finding, Severity
 from dbskit.checker.runner import Run
 
 _COLUMNS = ("severity", "scenario", "check", "rule", "path", "what was wrong")
-_MAX_WIDTH = 60  # long values wrap onto the next lines of the cell
+_MAX_WIDTH = 40  # longer paths and names wrap onto the next lines of their cell
 
 
 def has_errors(run: Run) -> bool:
@@ -42,9 +42,11 @@ def text_report(run: Run, url: str) -> str:
 
 
 def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    header = [*_COLUMNS[:-1], ""]  # the last column is never padded, so it never wraps
     widths = [
-        min(_MAX_WIDTH, max(len(row[i]) for row in [_COLUMNS, *rows])) for i in range(len(_COLUMNS))
+        min(_MAX_WIDTH, max(len(row[i]) for row in [header, *rows])) for i in range(len(header))
     ]
+    widths[-1] = max(len(row[-1]) for row in [_COLUMNS, *rows])
     out = [_row(_COLUMNS, widths), "  ".join("-" * width for width in widths)]
     for row in rows:
         out.append(_row(row, widths))
