@@ -29,6 +29,15 @@ async def test_unknown_path_is_404_envelope(client: httpx.AsyncClient) -> None:
     assert response.json() == envelope(("NOT_FOUND", "Resource not found: '/no/such/resource'"))
 
 
+@pytest.mark.rule("R-080")
+async def test_a_trailing_slash_is_another_path(
+    client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    response = await client.get(CLOCK + "/", headers=sandbox_headers)
+    assert response.status_code == 404
+    assert response.json() == envelope(("NOT_FOUND", "Resource not found: '/sandbox/clock/'"))
+
+
 @pytest.mark.rule("R-080", "R-082")
 async def test_wrong_method_is_405(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]

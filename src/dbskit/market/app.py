@@ -40,6 +40,12 @@ def create_market_app(runtime: Runtime) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # A path with a trailing slash is another path: the 404 envelope, not a 307 redirect
+        # without one, and no second routing pass on every unknown path.
+        redirect_slashes=False,
+        # dbskit exports no telemetry; FastAPI's checks for OpenTelemetry providers would run
+        # on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
     install_error_handlers(app)

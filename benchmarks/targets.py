@@ -1,0 +1,137 @@
+"""The three servers of a run: dbskit, the bare Starlette route, and Stoplight Prism.
+
+dbskit and the bare route run under uvicorn with the same flags and worker count. Prism is the
+``@stoplight/prism-cli`` package (the one ``npx @stoplight/prism-cli mock`` runs), installed once
+into a cache directory outside the checkout and started directly, so that npm's own start-up is
+not counted as Prism's.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks import servers
+from benchmarks._paths import CACHE_DIR, REPO, child_env, reference_spec
+from benchmarks.workloads import BARE, Call
+
+UVICORN_FLAGS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log")
+PRISM_PACKAGE = "@stoplight/prism-cli"
+PRISM_VERSION = "5.16.0"
+_NPM_INSTALL_TIMEOUT = 300
+
+
+def start_dbskit(
+    *,
+    data_dir: Path,
+    sandbox_token: str,
+    workers: int,
+    database_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> servers.Server:
+    """``python -m dbskit serve`` (its uvicorn flags are UVICORN_FLAGS, set in cli/serve.py)."""
+    port = servers.free_port()
+    command = [sys.executable, "-m", "dbskit", "serve", "--host", servers.HOST]
+    command += ["--port", str(port), "--workers", str(workers), "--data-dir", str(data_dir)]
+    if database_url:
+        command += ["--database-url", database_url]
+    env = child_env({**(settings or {}), "DBSKIT_SANDBOX_TOKEN": sandbox_token})
+    return servers.start(
+        "dbskit",
+        command,
+        port=port,
+        env=env,
+        ready_path="/sandbox/clock",
+        ready_headers={"Sandbox-Token": sandbox_token},
+    )
+
+
+def start_bare(*, workers: int) -> servers.Server:
+    port = servers.free_port()
+    command = [sys.executable, "-m", "uvicorn", "benchmarks.bare:app", "--app-dir", str(REPO)]
+    command += ["--host", servers.HOST, "--port", str(port), "--workers", str(workers)]
+    command += UVICORN_FLAGS
+    return servers.start("bare", command, port=port, env=child_env(), ready_path=BARE.path)
+
+
+def prism_unavailable() -> str | None:
+    """Why Prism cannot run here, or None. Installs the pinned version on first use."""
+    if reference_spec() is None:
+        return "the reference spec ../shared/reference/openapi/partner-api-dbs.yaml is absent"
+    if _prism_bin().exists():
+        return None
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed"
+    print(f"installing {PRISM_PACKAGE}@{PRISM_VERSION} into {_prism_dir()} ...", flush=True)
+    _prism_dir().mkdir(parents=True, exist_ok=True)
+    install = [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", "."]
+    install.append(f"{PRISM_PACKAGE}@{PRISM_VERSION}")
+    try:
+        subprocess.run(
+            install,
+            capture_output=True,
+            text=True,
+            cwd=_prism_dir(),
+            timeout=_NPM_INSTALL_TIMEOUT,
+            check=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        return f"npm install {PRISM_PACKAGE} failed: {exc.stderr.strip()[-500:]}"
+    except subprocess.TimeoutExpired:
+        return f"npm install {PRISM_PACKAGE} took over {_NPM_INSTALL_TIMEOUT} s"
+    return None if _prism_bin().exists() else f"npm did not install {_prism_bin()}"
+
+
+def start_prism(call: Call) -> servers.Server:
+    """Prism mocking the reference spec; ready when ``call`` answers (it needs its headers)."""
+    spec = reference_spec()
+    assert spec is not None
+    port = servers.free_port()
+    command = [str(_prism_bin()), "mock", "--host", servers.HOST, "--port", str(port)]
+    # No log line per request, as uvicorn's --no-access-log.
+    command += ["--verboseLevel", "warn", str(spec)]
+    return servers.start(
+        "prism",
+        command,
+        port=port,
+        env=child_env(),
+        ready_path=call.path,
+        ready_headers=call.headers,
+    )
+
+
+def prism_version() -> str:
+    return f"{PRISM_PACKAGE}@{PRISM_VERSION}"
+
+
+def _prism_dir() -> Path:
+    return CACHE_DIR / f"prism-cli-{PRISM_VERSION}"
+
+
+def _prism_bin() -> Path:
+    return _prism_dir() / "node_modules" / ".bin" / "prism"
+
+
+@contextmanager
+def fresh_postgres_database(url: str) -> Iterator[str]:
+    """A new, empty database on the server of ``url`` for one run; dropped afterwards."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(url).set(drivername="postgresql")
+    name = f"dbskit_bench_{secrets.token_hex(4)}"
+    admin_dsn = admin.render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -1,0 +1,107 @@
+"""The benchmark harness: what counts as a run, the ratios, and wrk with the Lua script."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Iterator
+
+import pytest
+from benchmarks._paths import REPO, child_env
+from benchmarks.load import LoadResult, _request_text, run_wrk, threads_for
+from benchmarks.report import Results
+from benchmarks.workloads import BARE, WORKLOADS, Call
+
+from benchmarks import servers
+
+
+def result(rps: float, statuses: dict[str, int], socket_errors: int = 0) -> LoadResult:
+    requests = sum(statuses.values())
+    return LoadResult(
+        connections=16,
+        seconds=requests / rps,
+        requests=requests,
+        socket_errors=socket_errors,
+        statuses=statuses,
+        expected_status=200,
+        p50_ms=1.0,
+        p99_ms=2.0,
+        max_ms=3.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("statuses", "socket_errors", "valid"),
+    [
+        pytest.param({"200": 999, "500": 1}, 0, True, id="exactly-99.9%"),
+        pytest.param({"200": 998, "500": 2}, 0, False, id="below-99.9%"),
+        pytest.param({"200": 999}, 1, True, id="a-socket-error-counts-as-a-bad-answer"),
+        pytest.param({"200": 998}, 2, False, id="socket-errors-below-99.9%"),
+        pytest.param({"404": 1000}, 0, False, id="all-the-wrong-status"),
+    ],
+)
+def test_a_run_counts_only_with_999_per_mille_expected(
+    statuses: dict[str, int], socket_errors: int, valid: bool
+) -> None:
+    assert result(1000.0, statuses, socket_errors).valid is valid
+
+
+@pytest.mark.parametrize(("connections", "threads"), [(1, 1), (16, 2), (64, 2), (5, 1)])
+def test_threads_keep_every_connection(connections: int, threads: int) -> None:
+    assert threads_for(connections) == threads
+
+
+def test_request_file_holds_method_path_headers_and_body() -> None:
+    call = Call(method="POST", path="/x", headers={"Content-Type": "application/json"}, body="{}")
+    assert _request_text(call) == "POST /x\nContent-Type: application/json\n\n{}"
+    with pytest.raises(ValueError, match="line break"):
+        _request_text(Call(headers={"X": "a\nb"}))
+
+
+def test_setup_values_fill_the_placeholders() -> None:
+    call = Call(path="/orders/{order}", headers={"X": "{order}"}, body='{{"id": {order}}}')
+    filled = call.with_values({"order": "42"})
+    assert (filled.path, dict(filled.headers), filled.body) == (
+        "/orders/42",
+        {"X": "42"},
+        '{"id": 42}',
+    )
+
+
+def test_ratios_pair_the_rounds_and_skip_runs_that_do_not_count() -> None:
+    args = argparse.Namespace(duration=5, database_url=None)
+    results = Results.begin(args, list(WORKLOADS))
+    workload = WORKLOADS[0]
+    for bare_rps, ours_rps, ours_ok in [(1000, 600, True), (2000, 1000, True), (1000, 900, False)]:
+        results.add("bare", None, result(bare_rps, {"200": 1000}))
+        ours = result(ours_rps, {"200": 1000 if ours_ok else 10, "500": 0 if ours_ok else 990})
+        results.add("dbskit", workload, ours)
+    row = next(r for r in results.rows() if r["target"] == "dbskit")
+    assert row["vs_bare"] == {"median": 0.55, "rounds": [0.6, 0.5]}
+    assert row["rps"] == 800.0
+    assert (row["rounds"], row["counted"]) == (3, 2)
+
+
+@pytest.fixture
+def bare_server() -> Iterator[servers.Server]:
+    port = servers.free_port()
+    command = [sys.executable, "-m", "uvicorn", "benchmarks.bare:app", "--app-dir", str(REPO)]
+    server = servers.start(
+        "bare", [*command, "--port", str(port)], port=port, env=child_env(), ready_path="/"
+    )
+    yield server
+    server.stop()
+    assert server.process.poll() is not None
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_counts_every_status(bare_server: servers.Server) -> None:
+    ok = run_wrk(bare_server.base_url, BARE, connections=2, duration=1, tokens=())
+    assert ok.valid and ok.requests > 0
+    assert ok.statuses == {"200": ok.requests}
+    missing = Call(path="/nowhere", expected_status=200, token_header="X-Token")
+    wrong = run_wrk(bare_server.base_url, missing, connections=2, duration=1, tokens=("a", "b"))
+    assert not wrong.valid
+    assert wrong.statuses == {"404": wrong.requests}
