@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import secrets
 import sys
 import tempfile
@@ -163,15 +164,18 @@ def _load(
 ) -> LoadResult:
     if args.warmup:
         run_wrk(server.base_url, call, connections=connections, duration=args.warmup, tokens=tokens)
+    cpu_before = server.cpu_seconds()
     result = run_wrk(
         server.base_url, call, connections=connections, duration=args.duration, tokens=tokens
     )
+    result = dataclasses.replace(result, server_cpu_s=server.cpu_seconds() - cpu_before)
     flag = (
         "" if result.valid else f"  NOT COUNTED: {result.expected_share:.2%} {call.expected_status}"
     )
     print(
         f"  {server.name:7} {call.method} {call.path} c={connections:<3} "
-        f"{result.rps:9.0f} req/s  p50 {result.p50_ms:.2f} ms  p99 {result.p99_ms:.2f} ms{flag}",
+        f"{result.rps:9.0f} req/s  p50 {result.p50_ms:.2f} ms  p99 {result.p99_ms:.2f} ms  "
+        f"server CPU {result.cpu_us_per_request:.0f} µs/req{flag}",
         flush=True,
     )
     return result

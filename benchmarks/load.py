@@ -33,10 +33,17 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    # CPU time the server process tree used during the run (set by the caller). Unlike req/s it
+    # hardly depends on what else runs on the machine.
+    server_cpu_s: float = 0.0
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.server_cpu_s / self.requests * 1e6 if self.requests else 0.0
 
     @property
     def expected_share(self) -> float:
@@ -52,6 +59,7 @@ class LoadResult:
         data: dict[str, object] = asdict(self)
         data.update(
             rps=round(self.rps, 1),
+            cpu_us_per_request=round(self.cpu_us_per_request, 1),
             expected_share=round(self.expected_share, 5),
             valid=self.valid,
         )

@@ -62,6 +62,7 @@ class Results:
                 "rps": _median([r.rps for r in counted]),
                 "p50_ms": _median([r.p50_ms for r in counted]),
                 "p99_ms": _median([r.p99_ms for r in counted]),
+                "cpu_us_per_request": _median([r.cpu_us_per_request for r in counted]),
                 "worst_expected_share": min(r.expected_share for r in results),
                 "statuses": [r.statuses for r in results],
             }
@@ -74,15 +75,24 @@ class Results:
 
     @staticmethod
     def _ratios(ours: list[LoadResult], theirs: list[LoadResult] | None) -> dict[str, Any] | None:
-        """Throughput ratio per round (each round measured both back to back) and their median."""
+        """Throughput ratio per round (each round measured both back to back), and the ratio of
+        server CPU time per request (theirs / ours: the throughput ratio of two servers that
+        each had a core to themselves), with their medians."""
         if not theirs:
             return None
-        per_round = [
-            round(a.rps / b.rps, 3)
-            for a, b in zip(ours, theirs, strict=False)
-            if a.valid and b.valid and b.rps
+        pairs = [(a, b) for a, b in zip(ours, theirs, strict=False) if a.valid and b.valid]
+        per_round = [round(a.rps / b.rps, 3) for a, b in pairs if b.rps]
+        by_cpu = [
+            round(b.cpu_us_per_request / a.cpu_us_per_request, 3)
+            for a, b in pairs
+            if a.cpu_us_per_request
         ]
-        return {"median": _median(per_round), "rounds": per_round}
+        return {
+            "median": _median(per_round),
+            "rounds": per_round,
+            "cpu_median": _median(by_cpu),
+            "cpu_rounds": by_cpu,
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -159,14 +169,14 @@ def print_tables(results: Results) -> None:
         print(f"  prism   skipped: {results.prism_skipped}")
     print(
         f"\n{'target':7} {'workload':22} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'counted':>7} {'vs bare':>8} {'vs Prism':>8}"
+        f"{'counted':>7} {'CPU µs':>7} {'vs bare':>10} {'vs Prism':>10}"
     )
     for row in sorted(results.rows(), key=lambda r: (r["workload"], r["connections"], r["target"])):
         print(
             f"{row['target']:7} {row['workload'][:22]:22} {row['connections']:>5} "
             f"{_fmt(row['rps'], 0):>9} {_fmt(row['p50_ms'], 2):>7} {_fmt(row['p99_ms'], 2):>7} "
-            f"{row['counted']:>3}/{row['rounds']:<3} {_ratio(row.get('vs_bare')):>8} "
-            f"{_ratio(row.get('vs_prism')):>8}"
+            f"{row['counted']:>3}/{row['rounds']:<3} {_fmt(row['cpu_us_per_request'], 0):>7} "
+            f"{_ratio(row.get('vs_bare')):>10} {_ratio(row.get('vs_prism')):>10}"
         )
         if row["counted"] < row["rounds"]:
             print(
@@ -180,4 +190,7 @@ def _fmt(value: float | None, digits: int) -> str:
 
 
 def _ratio(ratios: dict[str, Any] | None) -> str:
-    return "" if not ratios or ratios["median"] is None else f"{ratios['median']:.2f}"
+    """Throughput ratio / CPU-per-request ratio."""
+    if not ratios or ratios["median"] is None:
+        return ""
+    return f"{ratios['median']:.2f}/{ratios['cpu_median']:.2f}"

@@ -252,12 +252,14 @@ def _async_engine(url: str) -> AsyncEngine:
 class Measured:
     ops: int
     seconds: float
+    cpu_seconds: float  # of this process, all threads: hardly moved by other load
     latencies_ms: list[float]
 
     def to_json(self) -> dict[str, float]:
         ordered = sorted(self.latencies_ms)
         return {
             "ops_per_s": round(self.ops / self.seconds, 1),
+            "cpu_us_per_op": round(self.cpu_seconds / self.ops * 1e6, 1),
             "p50_ms": round(statistics.median(ordered), 3),
             "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 3),
         }
@@ -275,9 +277,10 @@ async def measure(op: Op, *, tasks: int, seconds: float) -> Measured:
             await op(order_id)
             latencies.append((time.perf_counter() - started) * 1000)
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(tasks)))
-    return Measured(len(latencies), time.perf_counter() - started, latencies)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return Measured(len(latencies), elapsed, cpu, latencies)
 
 
 def fill(db: Database) -> None:

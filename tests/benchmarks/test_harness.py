@@ -16,7 +16,9 @@ from benchmarks.workloads import BARE, WORKLOADS, Call
 from benchmarks import servers
 
 
-def result(rps: float, statuses: dict[str, int], socket_errors: int = 0) -> LoadResult:
+def result(
+    rps: float, statuses: dict[str, int], socket_errors: int = 0, cpu_us: float = 10.0
+) -> LoadResult:
     requests = sum(statuses.values())
     return LoadResult(
         connections=16,
@@ -28,6 +30,7 @@ def result(rps: float, statuses: dict[str, int], socket_errors: int = 0) -> Load
         p50_ms=1.0,
         p99_ms=2.0,
         max_ms=3.0,
+        server_cpu_s=cpu_us * requests / 1e6,
     )
 
 
@@ -73,12 +76,18 @@ def test_ratios_pair_the_rounds_and_skip_runs_that_do_not_count() -> None:
     args = argparse.Namespace(duration=5, database_url=None)
     results = Results.begin(args, list(WORKLOADS))
     workload = WORKLOADS[0]
-    for bare_rps, ours_rps, ours_ok in [(1000, 600, True), (2000, 1000, True), (1000, 900, False)]:
-        results.add("bare", None, result(bare_rps, {"200": 1000}))
-        ours = result(ours_rps, {"200": 1000 if ours_ok else 10, "500": 0 if ours_ok else 990})
-        results.add("dbskit", workload, ours)
+    rounds = [(1000, 600, 20.0, True), (2000, 1000, 25.0, True), (1000, 900, 10.0, False)]
+    for bare_rps, ours_rps, ours_cpu_us, ours_ok in rounds:
+        results.add("bare", None, result(bare_rps, {"200": 1000}, cpu_us=10.0))
+        statuses = {"200": 1000 if ours_ok else 10, "500": 0 if ours_ok else 990}
+        results.add("dbskit", workload, result(ours_rps, statuses, cpu_us=ours_cpu_us))
     row = next(r for r in results.rows() if r["target"] == "dbskit")
-    assert row["vs_bare"] == {"median": 0.55, "rounds": [0.6, 0.5]}
+    assert row["vs_bare"] == {
+        "median": 0.55,
+        "rounds": [0.6, 0.5],
+        "cpu_median": 0.45,
+        "cpu_rounds": [0.5, 0.4],
+    }
     assert row["rps"] == 800.0
     assert (row["rounds"], row["counted"]) == (3, 2)
 
