@@ -48,8 +48,8 @@ def _not_found(path: str) -> Response:
 
 async def unknown_path(scope: Scope, receive: Receive, send: Send) -> None:
     """The router's answer when no route matches: the 404 envelope, written directly. Starlette's
-    default raises an HTTPException for the exception middleware to catch, which costs more
-    than half the time of this most common error answer."""
+    default raises an HTTPException for the exception middleware to catch, which costs a raise,
+    a handler lookup and a Request object on the most common error answer."""
     if scope["type"] == "websocket":
         await WebSocketClose()(scope, receive, send)
         return
