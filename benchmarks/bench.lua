@@ -48,7 +48,12 @@ function init(args)
    if args[2] ~= nil and args[2] ~= "" then
       for line in io.lines(args[2]) do
          if line ~= "" then
-            table.insert(tokens, line)
+            -- "TOKEN" or "TOKEN<tab>PATH": a token may carry the path its requests go to.
+            local token, own_path = line:match("^([^\t]*)\t(.+)$")
+            if token == nil then
+               token = line
+            end
+            table.insert(tokens, {token, own_path})
          end
       end
    end
@@ -58,8 +63,8 @@ function init(args)
       prepared_requests[1] = wrk.format(method, path, headers, body)
    else
       for i = thread_index + 1, #tokens, thread_count do
-         headers[args[3]] = tokens[i]
-         table.insert(prepared_requests, wrk.format(method, path, headers, body))
+         headers[args[3]] = tokens[i][1]
+         table.insert(prepared_requests, wrk.format(method, tokens[i][2] or path, headers, body))
       end
    end
    next_request = 1

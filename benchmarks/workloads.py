@@ -4,7 +4,9 @@ A workload names the request wrk sends to dbskit (and, when the spec has a match
 Prism), the status that counts as a good answer, and optionally a ``setup`` that prepares fresh
 data on the running dbskit server through HTTP (e.g. the /sandbox endpoints) before each load run.
 ``setup`` returns the tokens to spread over the connections and values substituted into
-``{placeholders}`` of the path, headers and body.
+``{placeholders}`` of the path, headers and body. A token may carry its own path
+(``token_with_path``): its connection then asks for that path, so a workload can spread its
+requests over a pool of resources.
 """
 
 from __future__ import annotations
@@ -75,6 +77,13 @@ class Workload:
     setup: Setup | None = None
 
 
+def token_with_path(token: str, path: str) -> str:
+    """A token whose requests go to ``path`` instead of the call's (bench.lua splits on the tab)."""
+    if "\t" in token or "\n" in token or "\n" in path:
+        raise ValueError("a token or path with a tab or line break")
+    return f"{token}\t{path}"
+
+
 # The bare reference answers this one route (benchmarks/bare.py); every workload is compared to it.
 BARE = Call(method="GET", path="/", expected_status=200)
 
@@ -89,6 +98,55 @@ def bench_settings() -> dict[str, str]:
     return {"DBSKIT_LIMIT_OVERRIDES": json.dumps(raised), "DBSKIT_PARALLEL_LIMIT": "1000000"}
 
 
+# GET order: one Api-Key per connection, each asking for its own order of a pool. A business holds
+# at most 30 keys (R-076), so the connections are spread over as many sellers as that takes.
+KEYS_PER_SELLER = 30
+ORDERS_PER_SELLER = 32
+
+
+def _sandbox_post(context: SetupContext, path: str, body: dict[str, object]) -> dict[str, object]:
+    response = context.client.post(
+        context.base_url + path, json=body, headers=context.sandbox_headers
+    )
+    response.raise_for_status()
+    answer: dict[str, object] = response.json()
+    return answer
+
+
+def get_order_setup(context: SetupContext) -> Prepared:
+    """Sellers with a pool of test orders each, and a key per connection."""
+    tokens: list[str] = []
+    sellers = -(-context.connections // KEYS_PER_SELLER)
+    for seller in range(sellers):
+        campaign = _sandbox_post(context, "/sandbox/campaigns", {"name": f"Bench {seller}"})
+        orders = [
+            _sandbox_post(
+                context,
+                f"/sandbox/campaigns/{campaign['campaignId']}/orders",
+                {
+                    "items": [
+                        {"offerId": f"sku-{n}", "count": 1 + n % 3, "price": 990},
+                        {"offerId": "cable", "count": 1, "price": 150, "marking": "CIS"},
+                    ],
+                    "delivery": {"type": "PICKUP" if n % 2 else "DELIVERY"},
+                },
+            )["order"]
+            for n in range(ORDERS_PER_SELLER)
+        ]
+        keys = min(KEYS_PER_SELLER, context.connections - seller * KEYS_PER_SELLER)
+        for n in range(keys):
+            token = _sandbox_post(
+                context,
+                "/sandbox/tokens",
+                {"businessId": campaign["businessId"], "scopes": ["all-methods"]},
+            )
+            order = orders[n % len(orders)]
+            assert isinstance(order, dict)
+            path = f"/v2/campaigns/{campaign['campaignId']}/orders/{order['id']}"
+            tokens.append(token_with_path(str(token["apiKey"]), path))
+    return Prepared(tokens=tuple(tokens))
+
+
 WORKLOADS: tuple[Workload, ...] = (
     Workload(
         name="404-envelope",
@@ -100,5 +158,18 @@ WORKLOADS: tuple[Workload, ...] = (
             expected_status=200,
             headers={"Api-Key": "benchmark"},
         ),
+    ),
+    Workload(
+        name="get-order",
+        measures="GET order: a test order read with auth, limiter and query log on",
+        # Every token carries the path of its own order (get_order_setup); this one is not asked.
+        dbskit=Call(method="GET", path="/v2/campaigns/0/orders/0", token_header="Api-Key"),
+        prism=Call(
+            method="GET",
+            path="/v2/campaigns/21000001/orders/52000000001",
+            expected_status=200,
+            headers={"Api-Key": "benchmark"},
+        ),
+        setup=get_order_setup,
     ),
 )

@@ -11,7 +11,7 @@ import pytest
 from benchmarks._paths import REPO, child_env
 from benchmarks.load import LoadResult, _request_text, run_wrk, threads_for
 from benchmarks.report import Results
-from benchmarks.workloads import BARE, WORKLOADS, Call
+from benchmarks.workloads import BARE, WORKLOADS, Call, token_with_path
 
 from benchmarks import servers
 
@@ -114,3 +114,12 @@ def test_wrk_counts_every_status(bare_server: servers.Server) -> None:
     wrong = run_wrk(bare_server.base_url, missing, connections=2, duration=1, tokens=("a", "b"))
     assert not wrong.valid
     assert wrong.statuses == {"404": wrong.requests}
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_a_token_can_carry_its_own_path(bare_server: servers.Server) -> None:
+    elsewhere = Call(path="/nowhere", expected_status=200, token_header="X-Token")
+    tokens = (token_with_path("a", "/"), token_with_path("b", "/"))
+    result = run_wrk(bare_server.base_url, elsewhere, connections=2, duration=1, tokens=tokens)
+    assert result.valid and result.statuses == {"200": result.requests}
