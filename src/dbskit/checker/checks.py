@@ -381,6 +381,18 @@ def check_outlets(outcome: Outcome, _context: CheckContext) -> Iterator[Issue]:
             )
 
 
+def check_outlet_codes(outcome: Outcome, context: CheckContext) -> Iterator[Issue]:
+    if context.outlet_codes is None:
+        return
+    for path, option in _options(outcome):
+        outlets = option.get("outlets")
+        for index, outlet in enumerate(outlets if isinstance(outlets, list) else []):
+            code = outlet.get("code") if isinstance(outlet, dict) else None
+            if isinstance(code, str) and code not in context.outlet_codes:
+                message = f"outlet {code!r} is not registered; the Market drops the whole option"
+                yield f"{path}.outlets[{index}].code", message, Severity.WARNING
+
+
 def check_option_ids(outcome: Outcome, _context: CheckContext) -> Iterator[Issue]:
     ids = Counter(
         option["id"] for _, option in _options(outcome) if isinstance(option.get("id"), str)
@@ -461,6 +473,12 @@ CHECKS: tuple[Check, ...] = (
         check_interval_times,
     ),
     Check("outlets", "R-063", "outlets always and only for PICKUP", check_outlets),
+    Check(
+        "outlet-codes",
+        "C-17",
+        "outlet codes are registered (R-064)",
+        check_outlet_codes,
+    ),
     Check("option-ids-unique", "OQ-17", "option ids are unique", check_option_ids),
     Check("payment-methods", "OQ-20", "payment methods are known strings", check_payment_methods),
 )

@@ -58,3 +58,5 @@ class Outcome:
 class CheckContext:
     deadline: float  # seconds
     earliest_today: date  # today where the calendar is furthest behind: earlier dates are past
+    # The outlet codes registered in the store's data (C-17); None: not known, not checked.
+    outlet_codes: frozenset[str] | None = None

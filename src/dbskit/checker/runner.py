@@ -49,16 +49,20 @@ async def check_store(
     *,
     deadline: float = limits.CART_DEADLINE.total_seconds(),
     clock: Clock | None = None,
+    outlet_codes: frozenset[str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Run:
-    """Play every scenario in turn (as the Market's calls arrive), then check every answer."""
+    """Play every scenario in turn (as the Market's calls arrive), then check every answer.
+
+    ``outlet_codes``: the outlets registered in the store's data, for the C-17 check.
+    """
     timeout = httpx.Timeout(deadline, connect=limits.CART_CONNECT_TIMEOUT.total_seconds())
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
         outcomes = [await _play(client, target, scenario, deadline) for scenario in scenarios]
     elapsed = time.perf_counter() - started
     today = ((clock or Clock()).now() - _FURTHEST_BEHIND).date()
-    context = CheckContext(deadline=deadline, earliest_today=today)
+    context = CheckContext(deadline=deadline, earliest_today=today, outlet_codes=outlet_codes)
     return Run(outcomes, run_checks(outcomes, context), elapsed)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from dbskit.shop.loaders.store import DEMO_SETTINGS, build_store, read_catalogue
 # A region id the Market's directory does not use, for a region no store serves.
 UNSERVED_REGION_ID = 99_999_999
 UNKNOWN_OFFER_ID = "dbskit-check-no-such-offer"
+_RESTRICTED_TRIED = 20
 PHYSICAL_TYPES = (DeliveryType.DELIVERY, DeliveryType.PICKUP, DeliveryType.POST)
 
 
@@ -82,6 +84,11 @@ def load_data(feed: Path | None = None, regions: Path | None = None) -> StoreDat
     document = read_document(regions or DEMO_SETTINGS)
     spec = validate_settings(document)
     return build_store(document, spec, read_catalogue(feed, spec))
+
+
+def outlet_codes(data: StoreData) -> frozenset[str]:
+    """The pick-up outlets registered in the store's data (R-064)."""
+    return frozenset(served.outlet.code for served in data.rules.outlets())
 
 
 def build_scenarios(data: StoreData) -> list[Scenario]:
@@ -147,6 +154,7 @@ def build_scenarios(data: StoreData) -> list[Scenario]:
 class _Battery:
     def __init__(self, data: StoreData) -> None:
         self.data = data
+        self._served: dict[DeliveryType, list[int]] = {}
 
     def region(self, region_id: int) -> dict[str, Any]:
         """R-043: the region with its parents, as the Market sends it."""
@@ -168,8 +176,11 @@ class _Battery:
 
     def _served_regions(self, type_: DeliveryType) -> list[int]:
         """Regions served by ``type_``, the most specific first."""
-        found = [r.id for r in self.data.regions.regions() if self._serves(r.id, type_)]
-        return sorted(found, key=lambda region_id: -len(self.data.regions.chain(region_id)))
+        if type_ not in self._served:
+            found = [r.id for r in self.data.regions.regions() if self._serves(r.id, type_)]
+            chain = self.data.regions.chain
+            self._served[type_] = sorted(found, key=lambda region_id: -len(chain(region_id)))
+        return self._served[type_]
 
     def _types(self, region_id: int) -> frozenset[DeliveryType]:
         return frozenset(t for t in PHYSICAL_TYPES if self._serves(region_id, t))
@@ -204,9 +215,9 @@ class _Battery:
 
     def restricted(self, offers: list[Offer], companion: Line) -> Scenario | None:
         """R-048: an offer that cannot travel to a served region, beside one that can."""
-        for offer in offers:
-            if not offer.regions or offer.stock <= 0 or offer.digital:
-                continue
+        candidates = (o for o in offers if o.regions and o.stock > 0 and not o.digital)
+        # A few candidates suffice: each may ship to every served region, a costly search.
+        for offer in islice(candidates, _RESTRICTED_TRIED):
             for type_ in PHYSICAL_TYPES:
                 for region_id in self._served_regions(type_):
                     if not offer.ships_to(self.data.regions.chain(region_id)):

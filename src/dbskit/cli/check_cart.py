@@ -49,11 +49,12 @@ def check_cart(
     """Check a store's POST /cart the way the Market would; exit code 1 on any error."""
     from dbskit.checker.report import has_errors, json_report, text_report
     from dbskit.checker.runner import Target, check_store
-    from dbskit.checker.scenarios import NotEnoughData, build_scenarios, load_data
+    from dbskit.checker.scenarios import NotEnoughData, build_scenarios, load_data, outlet_codes
     from dbskit.shop.loaders import StoreDataError
 
     try:
-        scenarios = build_scenarios(load_data(feed, regions))
+        data = load_data(feed, regions)
+        scenarios = build_scenarios(data)
     except StoreDataError as exc:
         typer.echo(f"dbskit: the store data cannot be loaded:\n{exc}", err=True)
         raise typer.Exit(2) from None
@@ -61,7 +62,8 @@ def check_cart(
         typer.echo(f"dbskit: the store data cannot drive the checks: {exc}", err=True)
         raise typer.Exit(2) from None
     mode = PushAuthMode.URL if auth_mode is AuthMode.url else PushAuthMode.HEADER
-    run = asyncio.run(check_store(Target(url, token, mode), scenarios))
+    target = Target(url, token, mode)
+    run = asyncio.run(check_store(target, scenarios, outlet_codes=outlet_codes(data)))
     typer.echo(json_report(run, url) if as_json else text_report(run, url))
     if has_errors(run):
         raise typer.Exit(1)

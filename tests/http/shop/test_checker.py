@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,8 +16,11 @@ from dbskit.checker.checks import CHECKS
 from dbskit.checker.report import has_errors, json_report, text_report
 from dbskit.checker.results import Severity
 from dbskit.checker.runner import Run, Target, check_store
-from dbskit.checker.scenarios import build_scenarios, load_data
+from dbskit.checker.scenarios import build_scenarios, load_data, outlet_codes
 from dbskit.contract.sandbox_access import PushAuthMode
+from dbskit.settings import Settings
+from dbskit.shop.app import build_store_service, create_store_app
+from dbskit.shop.generate import write_store
 from tests.cart_factories import fixed_clock
 from tests.http.shop.broken_store import (
     EMPTY_ANSWER,
@@ -35,10 +39,15 @@ SHORT_DEADLINE = 0.5
 
 async def check(app: ASGIApp, *, deadline: float = 5.5, token: str = PUSH_TOKEN) -> Run:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    scenarios = build_scenarios(load_data())
+    data = load_data()
     target = Target(STORE_URL, token, PushAuthMode.HEADER)
     return await check_store(
-        target, scenarios, deadline=deadline, clock=fixed_clock(), transport=transport
+        target,
+        build_scenarios(data),
+        deadline=deadline,
+        clock=fixed_clock(),
+        outlet_codes=outlet_codes(data),
+        transport=transport,
     )
 
 
@@ -227,10 +236,12 @@ BROKEN_STORES: dict[str, tuple[str, Breakage]] = {
 
 @pytest.mark.rule("OQ-16")
 def test_every_check_has_a_broken_store() -> None:
-    # "connection" is tested against a port nobody listens on (below).
-    assert set(BROKEN_STORES) | {"connection"} == {c.name for c in CHECKS}
+    # "connection" is tested against a port nobody listens on (below); "outlet-codes" only
+    # warns (C-17), with the warnings.
+    elsewhere = {"connection", "outlet-codes"}
+    assert set(BROKEN_STORES) | elsewhere == {c.name for c in CHECKS}
     assert {name: rule for name, (rule, _) in BROKEN_STORES.items()} == {
-        c.name: c.rule for c in CHECKS if c.name != "connection"
+        c.name: c.rule for c in CHECKS if c.name not in elsewhere
     }
 
 
@@ -292,7 +303,12 @@ def _drop_unknown_line(_request: dict[str, Any], answer: dict[str, Any]) -> None
     answer["items"] = [i for i in answer["items"] if i["offerId"] != "dbskit-check-no-such-offer"]
 
 
+def _unregistered_outlet(option: dict[str, Any]) -> None:
+    option["outlets"].append({"code": "NOT-REGISTERED-1"})
+
+
 WARNINGS: dict[str, tuple[str, Breakage]] = {
+    "outlet-codes": ("C-17", _for_options(_unregistered_outlet, "PICKUP")),
     "interval-times": ("C-16", _for_options(_seconds, "DELIVERY")),
     "payment-methods": ("OQ-20", on_answers(_unknown_payment_method)),
     "interval-count": ("C-14", _for_options(_eight_in_total, "DELIVERY")),
@@ -300,7 +316,7 @@ WARNINGS: dict[str, tuple[str, Breakage]] = {
 }
 
 
-@pytest.mark.rule("C-14", "C-16", "OQ-17", "OQ-20")
+@pytest.mark.rule("C-14", "C-16", "C-17", "R-064", "OQ-17", "OQ-20")
 @pytest.mark.parametrize("check_name", list(WARNINGS))
 async def test_tolerated_defects_are_warnings_only(store_app: Starlette, check_name: str) -> None:
     _rule, breakage = WARNINGS[check_name]
@@ -362,3 +378,42 @@ async def test_the_json_report_lists_checks_requests_and_findings(store_app: Sta
         "path": "cart.deliveryOptions[0].id",
         "message": "61 characters; at most 50",
     }
+
+
+# --- Generated stores: the battery follows the store's data -------------------------------------
+
+
+@pytest.mark.rule("R-045", "R-047", "R-048", "R-049", "R-050", "R-059", "R-060", "R-062", "R-063")
+@pytest.mark.parametrize(
+    ("seed", "settings_format", "catalogue_format"),
+    [(1, "yaml", "xml"), (2, "toml", "csv"), (3, "yaml", "csv"), (4, "toml", "xml")],
+)
+async def test_our_store_passes_on_generated_data_given_as_feed_and_regions(
+    tmp_path: Path, seed: int, settings_format: str, catalogue_format: str
+) -> None:
+    settings_path = write_store(
+        tmp_path / "store",
+        seed,
+        settings_format=settings_format,
+        catalogue_format=catalogue_format,
+        offers=300,
+        regions=80,
+    )
+    feed = settings_path.parent / f"catalogue.{catalogue_format}"
+    settings = Settings(data_dir=tmp_path / "d", store_token=PUSH_TOKEN, store_data=settings_path)
+    app = create_store_app(build_store_service(settings, clock=fixed_clock()))
+    data = load_data(feed, settings_path)
+    scenarios = build_scenarios(data)
+    async with app.router.lifespan_context(app):
+        run = await check_store(
+            Target(STORE_URL, PUSH_TOKEN),
+            scenarios,
+            clock=fixed_clock(),
+            outlet_codes=outlet_codes(data),
+            transport=httpx.ASGITransport(app=app),
+        )
+    assert run.findings == []
+    names = [scenario.name for scenario in scenarios]
+    assert names[0].startswith("delivery-region-")
+    assert any(name.startswith("unserved-region-") for name in names)
+    assert {"unknown-offer", "over-stock", "malformed-request", "wrong-token"} <= set(names)
