@@ -8,7 +8,7 @@ served at all. The checks compare the store's answers with these facts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
@@ -62,7 +62,6 @@ class Scenario:
     auth: Auth = Auth.GOOD
     expected_status: int = 200
     unserved: bool = False  # deliveryOptions must be empty
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def expects_answer(self) -> bool:
