@@ -111,7 +111,7 @@ def runtime_of(app: FastAPI) -> Runtime:
     return runtime
 
 
-@pytest.mark.rule("R-007", "R-010", "R-011", "OQ-05")
+@pytest.mark.rule("R-001", "R-007", "R-010", "R-011", "OQ-05")
 async def test_keys_accepted_then_emailed_and_delivered(
     client: httpx.AsyncClient,
     app: FastAPI,

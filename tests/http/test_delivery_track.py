@@ -36,7 +36,7 @@ def history(app: FastAPI, order_id: int) -> list[TrackRecord]:
 CONCURRENT = {"parallel_limit": 8}
 
 
-@pytest.mark.rule("R-018", "R-020", "R-021", "OQ-06")
+@pytest.mark.rule("R-015", "R-018", "R-020", "R-021", "OQ-06")
 async def test_track_set_then_replaced(
     client: httpx.AsyncClient, app: FastAPI, shops: Shops
 ) -> None:

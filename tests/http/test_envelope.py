@@ -21,7 +21,7 @@ pytestmark = pytest.mark.rule("R-071")
 CLOCK = "/sandbox/clock"
 
 
-@pytest.mark.rule("R-080", "R-082")
+@pytest.mark.rule("R-080", "R-082", "C-12")
 async def test_unknown_path_is_404_envelope(client: httpx.AsyncClient) -> None:
     response = await client.get("/v2/no/such/resource")
     assert response.status_code == 404

@@ -68,7 +68,7 @@ def brief(
 CONCURRENT = {"parallel_limit": 8}
 
 
-@pytest.mark.rule("R-028", "R-029", "R-031", "R-032", "R-034", "OQ-09")
+@pytest.mark.rule("R-023", "R-028", "R-029", "R-031", "R-032", "R-034", "OQ-09")
 async def test_codes_accepted_and_answered(client: httpx.AsyncClient, shops: Shops) -> None:
     order = await marked_order(shops)
     shoes, ring, mug = ids(order)
