@@ -1,4 +1,4 @@
-"""Probe handlers on every operation's path, to test the steps around the handler.
+"""Probe handlers for every operation, to test the steps around the handler.
 
 They stand in front of the real handlers (whatever those do) so that the tests of the limits and
 the query log control what the handler does: echo the body, fail with 400 on ``X-Probe-Fail``, or
@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 
 import httpx
 from fastapi import FastAPI
-from starlette.requests import Request
 from starlette.responses import Response
 
 from dbskit.app import create_app
 from dbskit.contract.errors import BadRequest
 from dbskit.contract.operations import OPERATIONS
+from dbskit.market.dispatch import PartnerApi
+from dbskit.market.routes._partner import PartnerRequest
 from dbskit.settings import Settings
 
 
@@ -45,7 +46,8 @@ def install_probe(app: FastAPI) -> Gates:
     """Put the probe handlers in front of ``app``'s own routes (before it starts)."""
     gates = Gates()
 
-    async def probe(request: Request) -> Response:
+    async def probe(partner: PartnerRequest) -> Response:
+        request = partner.http
         body = await request.body()
         hold = request.headers.get("x-probe-hold")
         if hold:
@@ -56,10 +58,9 @@ def install_probe(app: FastAPI) -> Gates:
         answer = {"status": "OK", "echo": body.decode()}
         return Response(json.dumps(answer), media_type="application/json")
 
-    routes = app.router.routes
+    partner_api: PartnerApi = app.state.partner_api
     for op in OPERATIONS:
-        app.add_api_route(op.path, probe, methods=[op.method])
-        routes.insert(0, routes.pop())
+        partner_api.handlers[op.operation_id] = probe
     return gates
 
 

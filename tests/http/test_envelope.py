@@ -7,14 +7,16 @@ a probe route added to the real application for the path and 500 cases.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.responses import JSONResponse, Response
 
 from dbskit.contract import limits
+from dbskit.market.routes._partner import PartnerRequest
 from tests.conftest import envelope
+from tests.factories import Seller, create_seller
 
 pytestmark = pytest.mark.rule("R-071")
 
@@ -183,29 +185,48 @@ async def test_chunked_body_over_the_limit_is_400(
 
 @pytest.fixture
 def probe_app(app: FastAPI) -> FastAPI:
-    """Routes that exist only in this test, to reach the shared machinery directly."""
+    """Handlers that exist only in this test, to reach the shared machinery directly: a sandbox
+    route and a Partner API operation (getOrder) that fail, and getOrders answering with the
+    campaign the gateway resolved."""
 
     async def boom() -> None:
         raise RuntimeError("secret internal detail")
 
-    async def campaign(campaignId: int) -> dict[str, Any]:
-        return {"campaignId": campaignId}
+    async def partner_boom(_partner: PartnerRequest) -> Response:
+        raise RuntimeError("secret internal detail")
 
-    app.add_api_route("/probe/boom", boom, methods=["GET"])
-    app.add_api_route("/campaigns/{campaignId}/probe", campaign, methods=["GET"])
+    async def campaign(partner: PartnerRequest) -> Response:
+        return JSONResponse({"campaignId": partner.campaign_id})
+
+    app.add_api_route("/sandbox/probe/boom", boom, methods=["GET"])
+    handlers = app.state.partner_api.handlers
+    handlers["getOrder"] = partner_boom
+    handlers["getOrders"] = campaign
     return app
 
 
 @pytest.fixture
-def client_with_probes(probe_app: FastAPI, client: httpx.AsyncClient) -> httpx.AsyncClient:
+async def seller(client: httpx.AsyncClient) -> Seller:
+    return await create_seller(client)
+
+
+@pytest.fixture
+def client_with_probes(
+    probe_app: FastAPI, client: httpx.AsyncClient, seller: Seller
+) -> httpx.AsyncClient:
+    client.headers.update(seller.headers)
     return client
 
 
 @pytest.mark.rule("R-080")
+@pytest.mark.parametrize("path", ["/sandbox/probe/boom", "/v2/campaigns/{campaign}/orders/1"])
 async def test_unexpected_error_is_500_envelope_without_internals(
-    client_with_probes: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    client_with_probes: httpx.AsyncClient,
+    seller: Seller,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
 ) -> None:
-    response = await client_with_probes.get("/probe/boom")
+    response = await client_with_probes.get(path.format(campaign=seller.campaign_id))
     assert response.status_code == 500
     request_id = response.headers["x-request-id"]
     assert response.json() == envelope(
@@ -219,26 +240,58 @@ async def test_unexpected_error_is_500_envelope_without_internals(
 @pytest.mark.parametrize(
     "path",
     [
-        "/v2/campaigns/7/probe",
-        "/campaigns/7/probe",
-        "/v2/campaigns/7/probe.json",
-        "/campaigns/7/probe.json",
+        "/v2/campaigns/{campaign}/orders",
+        "/campaigns/{campaign}/orders",
+        "/v2/campaigns/{campaign}/orders.json",
+        "/campaigns/{campaign}/orders.json",
     ],
 )
 async def test_every_path_spelling_reaches_the_method(
-    client_with_probes: httpx.AsyncClient, path: str
+    client_with_probes: httpx.AsyncClient, seller: Seller, path: str
 ) -> None:
-    response = await client_with_probes.get(path)
+    response = await client_with_probes.get(path.format(campaign=seller.campaign_id))
     assert response.status_code == 200
-    assert response.json() == {"campaignId": 7}
+    assert response.json() == {"campaignId": seller.campaign_id}
 
 
 @pytest.mark.rule("R-003", "R-081")
 async def test_path_parameter_violation_names_the_field(
     client_with_probes: httpx.AsyncClient,
 ) -> None:
-    response = await client_with_probes.get("/v2/campaigns/abc/probe")
+    response = await client_with_probes.get("/v2/campaigns/abc/orders")
     assert response.status_code == 400
     assert response.json() == envelope(
         ("BAD_REQUEST", "Value of field campaignId must be an integer")
     )
+
+
+@pytest.mark.rule("R-080", "R-082")
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/v2/campaigns/{campaign}/orders/1"),
+        ("POST", "/campaigns/{campaign}/orders.json"),
+        ("PUT", "/v2/delivery/services"),
+        ("GET", "/v2/campaigns/{campaign}/orders/1/deliverDigitalGoods"),
+    ],
+)
+async def test_wrong_method_on_a_partner_api_path_is_405(
+    client_with_probes: httpx.AsyncClient, seller: Seller, method: str, path: str
+) -> None:
+    response = await client_with_probes.request(method, path.format(campaign=seller.campaign_id))
+    assert response.status_code == 405
+    assert response.json() == envelope(
+        ("METHOD_NOT_ALLOWED", f"Request method '{method}' not supported")
+    )
+
+
+@pytest.mark.rule("R-080")
+async def test_order_id_violation_names_the_field(
+    client_with_probes: httpx.AsyncClient, seller: Seller
+) -> None:
+    response = await client_with_probes.put(
+        f"/v2/campaigns/{seller.campaign_id}/orders/x1/status",
+        json={"order": {"status": "CANCELLED"}},
+    )
+    assert response.status_code == 400
+    assert response.json() == envelope(("BAD_REQUEST", "Value of field orderId must be an integer"))

@@ -14,9 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from dbskit.app import create_app
@@ -24,6 +22,7 @@ from dbskit.contract.operations import OPERATIONS, Operation
 from dbskit.contract.operations import Scope as AccessScope
 from dbskit.market.domain.access import PartnerCall
 from dbskit.market.gateway import PARTNER_CALL_KEY, PartnerGateway
+from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
 from tests.conftest import envelope
@@ -54,7 +53,9 @@ async def _probe(scope: Scope, _receive: Receive, send: Send) -> None:
 async def probe(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway of the running application in front of the probe handler."""
     runtime: Runtime = app.state.runtime
-    gateway = PartnerGateway(_probe, access_cache=runtime.access_cache, clock=runtime.clock)
+    gateway = PartnerGateway(
+        app, partner_api=_probe, access_cache=runtime.access_cache, clock=runtime.clock
+    )
     transport = httpx.ASGITransport(app=gateway)
     async with httpx.AsyncClient(transport=transport, base_url="http://dbskit.test") as http:
         yield http
@@ -230,17 +231,15 @@ async def test_checks_run_in_order_authentication_scopes_campaign(
 
 
 @pytest.mark.rule("R-078")
-async def test_handlers_read_the_resolved_call_from_request_state(settings: Settings) -> None:
+async def test_handlers_are_given_the_resolved_call(settings: Settings) -> None:
     application = create_app(settings)
 
-    async def handler(request: Request) -> Response:
-        call: PartnerCall = request.state.partner_call
+    async def handler(partner: PartnerRequest) -> Response:
+        call = partner.call
         body = {"businessId": call.business_id, "campaignId": call.campaign_id}
         return Response(json.dumps(body), media_type="application/json")
 
-    application.router.routes.insert(
-        0, Route("/campaigns/{campaignId}/orders", handler, methods=["GET"])
-    )
+    application.state.partner_api.handlers["getOrders"] = handler
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://dbskit.test") as http:

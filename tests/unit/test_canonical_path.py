@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbskit.market.middleware import canonical_path
+from dbskit.market.paths import canonical_path
 
 
 @pytest.mark.rule("R-072")

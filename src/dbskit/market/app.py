@@ -8,16 +8,12 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from dbskit.market.dispatch import PartnerApi
 from dbskit.market.gateway import PartnerGateway
 from dbskit.market.limits.middleware import PartnerApiLimits
-from dbskit.market.middleware import PartnerApiPaths
 from dbskit.market.query_log.recorder import QueryLogRecorder
-from dbskit.market.routes.delivery_services import router as delivery_services_router
-from dbskit.market.routes.digital_goods import router as digital_goods_router
 from dbskit.market.routes.errors import install_error_handlers
-from dbskit.market.routes.identifiers import router as identifiers_router
-from dbskit.market.routes.orders import router as orders_router
-from dbskit.market.routes.tracking import router as tracking_router
+from dbskit.market.routes.handlers import PARTNER_HANDLERS
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox.access_routes import router as sandbox_access_router
 from dbskit.market.sandbox.orders import router as sandbox_orders_router
@@ -51,21 +47,20 @@ def create_market_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     app.include_router(sandbox_router)
     app.include_router(sandbox_orders_router)
-    app.include_router(orders_router)
-    app.include_router(digital_goods_router)
-    app.include_router(tracking_router)
-    app.include_router(identifiers_router)
     app.include_router(sandbox_access_router)
-    app.include_router(delivery_services_router)
+    # The Partner API has no FastAPI routes: the gateway matches the operation once and its
+    # handler runs from the table. FastAPI serves the /sandbox control plane.
+    partner_api = PartnerApi(runtime, PARTNER_HANDLERS)
+    app.state.partner_api = partner_api
     # Middleware added last runs first: the query log records the call as the caller spelled
-    # it, paths are made canonical, the gateway judges the call, and the limits admit it.
+    # it, the gateway judges the call, and the limits admit it.
     app.add_middleware(
         PartnerGateway,
+        partner_api=partner_api,
         access_cache=runtime.access_cache,
         clock=runtime.clock,
         around_call=(),
         around_handler=(partial(PartnerApiLimits, limiter=runtime.limiter),),
     )
-    app.add_middleware(PartnerApiPaths)
     app.add_middleware(QueryLogRecorder, writer=runtime.query_log, clock=runtime.clock)
     return app

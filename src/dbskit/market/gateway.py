@@ -7,13 +7,14 @@
 
 and the ``around_call`` layers wrap all of it (the query log sees rejected calls too).
 
-Requests that name no operation (``/sandbox``, unknown paths, wrong methods) pass straight to
-the application. It is pure ASGI: no per-request task, no buffering. A rejection is written by
-``routes.errors.error_response``, the one envelope writer, as if a handler had raised it.
+Every path spelling reaches the same operation (R-072: ``/v2`` prefix, ``.json`` suffix). A path
+of no operation is answered here (404, or 405 when another method has it); dbskit's own paths
+(``/sandbox``) go on to the application. It is pure ASGI: no per-request task, no buffering. A
+rejection is written by ``routes.errors``, the one envelope writer, as if a handler had raised it.
 
 A layer is ``Callable[[ASGIApp], ASGIApp]``. The operation is in ``scope["state"]`` under
 ``OPERATION_KEY`` for every matched call, and the resolved ``PartnerCall`` under
-``PARTNER_CALL_KEY`` once access is granted (``request.state.partner_call`` in handlers).
+``PARTNER_CALL_KEY`` once access is granted (handlers get it as ``PartnerRequest.call``).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from dbskit.contract.validation import integer_parameter
 from dbskit.market.domain import access, tokens
 from dbskit.market.domain.access import PartnerCall
 from dbskit.market.domain.clock import Clock
-from dbskit.market.domain.operation_routes import OperationMatch, match_operation
-from dbskit.market.routes.errors import error_response
+from dbskit.market.domain.operation_routes import OperationMatch, match_operation, path_exists
+from dbskit.market.paths import canonical_path, is_own_path
+from dbskit.market.routes.errors import error_response, no_such_operation
 from dbskit.market.services.access_cache import AccessCache
 
 Layer = Callable[[ASGIApp], ASGIApp]
@@ -55,6 +57,7 @@ class PartnerGateway:
         self,
         app: ASGIApp,
         *,
+        partner_api: ASGIApp,
         access_cache: AccessCache,
         clock: Clock,
         around_call: Sequence[Layer] = (),
@@ -63,17 +66,21 @@ class PartnerGateway:
         self.app = app
         self._cache = access_cache
         self._clock = clock
-        self._handler = _compose(around_handler, app)
+        self._handler = _compose(around_handler, partner_api)
         self._entry = _compose(around_call, self._judge)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or is_own_path(scope["path"]):
             await self.app(scope, receive, send)
             return
-        matched = match_operation(scope["method"], scope["path"])
+        path = canonical_path(scope["path"])
+        matched = match_operation(scope["method"], path)
         if matched is None:
-            await self.app(scope, receive, send)
+            answer = no_such_operation(scope["method"], path, path_exists=path_exists(path))
+            await answer(scope, receive, send)
             return
+        if path != scope["path"]:
+            scope = dict(scope, path=path, raw_path=path.encode())
         state = scope.setdefault("state", {})
         state[OPERATION_KEY] = matched
         await self._entry(scope, receive, send)

@@ -125,7 +125,7 @@ def check_campaign(grant: Grant, campaign_id: int, owner_business_id: int | None
 class PartnerCall:
     """A Partner API call that passed authentication, scopes and campaign access.
 
-    Handlers and the steps after the gateway read it from ``request.state.partner_call``.
+    Later steps read it from the scope's state; handlers get it in ``PartnerRequest``.
     ``campaign_id`` is None for paths without a campaign (``GET v2/delivery/services``).
     """
 

@@ -56,3 +56,11 @@ def match_operation(method: str, path: str) -> OperationMatch | None:
         if found is not None:
             return OperationMatch(operation, found.groupdict())
     return None
+
+
+_PATHS: Final = frozenset(path for _method, path in _STATIC)
+
+
+def path_exists(path: str) -> bool:
+    """Whether some operation has this path, whatever its method (405 rather than 404)."""
+    return path in _PATHS or any(pattern.fullmatch(path) for _op, pattern in _TEMPLATED)

@@ -17,7 +17,7 @@ from dbskit.market.domain.clock import Clock
 from dbskit.market.domain.operation_routes import OperationMatch
 from dbskit.market.domain.query_log import CapturedCall
 from dbskit.market.gateway import CAMPAIGN_PARAMETER, OPERATION_KEY, PARTNER_CALL_KEY
-from dbskit.market.middleware import is_own_path
+from dbskit.market.paths import is_own_path
 from dbskit.market.query_log.writer import QueryLogWriter
 
 _DRAIN_LIMIT = limits.REQUEST_BODY_MAX_BYTES  # the Market reads no more than this

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from fastapi import APIRouter
-from starlette.requests import Request
 from starlette.responses import Response
 
 from dbskit.contract.delivery_services import (
@@ -14,9 +12,8 @@ from dbskit.contract.delivery_services import (
     GetDeliveryServicesResponse,
 )
 from dbskit.market.domain.delivery_services import DELIVERY_SERVICES
+from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import JSON
-
-router = APIRouter()
 
 
 @cache
@@ -33,10 +30,5 @@ def _directory_body() -> bytes:
     return answer.model_dump_json(by_alias=True).encode()
 
 
-async def get_delivery_services(_request: Request) -> Response:
+async def get_delivery_services(_partner: PartnerRequest) -> Response:
     return Response(_directory_body(), media_type=JSON)
-
-
-# A plain Starlette route: no parameters to resolve, so it skips FastAPI's dependency solving on
-# what sellers call as a cheap health check of their credentials.
-router.add_route("/delivery/services", get_delivery_services, methods=["GET"])

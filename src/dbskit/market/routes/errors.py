@@ -76,6 +76,11 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    return unexpected_error_response(request, exc)
+
+
+def unexpected_error_response(request: Request, exc: Exception) -> Response:
+    """The 500 envelope for a failure nobody foresaw: logged with a request id, no internals."""
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     log.error(
         "unhandled error on %s %s (request id %s)",
@@ -87,6 +92,13 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     response = error_response(InternalError(Messages.INTERNAL.format(request_id=request_id)))
     response.headers["X-Request-Id"] = request_id
     return response
+
+
+def no_such_operation(method: str, path: str, *, path_exists: bool) -> Response:
+    """A Partner API path with no operation: 405 when another method has it, else 404."""
+    if path_exists:
+        return error_response(MethodNotAllowed(Messages.METHOD_NOT_SUPPORTED.format(method=method)))
+    return _not_found(path)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,36 +1,24 @@
-"""PUT .../orders/{orderId}/identifiers and POST .../identifiers/status (R-023..R-036, R-121).
-
-Authentication, scopes and campaign access are checked before these handlers run.
-"""
+"""PUT .../orders/{orderId}/identifiers and POST .../identifiers/status (R-023..R-036, R-121)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.requests import Request
 from starlette.responses import Response
 
 from dbskit.contract.identifiers import ProvideOrderItemIdentifiersRequest
 from dbskit.market.domain.identifiers import MarkingSwitches
 from dbskit.market.routes._body import read_json
+from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import json_response
-from dbskit.market.routes.orders import CampaignIdParam, OrderIdParam
-from dbskit.market.sandbox._guard import runtime_of
 from dbskit.market.services import identifiers as service
 
-router = APIRouter()
 
-_PATH = "/campaigns/{campaignId}/orders/{orderId}/identifiers"
-
-
-@router.put(_PATH)
-async def provide_order_item_identifiers(
-    request: Request, campaign_id: CampaignIdParam, order_id: OrderIdParam
-) -> Response:
-    runtime = runtime_of(request)
-    body = await read_json(request, ProvideOrderItemIdentifiersRequest)
+async def provide_order_item_identifiers(partner: PartnerRequest) -> Response:
+    runtime = partner.runtime
+    order_id = partner.order_id
+    body = await read_json(partner.http, ProvideOrderItemIdentifiersRequest)
     answer = await service.provide_order_item_identifiers(
         runtime.db,
-        campaign_id=campaign_id,
+        campaign_id=partner.campaign_id,
         order_id=order_id,
         request=body,
         switches=MarkingSwitches(
@@ -42,11 +30,8 @@ async def provide_order_item_identifiers(
     return json_response(answer)
 
 
-@router.post(f"{_PATH}/status")
-async def get_order_identifiers_status(
-    request: Request, campaign_id: CampaignIdParam, order_id: OrderIdParam
-) -> Response:
+async def get_order_identifiers_status(partner: PartnerRequest) -> Response:
     answer = await service.get_order_identifiers_status(
-        runtime_of(request).db, campaign_id=campaign_id, order_id=order_id
+        partner.runtime.db, campaign_id=partner.campaign_id, order_id=partner.order_id
     )
     return json_response(answer)

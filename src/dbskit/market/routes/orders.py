@@ -1,17 +1,9 @@
-"""getOrder, getOrders and updateOrderStatus on their official paths (R-104, R-119, R-120).
-
-Authentication, scopes and campaign access are checked before these handlers run.
-"""
+"""getOrder, getOrders and updateOrderStatus (R-104, R-119, R-120)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
-from starlette.requests import Request
 from starlette.responses import Response
 
-from dbskit.contract._base import INT64_MAX, INT64_MIN
 from dbskit.contract.orders import (
     GetOrderResponse,
     UpdateOrderStatusRequest,
@@ -19,53 +11,37 @@ from dbskit.contract.orders import (
 )
 from dbskit.market.domain.orders_query import orders_query, params_from
 from dbskit.market.routes._body import read_json
+from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import json_response
-from dbskit.market.runtime import Runtime
 from dbskit.market.services import orders as service
 from dbskit.market.services.order_view import order_dto
 
-router = APIRouter()
 
-CampaignIdParam = Annotated[int, Path(alias="campaignId", ge=1, le=INT64_MAX)]
-OrderIdParam = Annotated[int, Path(alias="orderId", ge=INT64_MIN, le=INT64_MAX)]
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-@router.get("/campaigns/{campaignId}/orders/{orderId}")
-async def get_order(
-    request: Request, campaign_id: CampaignIdParam, order_id: OrderIdParam
-) -> Response:
+async def get_order(partner: PartnerRequest) -> Response:
     order = await service.get_order(
-        _runtime(request).db, campaign_id=campaign_id, order_id=order_id
+        partner.runtime.db, campaign_id=partner.campaign_id, order_id=partner.order_id
     )
     return json_response(GetOrderResponse(order=order_dto(order)))
 
 
-@router.get("/campaigns/{campaignId}/orders")
-async def get_orders(request: Request, campaign_id: CampaignIdParam) -> Response:
-    runtime = _runtime(request)
+async def get_orders(partner: PartnerRequest) -> Response:
+    runtime = partner.runtime
     query = orders_query(
-        params_from(request.query_params.multi_items()),
+        params_from(partner.http.query_params.multi_items()),
         now=runtime.clock.now(),
         profile=runtime.settings.profile,
     )
-    page = await service.get_orders(runtime.db, campaign_id=campaign_id, query=query)
+    page = await service.get_orders(runtime.db, campaign_id=partner.campaign_id, query=query)
     return json_response(page.response())
 
 
-@router.put("/campaigns/{campaignId}/orders/{orderId}/status")
-async def update_order_status(
-    request: Request, campaign_id: CampaignIdParam, order_id: OrderIdParam
-) -> Response:
-    runtime = _runtime(request)
-    body = await read_json(request, UpdateOrderStatusRequest)
+async def update_order_status(partner: PartnerRequest) -> Response:
+    runtime = partner.runtime
+    order_id = partner.order_id
+    body = await read_json(partner.http, UpdateOrderStatusRequest)
     order = await service.update_order_status(
         runtime.db,
-        campaign_id=campaign_id,
+        campaign_id=partner.campaign_id,
         order_id=order_id,
         change=body.order,
         now=runtime.clock.now(),

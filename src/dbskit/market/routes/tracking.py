@@ -1,33 +1,23 @@
-"""POST v2/campaigns/{campaignId}/orders/{orderId}/delivery/track (R-015..R-022, OQ-06).
-
-Authentication, scopes and campaign access are checked before the handler runs.
-"""
+"""setOrderDeliveryTrackCode: POST .../orders/{orderId}/delivery/track (R-015..R-022, OQ-06)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.requests import Request
 from starlette.responses import Response
 
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
 from dbskit.market.routes._body import read_json
+from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import ok_response
-from dbskit.market.routes.orders import CampaignIdParam, OrderIdParam
-from dbskit.market.sandbox._guard import runtime_of
 from dbskit.market.services import tracking as service
 
-router = APIRouter()
 
-
-@router.post("/campaigns/{campaignId}/orders/{orderId}/delivery/track")
-async def set_order_delivery_track_code(
-    request: Request, campaign_id: CampaignIdParam, order_id: OrderIdParam
-) -> Response:
-    runtime = runtime_of(request)
-    body = await read_json(request, SetOrderDeliveryTrackCodeRequest)
+async def set_order_delivery_track_code(partner: PartnerRequest) -> Response:
+    runtime = partner.runtime
+    order_id = partner.order_id
+    body = await read_json(partner.http, SetOrderDeliveryTrackCodeRequest)
     await service.set_order_delivery_track_code(
         runtime.db,
-        campaign_id=campaign_id,
+        campaign_id=partner.campaign_id,
         order_id=order_id,
         request=body,
         now=runtime.clock.now(),

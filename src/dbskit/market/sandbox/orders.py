@@ -12,8 +12,8 @@ from dbskit.contract.orders import GetOrderResponse
 from dbskit.contract.sandbox import SandboxOrderRequest, SandboxStatusRequest
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._responses import json_response
-from dbskit.market.routes.orders import CampaignIdParam, OrderIdParam
 from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
+from dbskit.market.sandbox._params import CampaignIdParam, OrderIdParam
 from dbskit.market.services import sandbox_orders
 from dbskit.market.services.order_view import order_dto
 

@@ -1,8 +1,6 @@
-"""ASGI middleware of the Market side (pure ASGI: no per-request task or buffering)."""
+"""Which paths are Partner API paths, and their canonical spelling (R-072)."""
 
 from __future__ import annotations
-
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dbskit.contract import limits
 
@@ -26,18 +24,3 @@ def canonical_path(path: str) -> str:
 def is_own_path(path: str) -> bool:
     """dbskit's own paths (the sandbox, the mounted store), which are not Partner API calls."""
     return any(path == prefix or path.startswith(prefix + "/") for prefix in _OWN_PREFIXES)
-
-
-class PartnerApiPaths:
-    """Routes every spelling of a Partner API path to its canonical route."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path = scope["path"]
-            canonical = canonical_path(path)
-            if canonical != path:
-                scope = dict(scope, path=canonical, raw_path=canonical.encode())
-        await self.app(scope, receive, send)
