@@ -8,14 +8,19 @@ one row lock it with ``SELECT ... FOR UPDATE``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from dbskit.storage.prepared import PreparedSelect
 
 T = TypeVar("T")
 
@@ -40,6 +45,10 @@ class Database:
             self.engine = create_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
             )
+        # As many worker threads as connections: a thread more would only wait for the pool.
+        self._thread_count = 2 * pool_size
+        self._threads: ThreadPoolExecutor | None = None
+        self._loop_reader = _LoopReader(self.engine) if self.is_sqlite else None
 
     @property
     def dialect(self) -> str:
@@ -58,10 +67,56 @@ class Database:
             yield conn
 
     async def run_read(self, work: Callable[[Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(self._in_read, work)
+        return await self._in_thread(self._in_read, work)
 
     async def run_write(self, work: Callable[[Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(self._in_write, work)
+        return await self._in_thread(self._in_write, work)
+
+    def fetch(self, select: PreparedSelect, params: Mapping[str, Any]) -> list[list[Any]]:
+        """The rows of one select, run outside any transaction.
+
+        A single statement sees one consistent snapshot on its own (SQLite's implicit read
+        transaction, PostgreSQL's statement snapshot), so it needs no BEGIN and COMMIT: on
+        PostgreSQL that saves two round trips. The connection is in autocommit mode only for
+        this statement.
+        """
+        raw = self.engine.raw_connection()
+        try:
+            if not self.is_sqlite:
+                raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            cursor = raw.cursor()
+            rows = select.rows(cursor, self.engine.dialect, params)
+            cursor.close()
+            if not self.is_sqlite:
+                raw.driver_connection.autocommit = False  # type: ignore[union-attr]
+        except BaseException:
+            raw.invalidate()  # whatever state it is in, it is not handed out again
+            raise
+        finally:
+            raw.close()
+        return rows
+
+    async def run_fetch(self, select: PreparedSelect, params: Mapping[str, Any]) -> list[list[Any]]:
+        """``fetch`` for a request handler: on the event loop for SQLite (see ``_LoopReader``),
+        in a worker thread for PostgreSQL."""
+        if self._loop_reader is not None:
+            rows = self._loop_reader.try_fetch(select, params)
+            if rows is not None:
+                return rows
+        return await self._in_thread(self.fetch, select, params)
+
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        # The loop's own executor hand-off costs a third of anyio's to_thread; like to_thread,
+        # the caller waits for the work to end (a transaction commits or rolls back) even when it
+        # is cancelled.
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self._thread_count, thread_name_prefix="dbskit-db")
+        future = asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            await asyncio.wait([future])
+            raise
 
     def _in_read(self, work: Callable[[Connection], T]) -> T:
         with self.read() as conn:
@@ -72,7 +127,73 @@ class Database:
             return work(conn)
 
     def dispose(self) -> None:
+        if self._loop_reader is not None:
+            self._loop_reader.close()
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
         self.engine.dispose()
+
+
+class _LoopReader:
+    """Single-statement SQLite reads on the event loop itself, for the hottest reads.
+
+    Handing a read of some tens of microseconds to a worker thread costs more CPU than the read
+    (and on a busy loop the thread then waits for the GIL). In WAL mode a reader does not wait for
+    writers. The one connection used here has no busy timeout, so in the rare cases where a read
+    would have to wait for a lock (another process holding the database exclusively, recovering
+    the WAL after a crash) it fails at once and the caller runs it in a worker thread instead.
+    What stays on the loop is the statement's CPU time and, at worst, page reads from the disk.
+    The connection is opened without touching the file (the engine's connections have already
+    put the database in WAL mode; the other settings concern writes).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._dialect = engine.dialect
+        self._connect_args = engine.dialect.create_connect_args(engine.url)
+        self._connection: sqlite3.Connection | None = None
+        self._busy = threading.Lock()  # one statement at a time, whichever thread calls
+
+    def try_fetch(
+        self, select: PreparedSelect, params: Mapping[str, Any]
+    ) -> list[list[Any]] | None:
+        """The rows, or ``None`` when the read must go to a worker thread."""
+        if not self._busy.acquire(blocking=False):
+            return None
+        try:
+            connection = self._connection or self._open()
+            cursor = connection.cursor()
+            try:
+                return select.rows(cursor, self._dialect, params)
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF in _SQLITE_LOCK_ERRORS:
+                return None
+            raise
+        finally:
+            self._busy.release()
+
+    def close(self) -> None:
+        with self._busy:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _open(self) -> sqlite3.Connection:
+        args, kwargs = self._connect_args
+        options: dict[str, Any] = {
+            **kwargs,
+            "timeout": 0,  # no busy timeout: a locked database is reported at once
+            "isolation_level": None,
+            "check_same_thread": False,
+        }
+        (database,) = args
+        self._connection = sqlite3.connect(database, **options)
+        return self._connection
+
+
+_SQLITE_LOCK_ERRORS = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -5,12 +5,13 @@ Money is kept in kopecks so that sums are exact on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, select, update
+from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
 from dbskit.contract.enums import (
@@ -26,10 +27,10 @@ from dbskit.contract.enums import (
     TaxSystem,
     Vat,
 )
+from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import BuyerCall, Order, OrderItem, Track
-from dbskit.storage.marking_codes import codes_of_orders
-from dbskit.storage.tables import order_items, orders
-from dbskit.storage.tracks import current_tracks
+from dbskit.storage.prepared import PreparedSelect
+from dbskit.storage.tables import marking_codes, order_items, order_tracks, orders
 
 _KOPECKS = Decimal(100)
 
@@ -118,45 +119,89 @@ def order_exists(conn: Connection, order_id: int) -> bool:
     return conn.execute(select(orders.c.id).where(orders.c.id == order_id)).first() is not None
 
 
-# Built once: getOrder is the hottest read, and a prepared statement skips SQLAlchemy's per-call
-# construction and cache-key work.
-_ORDER = select(orders).where(
-    orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id")
+# An order with its current track, items and marking codes comes back in one statement: one row
+# per marking code (or per item without codes, or one row for an order without items), the order
+# and track columns repeated on each. One statement is one round trip and one snapshot.
+_TRACK_COLUMNS = (
+    order_tracks.c.track_code.label("track_code"),
+    order_tracks.c.delivery_service_id.label("track_service_id"),
 )
-_ORDER_FOR_UPDATE = _ORDER.with_for_update()
-_ITEMS = (
-    select(order_items)
-    .where(order_items.c.order_id.in_(bindparam("order_ids", expanding=True)))
-    .order_by(order_items.c.order_id, order_items.c.position)
+_ITEM_COLUMNS = (
+    order_items.c.item_id,
+    order_items.c.offer_id,
+    order_items.c.offer_name,
+    order_items.c["count"],
+    order_items.c.price_kopecks,
+    order_items.c.vat,
+    order_items.c.required_instance_types,
 )
+_CODE_COLUMNS = (
+    marking_codes.c.kind,
+    marking_codes.c.value,
+    marking_codes.c.cis,
+    marking_codes.c.country_code,
+)
+
+
+def _with_lines(source: FromClause) -> Select[Any]:
+    """The rows of the orders in ``source`` (``orders`` or a page of it) with their lines."""
+    order = source.c
+    return select(*order, *_TRACK_COLUMNS, *_ITEM_COLUMNS, *_CODE_COLUMNS).select_from(
+        source.outerjoin(
+            order_tracks,
+            and_(order_tracks.c.order_id == order.id, order_tracks.c.current.is_(True)),
+        )
+        .outerjoin(order_items, order_items.c.order_id == order.id)
+        .outerjoin(
+            marking_codes,
+            and_(
+                marking_codes.c.order_id == order_items.c.order_id,
+                marking_codes.c.item_id == order_items.c.item_id,
+            ),
+        )
+    )
+
+
+_LINES_ORDER = (order_items.c.position, marking_codes.c.position)
+_OF_ORDER = (orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
+ORDER_TREE = PreparedSelect(_with_lines(orders).where(*_OF_ORDER).order_by(*_LINES_ORDER))
+_LOCK_ORDER = PreparedSelect(select(orders.c.id).where(*_OF_ORDER).with_for_update())
+
+
+def order_params(*, campaign_id: int, order_id: int) -> dict[str, int]:
+    return {"order_id": order_id, "campaign_id": campaign_id}
 
 
 def load_order(
     conn: Connection, *, campaign_id: int, order_id: int, for_update: bool = False
 ) -> Order | None:
     """One order of the campaign; ``for_update`` locks its row until the transaction ends."""
-    query = _ORDER_FOR_UPDATE if for_update else _ORDER
-    row = conn.execute(query, {"order_id": order_id, "campaign_id": campaign_id}).first()
-    if row is None:
+    params = order_params(campaign_id=campaign_id, order_id=order_id)
+    # The lock is taken by a statement of its own: on PostgreSQL a statement that waited for a
+    # row lock still reads the other tables as they were when it started, so the lines are read
+    # by the next statement, which starts once the lock is held.
+    if for_update and not _LOCK_ORDER.rows_in(conn, params):
         return None
-    return _order(row, _items(conn, [order_id]).get(order_id, ()), current_tracks(conn, [order_id]))
+    rows = ORDER_TREE.rows_in(conn, params)
+    return orders_from_rows(rows)[0] if rows else None
 
 
 def load_orders(
-    conn: Connection,
-    *,
-    where: Sequence[ColumnElement[bool]],
-    order_by: Sequence[Any],
-    limit: int,
-    offset: int = 0,
+    conn: Connection, *, where: Sequence[ColumnElement[bool]], limit: int, offset: int = 0
 ) -> list[Order]:
+    """A page of the orders matching ``where``, newest first (creation time, then id)."""
+    page = (
+        select(orders)
+        .where(*where)
+        .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
     rows = conn.execute(
-        select(orders).where(*where).order_by(*order_by).limit(limit).offset(offset)
-    ).all()
-    ids = [row.id for row in rows]
-    items = _items(conn, ids)
-    tracks = current_tracks(conn, ids)
-    return [_order(row, items.get(row.id, ()), tracks) for row in rows]
+        _with_lines(page).order_by(page.c.created_at.desc(), page.c.id.desc(), *_LINES_ORDER)
+    )
+    return orders_from_rows(rows)
 
 
 def delete_order(conn: Connection, order_id: int) -> bool:
@@ -164,69 +209,97 @@ def delete_order(conn: Connection, order_id: int) -> bool:
     return conn.execute(delete(orders).where(orders.c.id == order_id)).rowcount == 1
 
 
-def _items(conn: Connection, order_ids: Iterable[int]) -> dict[int, tuple[OrderItem, ...]]:
-    ids = list(order_ids)
-    if not ids:
-        return {}
-    rows = conn.execute(_ITEMS, {"order_ids": ids})
-    codes = codes_of_orders(conn, ids)
-    found: dict[int, list[OrderItem]] = {}
+# Positions in the rows of ``_with_lines`` (every variant selects the same columns).
+_AT = {key: index for index, key in enumerate(ORDER_TREE.columns)}
+_ID, _ITEM_ID, _CODE_KIND = _AT["id"], _AT["item_id"], _AT["kind"]
+
+
+def orders_from_rows(rows: Iterable[Sequence[Any]]) -> list[Order]:
+    """The orders in rows of ``_with_lines``, in row order (an order's rows come together)."""
+    found: list[Order] = []
+    head: Sequence[Any] | None = None
+    lines: list[tuple[Sequence[Any], list[MarkingCode]]] = []
     for row in rows:
-        found.setdefault(row.order_id, []).append(
-            OrderItem(
-                id=row.item_id,
-                offer_id=row.offer_id,
-                offer_name=row.offer_name,
-                count=row._mapping["count"],
-                price=from_kopecks(row.price_kopecks),
-                vat=Vat(row.vat),
-                required_instance_types=frozenset(
-                    InstanceType(value) for value in row.required_instance_types
-                ),
-                instances=codes.get(row.order_id, {}).get(row.item_id, ()),
-            )
-        )
-    return {order_id: tuple(items) for order_id, items in found.items()}
+        if head is None or row[_ID] != head[_ID]:
+            if head is not None:
+                found.append(_order(head, lines))
+            head, lines = row, []
+        if row[_ITEM_ID] is None:
+            continue
+        if not lines or lines[-1][0][_ITEM_ID] != row[_ITEM_ID]:
+            lines.append((row, []))
+        if row[_CODE_KIND] is not None:
+            lines[-1][1].append(_code(row))
+    if head is not None:
+        found.append(_order(head, lines))
+    return found
 
 
-def _order(row: Row[Any], items: tuple[OrderItem, ...], tracks: Mapping[int, Track]) -> Order:
-    return Order(
-        id=row.id,
-        campaign_id=row.campaign_id,
-        status=OrderStatus(row.status),
-        substatus=OrderSubstatus(row.substatus) if row.substatus else None,
-        fake=row.fake,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        processing_since=row.processing_since,
-        delivery_type=DeliveryType(row.delivery_type),
-        delivery_service_id=row.delivery_service_id,
-        region_id=row.region_id,
-        buyer_type=BuyerType(row.buyer_type),
-        currency=Currency(row.currency),
-        payment_type=PaymentType(row.payment_type),
-        payment_method=PaymentMethod(row.payment_method),
-        delivery_price=from_kopecks(row.delivery_price_kopecks),
-        items=items,
-        cancellation_requested_at=row.cancellation_requested_at,
-        cancellation_request_substatus=(
-            OrderSubstatus(row.cancellation_request_substatus)
-            if row.cancellation_request_substatus
-            else None
+def _code(row: Sequence[Any]) -> MarkingCode:
+    at = _AT
+    return MarkingCode(
+        InstanceType(row[_CODE_KIND]), row[at["value"]], row[at["cis"]], row[at["country_code"]]
+    )
+
+
+def _item(row: Sequence[Any], codes: list[MarkingCode]) -> OrderItem:
+    at = _AT
+    return OrderItem(
+        id=row[_ITEM_ID],
+        offer_id=row[at["offer_id"]],
+        offer_name=row[at["offer_name"]],
+        count=row[at["count"]],
+        price=from_kopecks(row[at["price_kopecks"]]),
+        vat=Vat(row[at["vat"]]),
+        required_instance_types=frozenset(
+            InstanceType(value) for value in row[at["required_instance_types"]]
         ),
-        status_updated_at=row.status_updated_at,
-        delivery_service_name=row.delivery_service_name,
-        dispatch_type=DispatchType(row.dispatch_type),
-        delivery_from_date=row.delivery_from_date,
-        delivery_to_date=row.delivery_to_date,
-        shipment_date=row.shipment_date,
-        real_delivery_date=row.real_delivery_date,
-        estimated=row.estimated,
-        tax_system=TaxSystem(row.tax_system),
+        instances=tuple(codes),
+    )
+
+
+def _optional_substatus(value: str | None) -> OrderSubstatus | None:
+    return OrderSubstatus(value) if value else None
+
+
+def _order(row: Sequence[Any], lines: list[tuple[Sequence[Any], list[MarkingCode]]]) -> Order:
+    at = _AT
+    track_code = row[at["track_code"]]
+    return Order(
+        id=row[_ID],
+        campaign_id=row[at["campaign_id"]],
+        status=OrderStatus(row[at["status"]]),
+        substatus=_optional_substatus(row[at["substatus"]]),
+        fake=row[at["fake"]],
+        created_at=row[at["created_at"]],
+        updated_at=row[at["updated_at"]],
+        processing_since=row[at["processing_since"]],
+        delivery_type=DeliveryType(row[at["delivery_type"]]),
+        delivery_service_id=row[at["delivery_service_id"]],
+        region_id=row[at["region_id"]],
+        buyer_type=BuyerType(row[at["buyer_type"]]),
+        currency=Currency(row[at["currency"]]),
+        payment_type=PaymentType(row[at["payment_type"]]),
+        payment_method=PaymentMethod(row[at["payment_method"]]),
+        delivery_price=from_kopecks(row[at["delivery_price_kopecks"]]),
+        items=tuple(_item(item_row, codes) for item_row, codes in lines),
+        cancellation_requested_at=row[at["cancellation_requested_at"]],
+        cancellation_request_substatus=_optional_substatus(
+            row[at["cancellation_request_substatus"]]
+        ),
+        status_updated_at=row[at["status_updated_at"]],
+        delivery_service_name=row[at["delivery_service_name"]],
+        dispatch_type=DispatchType(row[at["dispatch_type"]]),
+        delivery_from_date=row[at["delivery_from_date"]],
+        delivery_to_date=row[at["delivery_to_date"]],
+        shipment_date=row[at["shipment_date"]],
+        real_delivery_date=row[at["real_delivery_date"]],
+        estimated=row[at["estimated"]],
+        tax_system=TaxSystem(row[at["tax_system"]]),
         buyer_calls=tuple(
             BuyerCall(datetime.fromisoformat(call["startedAt"]), timedelta(seconds=call["seconds"]))
-            for call in row.buyer_calls
+            for call in row[at["buyer_calls"]]
         ),
-        buyer_phone_unreachable=row.buyer_phone_unreachable,
-        track=tracks.get(row.id),
+        buyer_phone_unreachable=row[at["buyer_phone_unreachable"]],
+        track=Track(track_code, row[at["track_service_id"]]) if track_code is not None else None,
     )

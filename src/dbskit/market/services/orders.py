@@ -29,7 +29,14 @@ from dbskit.market.services.marking_gate import marking_precondition
 from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.order_view import order_dto
 from dbskit.storage.db import Database
-from dbskit.storage.orders import load_order, load_orders, save_order
+from dbskit.storage.orders import (
+    ORDER_TREE,
+    load_order,
+    load_orders,
+    order_params,
+    orders_from_rows,
+    save_order,
+)
 from dbskit.storage.tables import orders
 from dbskit.storage.types import from_micros, to_micros
 
@@ -56,9 +63,10 @@ def require_order(
 
 async def get_order(db: Database, *, campaign_id: int, order_id: int) -> Order:
     """getOrder (R-119): test orders are returned too (OQ-22)."""
-    return await db.run_read(
-        lambda conn: require_order(conn, campaign_id=campaign_id, order_id=order_id)
-    )
+    rows = await db.run_fetch(ORDER_TREE, order_params(campaign_id=campaign_id, order_id=order_id))
+    if not rows:
+        raise OrderNotFound(order_id)
+    return orders_from_rows(rows)[0]
 
 
 def apply_decision(order: Order, decision: Decision, *, now: datetime) -> Order:
@@ -159,9 +167,6 @@ def _filters(query: OrdersQuery, campaign_id: int) -> list[ColumnElement[bool]]:
     return where
 
 
-_NEWEST_FIRST = (orders.c.created_at.desc(), orders.c.id.desc())
-
-
 def _after(cursor: Cursor) -> ColumnElement[bool]:
     created = from_micros(cursor.created_micros)
     return or_(
@@ -187,7 +192,7 @@ def _token_page(
 ) -> OrdersPage:
     if paging.after is not None:
         where = [*where, _after(paging.after)]
-    found = load_orders(conn, where=where, order_by=_NEWEST_FIRST, limit=paging.limit + 1)
+    found = load_orders(conn, where=where, limit=paging.limit + 1)
     page = found[: paging.limit]
     next_token = None
     if len(found) > paging.limit:
@@ -201,9 +206,7 @@ def _numbered_page(
 ) -> OrdersPage:
     total = conn.execute(select(func.count()).select_from(orders).where(*where)).scalar_one()
     offset = (paging.page - 1) * paging.page_size
-    page = load_orders(
-        conn, where=where, order_by=_NEWEST_FIRST, limit=paging.page_size, offset=offset
-    )
+    page = load_orders(conn, where=where, limit=paging.page_size, offset=offset)
     pager = FlippingPagerDTO(
         total=total,
         from_=offset + 1 if page else 0,
