@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
+from dbskit.market.services._access_store import insert_business, insert_campaign
 from dbskit.settings import normalise_database_url
 from dbskit.storage import migrations
 from dbskit.storage.db import Database
@@ -17,3 +19,21 @@ def db(database_url: str) -> Iterator[Database]:
     migrations.upgrade(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def campaign(db: Database) -> int:
+    """A seller's campaign to hold the orders of a test."""
+    created = datetime(2030, 3, 1, tzinfo=UTC)
+    with db.write() as conn:
+        business = insert_business(conn, name="Shop", now=created)
+        return insert_campaign(
+            conn,
+            business_id=business,
+            name="Shop",
+            push_url=None,
+            push_auth_token=None,
+            push_auth_mode="HEADER",
+            notification_url=None,
+            now=created,
+        )

@@ -18,7 +18,6 @@ import pytest
 from dbskit.contract.enums import InstanceType, Vat
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order, OrderItem, Track
-from dbskit.market.services._access_store import insert_business, insert_campaign
 from dbskit.storage.db import Database
 from dbskit.storage.marking_codes import replace_codes
 from dbskit.storage.orders import (
@@ -48,21 +47,6 @@ SHOE_CODES = (
 COAT_CODES = (MarkingCode(InstanceType.UIN, "1234567890123456", None, "RU"),)
 
 
-def _campaign(db: Database) -> int:
-    with db.write() as conn:
-        business = insert_business(conn, name="Shop", now=NOW)
-        return insert_campaign(
-            conn,
-            business_id=business,
-            name="Shop",
-            push_url=None,
-            push_auth_token=None,
-            push_auth_mode="HEADER",
-            notification_url=None,
-            now=NOW,
-        )
-
-
 def _stored_orders(db: Database, campaign: int) -> tuple[Order, Order]:
     """An order with codes on two of its three items and a second track; an older plain one."""
     full = make_order(
@@ -87,8 +71,7 @@ def _stored_orders(db: Database, campaign: int) -> tuple[Order, Order]:
     return expected, replace(plain, status_updated_at=plain.created_at)
 
 
-async def test_every_read_path_returns_the_whole_order(db: Database) -> None:
-    campaign = _campaign(db)
+async def test_every_read_path_returns_the_whole_order(db: Database, campaign: int) -> None:
     full, plain = _stored_orders(db, campaign)
     params = order_params(campaign_id=campaign, order_id=full.id)
 
@@ -108,8 +91,9 @@ async def test_every_read_path_returns_the_whole_order(db: Database) -> None:
         assert load_order(conn, campaign_id=campaign, order_id=full.id, for_update=True) == full
 
 
-async def test_an_order_of_another_campaign_or_unknown_is_not_found(db: Database) -> None:
-    campaign = _campaign(db)
+async def test_an_order_of_another_campaign_or_unknown_is_not_found(
+    db: Database, campaign: int
+) -> None:
     full, _ = _stored_orders(db, campaign)
     for params in (
         order_params(campaign_id=campaign + 1, order_id=full.id),
@@ -123,13 +107,12 @@ async def test_an_order_of_another_campaign_or_unknown_is_not_found(db: Database
 
 
 async def test_a_read_on_the_event_loop_never_waits_for_a_locked_database(
-    db: Database,
+    db: Database, campaign: int
 ) -> None:
     """SQLite: with the file locked by another process the read goes to a worker thread, the
     loop keeps running, and the read completes once the lock is gone."""
     if not db.is_sqlite:
         pytest.skip("reads run on the event loop on SQLite only")
-    campaign = _campaign(db)
     full, _ = _stored_orders(db, campaign)
     params = order_params(campaign_id=campaign, order_id=full.id)
     db.dispose()  # the holder below needs the file to itself

@@ -8,26 +8,13 @@ from decimal import Decimal
 
 from dbskit.contract.enums import InstanceType, OrderStatus, OrderSubstatus, Vat
 from dbskit.market.domain.order import BuyerCall, OrderItem
-from dbskit.market.services._access_store import insert_business, insert_campaign
 from dbskit.storage.db import Database
 from dbskit.storage.orders import delete_order, insert_order, load_order, save_order
 from tests.unit.factories import make_order
 
 
-def test_an_order_reads_back_as_written(db: Database) -> None:
+def test_an_order_reads_back_as_written(db: Database, campaign: int) -> None:
     now = datetime(2030, 3, 2, 6, 0, 0, 123456, tzinfo=UTC)
-    with db.write() as conn:
-        business = insert_business(conn, name="Shop", now=now)
-        campaign = insert_campaign(
-            conn,
-            business_id=business,
-            name="Shop",
-            push_url=None,
-            push_auth_token=None,
-            push_auth_mode="HEADER",
-            notification_url=None,
-            now=now,
-        )
     order = make_order(
         campaign_id=campaign,
         created_at=now,
