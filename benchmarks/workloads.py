@@ -147,6 +147,21 @@ def get_order_setup(context: SetupContext) -> Prepared:
     return Prepared(tokens=tuple(tokens))
 
 
+def keys_setup(context: SetupContext) -> Prepared:
+    """A full-access key per connection, spread over as many sellers as R-076 requires."""
+    tokens: list[str] = []
+    while len(tokens) < context.connections:
+        campaign = _sandbox_post(context, "/sandbox/campaigns", {"name": f"Keys {len(tokens)}"})
+        for _ in range(min(KEYS_PER_SELLER, context.connections - len(tokens))):
+            token = _sandbox_post(
+                context,
+                "/sandbox/tokens",
+                {"businessId": campaign["businessId"], "scopes": ["all-methods"]},
+            )
+            tokens.append(str(token["apiKey"]))
+    return Prepared(tokens=tuple(tokens))
+
+
 WORKLOADS: tuple[Workload, ...] = (
     Workload(
         name="404-envelope",
@@ -158,6 +173,19 @@ WORKLOADS: tuple[Workload, ...] = (
             expected_status=200,
             headers={"Api-Key": "benchmark"},
         ),
+    ),
+    Workload(
+        name="delivery-services",
+        measures="GET v2/delivery/services: the cheapest authenticated call (auth, scopes, limiter,"
+        " query log)",
+        dbskit=Call(method="GET", path="/v2/delivery/services", token_header="Api-Key"),
+        prism=Call(
+            method="GET",
+            path="/v2/delivery/services",
+            expected_status=200,
+            headers={"Api-Key": "benchmark"},
+        ),
+        setup=keys_setup,
     ),
     Workload(
         name="get-order",

@@ -13,7 +13,7 @@ import codecs
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, NamedTuple
 
 REDACTED: Final = "***"
 # Credentials never stored: the Partner API key (R-073), the OAuth header (R-074), the sandbox's
@@ -31,8 +31,7 @@ def redacted_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
-@dataclass(frozen=True, slots=True)
-class ClippedBody:
+class ClippedBody(NamedTuple):
     text: str
     size: int  # the whole body, in bytes
     truncated: bool
@@ -41,6 +40,8 @@ class ClippedBody:
 def clip_body(chunks: list[bytes], *, size: int, limit: int) -> ClippedBody:
     """The first ``limit`` bytes as text. A character cut in half at the limit is left out;
     bytes that are not UTF-8 show as U+FFFD."""
+    if not chunks:
+        return ClippedBody("", size, size > limit)
     body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if size <= limit and len(body) <= limit:
         return ClippedBody(body.decode("utf-8", "replace"), size, False)
@@ -80,8 +81,7 @@ class PagePosition:
 class CapturedCall:
     """A call as the recorder saw it, kept raw so the hot path only stores references.
 
-    Turning it into a row (decoding, redacting, cutting bodies) happens when the batch is written,
-    off the event loop.
+    It becomes a row (decoding, redacting, cutting bodies) once the answer is complete.
     """
 
     at: datetime
