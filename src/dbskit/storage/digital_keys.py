@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
 from dbskit.market.domain.digital_goods import PreviousKeys
@@ -30,10 +30,20 @@ class StoredKeys:
         return PreviousKeys(self.digest, emailed=self.emailed_at is not None)
 
 
+# Statements built once: a statement made per call with its values inline costs Core a fresh
+# cache key (tens of microseconds) on every call of these hot paths.
+_KEYS = select(digital_deliveries).where(digital_deliveries.c.order_id == bindparam("o_id"))
+_REPLACE_KEYS = (
+    update(digital_deliveries)
+    .where(digital_deliveries.c.order_id == bindparam("o_id"))
+    .values(accepted_calls=digital_deliveries.c.accepted_calls + 1)
+)
+_FIRST_KEYS = insert(digital_deliveries)
+_EMAILED = update(digital_deliveries).where(digital_deliveries.c.order_id == bindparam("o_id"))
+
+
 def load_keys(conn: Connection, order_id: int) -> StoredKeys | None:
-    row = conn.execute(
-        select(digital_deliveries).where(digital_deliveries.c.order_id == order_id)
-    ).first()
+    row = conn.execute(_KEYS, {"o_id": order_id}).first()
     if row is None:
         return None
     return StoredKeys(
@@ -69,28 +79,21 @@ def store_keys(
         "late_by_us": None if late_by is None else late_by // timedelta(microseconds=1),
     }
     if replacing:
-        conn.execute(
-            update(digital_deliveries)
-            .where(digital_deliveries.c.order_id == order_id)
-            .values(accepted_calls=digital_deliveries.c.accepted_calls + 1, **values)
-        )
+        conn.execute(_REPLACE_KEYS, {"o_id": order_id, **values})
         return
     conn.execute(
-        insert(digital_deliveries).values(
-            order_id=order_id,
-            first_accepted_at=now,
-            accepted_calls=1,
-            email_due_at=email_due_at,
-            emailed_at=None,
-            email_failed=False,
+        _FIRST_KEYS,
+        {
+            "order_id": order_id,
+            "first_accepted_at": now,
+            "accepted_calls": 1,
+            "email_due_at": email_due_at,
+            "emailed_at": None,
+            "email_failed": False,
             **values,
-        )
+        },
     )
 
 
 def mark_emailed(conn: Connection, *, order_id: int, now: datetime, failed: bool) -> None:
-    conn.execute(
-        update(digital_deliveries)
-        .where(digital_deliveries.c.order_id == order_id)
-        .values(emailed_at=now, email_failed=failed)
-    )
+    conn.execute(_EMAILED, {"o_id": order_id, "emailed_at": now, "email_failed": failed})

@@ -36,17 +36,20 @@ def codes_of_orders(conn: Connection, order_ids: Iterable[int]) -> dict[int, Cod
     }
 
 
+_DELETE_CODES = delete(marking_codes).where(
+    marking_codes.c.order_id == bindparam("o_id"),
+    marking_codes.c.item_id.in_(bindparam("item_ids", expanding=True)),
+)
+_INSERT_CODES = insert(marking_codes)
+
+
 def replace_codes(
     conn: Connection, *, order_id: int, codes: Mapping[int, Sequence[MarkingCode]]
 ) -> None:
     """Each listed item gets exactly these codes; items not listed keep theirs (OQ-08)."""
     if not codes:
         return
-    conn.execute(
-        delete(marking_codes).where(
-            marking_codes.c.order_id == order_id, marking_codes.c.item_id.in_(list(codes))
-        )
-    )
+    conn.execute(_DELETE_CODES, {"o_id": order_id, "item_ids": list(codes)})
     rows = [
         {
             "order_id": order_id,
@@ -61,4 +64,4 @@ def replace_codes(
         for position, code in enumerate(item_codes)
     ]
     if rows:
-        conn.execute(insert(marking_codes), rows)
+        conn.execute(_INSERT_CODES, rows)

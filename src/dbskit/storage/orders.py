@@ -108,11 +108,15 @@ def insert_order(conn: Connection, order: Order) -> None:
         )
 
 
+# Built once: made per call with inline values, Core would compute a new cache key each time.
+_SAVE_ORDER = update(orders).where(orders.c.id == bindparam("o_id"))
+
+
 def save_order(conn: Connection, order: Order) -> None:
     """Write the order's own fields back (items do not change after creation)."""
     values = _order_values(order)
     del values["campaign_id"], values["created_at"]
-    conn.execute(update(orders).where(orders.c.id == order.id).values(**values))
+    conn.execute(_SAVE_ORDER, {"o_id": order.id, **values})
 
 
 def order_exists(conn: Connection, order_id: int) -> bool:

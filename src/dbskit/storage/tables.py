@@ -214,6 +214,9 @@ order_tracks = Table(
     Column("set_at", UtcTimestamp, nullable=False),
     Column("current", Boolean, nullable=False),
     Index("ix_order_tracks_order", "order_id", "id"),
+    # The current track of an order without walking its history (`current = true`, indexable
+    # as an equality on both databases).
+    Index("ix_order_tracks_current", "order_id", "current"),
     Index("ix_order_tracks_campaign_hash", "campaign_id", "track_hash"),
 )
 

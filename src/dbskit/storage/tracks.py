@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, true, update
 
 from dbskit.market.domain.order import Track
 from dbskit.storage.tables import order_tracks
@@ -29,7 +29,7 @@ _CURRENT_TRACKS = select(
     order_tracks.c.order_id, order_tracks.c.track_code, order_tracks.c.delivery_service_id
 ).where(
     order_tracks.c.order_id.in_(bindparam("order_ids", expanding=True)),
-    order_tracks.c.current.is_(True),
+    order_tracks.c.current == true(),
 )
 
 
@@ -41,19 +41,37 @@ def current_tracks(conn: Connection, order_ids: Iterable[int]) -> dict[int, Trac
     return {row.order_id: Track(row.track_code, row.delivery_service_id) for row in rows}
 
 
+# Statements built once (see storage/digital_keys.py).
+_TRACK_OF_ANOTHER_ORDER = (
+    select(order_tracks.c.id)
+    .where(
+        order_tracks.c.campaign_id == bindparam("c_id"),
+        order_tracks.c.track_hash == bindparam("hash"),
+        order_tracks.c.track_code == bindparam("code"),
+        order_tracks.c.order_id != bindparam("o_id"),
+    )
+    .limit(1)
+)
+_NOT_CURRENT = (
+    update(order_tracks)
+    .where(order_tracks.c.order_id == bindparam("o_id"), order_tracks.c.current == true())
+    .values(current=False)
+)
+_INSERT_TRACK = insert(order_tracks)
+
+
 def track_used_by_another_order(
     conn: Connection, *, campaign_id: int, order_id: int, track_code: str
 ) -> bool:
     """Whether another order of the campaign has (or had) this track code (OQ-06)."""
     row = conn.execute(
-        select(order_tracks.c.id)
-        .where(
-            order_tracks.c.campaign_id == campaign_id,
-            order_tracks.c.track_hash == track_hash(track_code),
-            order_tracks.c.track_code == track_code,
-            order_tracks.c.order_id != order_id,
-        )
-        .limit(1)
+        _TRACK_OF_ANOTHER_ORDER,
+        {
+            "c_id": campaign_id,
+            "hash": track_hash(track_code),
+            "code": track_code,
+            "o_id": order_id,
+        },
     ).first()
     return row is not None
 
@@ -62,21 +80,18 @@ def set_current_track(
     conn: Connection, *, order_id: int, campaign_id: int, track: Track, now: datetime
 ) -> None:
     """The new current track; the previous one stays in the history."""
+    conn.execute(_NOT_CURRENT, {"o_id": order_id})
     conn.execute(
-        update(order_tracks)
-        .where(order_tracks.c.order_id == order_id, order_tracks.c.current.is_(True))
-        .values(current=False)
-    )
-    conn.execute(
-        insert(order_tracks).values(
-            order_id=order_id,
-            campaign_id=campaign_id,
-            track_code=track.track_code,
-            track_hash=track_hash(track.track_code),
-            delivery_service_id=track.delivery_service_id,
-            set_at=now,
-            current=True,
-        )
+        _INSERT_TRACK,
+        {
+            "order_id": order_id,
+            "campaign_id": campaign_id,
+            "track_code": track.track_code,
+            "track_hash": track_hash(track.track_code),
+            "delivery_service_id": track.delivery_service_id,
+            "set_at": now,
+            "current": True,
+        },
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from dbskit.contract import notifications
 from dbskit.contract.enums import OrderStatus
@@ -18,11 +18,11 @@ from dbskit.market.domain.order import Order
 from dbskit.market.services.outbox import record_notification
 from dbskit.storage.tables import campaigns
 
+_NOTIFICATION_URL = select(campaigns.c.notification_url).where(campaigns.c.id == bindparam("c_id"))
+
 
 def _notification_url(conn: Connection, campaign_id: int) -> str | None:
-    url = conn.execute(
-        select(campaigns.c.notification_url).where(campaigns.c.id == campaign_id)
-    ).scalar()
+    url = conn.execute(_NOTIFICATION_URL, {"c_id": campaign_id}).scalar()
     return str(url) if url else None
 
 

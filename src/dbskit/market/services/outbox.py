@@ -92,6 +92,10 @@ def schedule_attempt(
     )
 
 
+# Built once: made per call with inline values, Core would compute a new cache key each time.
+_INSERT_MESSAGE = insert(outbox_messages)
+
+
 def _insert(
     conn: Connection,
     *,
@@ -105,16 +109,17 @@ def _insert(
     next_attempt_at: datetime | None = None,
 ) -> int:
     result = conn.execute(
-        insert(outbox_messages).values(
-            kind=kind.value,
-            campaign_id=campaign_id,
-            order_id=order_id,
-            payload=payload,
-            notification_url=notification_url,
-            state=state.value,
-            created_at=now,
-            next_attempt_at=next_attempt_at,
-        )
+        _INSERT_MESSAGE,
+        {
+            "kind": kind.value,
+            "campaign_id": campaign_id,
+            "order_id": order_id,
+            "payload": payload,
+            "notification_url": notification_url,
+            "state": state.value,
+            "created_at": now,
+            "next_attempt_at": next_attempt_at,
+        },
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 

@@ -37,12 +37,16 @@ class ScheduledEvent:
 Handler = Callable[[ScheduledEvent], Awaitable[str | None]]
 
 
+# Built once: made per call with inline values, Core would compute a new cache key each time.
+_INSERT_EVENT = insert(scheduled_events)
+
+
 def schedule(
     conn: Connection, *, kind: str, due_at: datetime, payload: dict[str, Any], now: datetime
 ) -> int:
     """Add an event inside the caller's transaction (so it exists only if the change commits)."""
     result = conn.execute(
-        insert(scheduled_events).values(kind=kind, due_at=due_at, payload=payload, created_at=now)
+        _INSERT_EVENT, {"kind": kind, "due_at": due_at, "payload": payload, "created_at": now}
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
