@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, select, true, update
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -153,7 +153,7 @@ def _with_lines(source: FromClause) -> Select[Any]:
     return select(*order, *_TRACK_COLUMNS, *_ITEM_COLUMNS, *_CODE_COLUMNS).select_from(
         source.outerjoin(
             order_tracks,
-            and_(order_tracks.c.order_id == order.id, order_tracks.c.current.is_(True)),
+            and_(order_tracks.c.order_id == order.id, order_tracks.c.current == true()),
         )
         .outerjoin(order_items, order_items.c.order_id == order.id)
         .outerjoin(
