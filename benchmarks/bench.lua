@@ -1,12 +1,19 @@
--- wrk script: sends one prepared request, counts the statuses of the answers, and prints a
+-- wrk script: sends prepared requests, counts the statuses of the answers, and prints a
 -- summary line "BENCH_RESULT {json}" that benchmarks/load.py reads.
 --
--- Arguments (after "--"): request file, tokens file ("" for none), token header, thread count.
+-- Arguments (after "--"): request file, variants file ("" for none), token header, thread
+-- count, sequence start.
 -- The request file is "METHOD PATH", header lines "Name: value", an empty line, then the body.
--- wrk's Lua API does not say which connection a request goes to, so tokens are spread instead:
--- thread i takes tokens i, i+T, i+2T, ... and cycles through them, so with as many tokens as
--- connections each token carries 1/connections of the load, as with one token per connection.
+-- The variants file has one line per request variant: "TOKEN<tab>PATH<tab>BODY", an empty field
+-- meaning the request file's (no token header when TOKEN is empty).
+-- wrk's Lua API does not say which connection a request goes to, so variants are spread instead:
+-- thread i takes variants i, i+T, i+2T, ... and cycles through them, so with one token per
+-- connection (variants ordered token by token) each token carries 1/connections of the load.
+-- Every occurrence of SEQUENCE_MARKER in a request is replaced by a number no other request of
+-- the run has (sequence start + n * T + i for the n-th request of thread i), written with as many
+-- digits as the marker has characters, so Content-Length stays right.
 
+local SEQUENCE_MARKER = "<<sequence>>"
 local threads = {}
 
 function setup(thread)
@@ -39,32 +46,59 @@ local function parse_request(text)
    return method, path, headers, body
 end
 
+-- The request cut at every marker: table.concat(pieces, number) puts it back together.
+local function pieces_of(request)
+   local pieces, start = {}, 1
+   while true do
+      local first, last = request:find(SEQUENCE_MARKER, start, true)
+      if first == nil then
+         table.insert(pieces, request:sub(start))
+         return pieces
+      end
+      table.insert(pieces, request:sub(start, first - 1))
+      start = last + 1
+   end
+end
+
 function init(args)
    local method, path, headers, body = parse_request(read_file(args[1]))
-   if body == "" then
-      body = nil
-   end
-   local tokens = {}
+   local variants = {}
    if args[2] ~= nil and args[2] ~= "" then
       for line in io.lines(args[2]) do
          if line ~= "" then
-            -- "TOKEN" or "TOKEN<tab>PATH": a token may carry the path its requests go to.
-            local token, own_path = line:match("^([^\t]*)\t(.+)$")
-            if token == nil then
-               token = line
-            end
-            table.insert(tokens, {token, own_path})
+            local token, own_path, own_body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+            table.insert(variants, {token, own_path, own_body})
          end
       end
    end
-   local thread_count = tonumber(args[4])
-   prepared_requests = {}
-   if #tokens == 0 then
-      prepared_requests[1] = wrk.format(method, path, headers, body)
+   thread_count = tonumber(args[4])
+   sequence = tonumber(args[5]) + thread_index
+   sequence_format = "%0" .. #SEQUENCE_MARKER .. "d"
+   prepared = {}
+   local function add(request_headers, request_path, request_body)
+      if request_body == "" then
+         request_body = nil
+      end
+      local request = wrk.format(method, request_path, request_headers, request_body)
+      table.insert(prepared, pieces_of(request))
+   end
+   if #variants == 0 then
+      add(headers, path, body)
    else
-      for i = thread_index + 1, #tokens, thread_count do
-         headers[args[3]] = tokens[i][1]
-         table.insert(prepared_requests, wrk.format(method, tokens[i][2] or path, headers, body))
+      local first = thread_index + 1
+      if first > #variants then -- fewer variants than threads: share one
+         first = thread_index % #variants + 1
+      end
+      for i = first, #variants, thread_count do
+         local token, own_path, own_body = variants[i][1], variants[i][2], variants[i][3]
+         local request_headers = {}
+         for name, value in pairs(headers) do
+            request_headers[name] = value
+         end
+         if token ~= "" then
+            request_headers[args[3]] = token
+         end
+         add(request_headers, own_path ~= "" and own_path or path, own_body ~= "" and own_body or body)
       end
    end
    next_request = 1
@@ -72,9 +106,14 @@ function init(args)
 end
 
 function request()
-   local prepared = prepared_requests[next_request]
-   next_request = next_request % #prepared_requests + 1
-   return prepared
+   local pieces = prepared[next_request]
+   next_request = next_request % #prepared + 1
+   if #pieces == 1 then
+      return pieces[1]
+   end
+   local text = table.concat(pieces, string.format(sequence_format, sequence))
+   sequence = sequence + thread_count
+   return text
 end
 
 function response(status, headers, body)

@@ -15,8 +15,11 @@ from pathlib import Path
 import httpx
 
 from benchmarks import report, servers, targets
+from benchmarks.calls import GeneratedStore
 from benchmarks.load import LoadGeneratorMissing, LoadResult, run_wrk, wrk_path
-from benchmarks.workloads import BARE, WORKLOADS, Call, SetupContext, Workload, bench_settings
+from benchmarks.method_setups import bench_settings
+from benchmarks.store_setup import write_generated_store
+from benchmarks.workloads import BARE, WORKLOADS, Call, SetupContext, Variant, Workload
 
 # Requests sent after start-up, before idle memory is read (first-request imports and caches).
 _REQUESTS_BEFORE_RSS = 50
@@ -83,50 +86,93 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     with ExitStack() as stack:
         token = secrets.token_urlsafe(16)
-        database_url = None
-        if args.database_url:
-            database_url = stack.enter_context(targets.fresh_postgres_database(args.database_url))
-        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dbskit-bench-")))
-        dbskit = _serving(
-            stack,
-            targets.start_dbskit(
-                data_dir=data_dir,
-                sandbox_token=token,
-                workers=args.workers,
-                database_url=database_url,
-                settings=bench_settings(),
-            ),
-        )
+        under_test: dict[str, servers.Server] = {}
+        if any(w.server == "market" for w in workloads) or args.startup_only:
+            database_url = None
+            if args.database_url:
+                database_url = stack.enter_context(
+                    targets.fresh_postgres_database(args.database_url)
+                )
+            under_test["market"] = _serving(
+                stack,
+                targets.start_dbskit(
+                    data_dir=_temporary_dir(stack),
+                    sandbox_token=token,
+                    workers=args.workers,
+                    database_url=database_url,
+                    settings=bench_settings(),
+                ),
+            )
+        store = None
+        if any(w.server == "store" for w in workloads):
+            store = _generated_store(stack, results)
+            under_test["store"] = _serving(
+                stack, targets.start_store(data_dir=_temporary_dir(stack), store=store)
+            )
         bare = _serving(stack, targets.start_bare(workers=args.workers))
-        prism_calls = [w.prism for w in workloads if w.prism is not None]
         prism = None
-        if not prism_skipped and prism_calls:
-            prism = _serving(stack, targets.start_prism(prism_calls[0]))
-        results.servers = {s.name: _idle_figures(s) for s in (dbskit, bare, prism) if s}
-        client = stack.enter_context(httpx.Client(timeout=10))
+        if not prism_skipped and any(w.prism is not None for w in workloads):
+            prism = _serving(stack, targets.start_prism())
+        every = [*under_test.values(), bare, *([prism] if prism else [])]
+        results.servers = {s.name: _idle_figures(s) for s in every}
+        client = stack.enter_context(httpx.Client(timeout=60))
         rounds = 0 if args.startup_only else args.repeat
         for round_number in range(1, rounds + 1):
             print(f"load round {round_number}/{rounds} ...", flush=True)
-            for connections in args.connections:
+            for connections in _connection_counts(workloads, args.connections):
+                running = [w for w in workloads if connections in _counts_of(w, args)]
+                if not running:
+                    continue
                 results.add("bare", None, _load(bare, BARE, args, connections))
-                for workload in workloads:
-                    context = SetupContext(dbskit.base_url, token, connections, client)
-                    results.add("dbskit", workload, _run(dbskit, workload, context, args))
+                for workload in running:
+                    server = under_test[workload.server]
+                    context = SetupContext(server.base_url, token, connections, client, store)
+                    results.add(server.name, workload, _run(server, workload, context, args))
             if prism is not None:
                 for workload in workloads:
                     if workload.prism is None:
                         continue
-                    for connections in args.prism_connections:
+                    for connections in workload.connections or args.prism_connections:
                         results.add(
-                            "prism", workload, _load(prism, workload.prism, args, connections)
+                            "prism",
+                            workload,
+                            _load(prism, workload.prism, args, connections, (), workload.name),
                         )
-        results.servers_after_load = {
-            s.name: round(s.rss_mb(), 1) for s in (dbskit, bare, prism) if s
-        }
+        results.servers_after_load = {s.name: round(s.rss_mb(), 1) for s in every}
 
     path = results.save(args.output)
     report.print_tables(results)
     print(f"\nresults written to {path}")
+
+
+def _counts_of(workload: Workload, args: argparse.Namespace) -> tuple[int, ...]:
+    return workload.connections or tuple(args.connections)
+
+
+def _connection_counts(workloads: Sequence[Workload], asked: Sequence[int]) -> list[int]:
+    """The asked counts and those workloads run at instead (e.g. one for the 512 KB body)."""
+    return sorted(set(asked).union(*(w.connections or () for w in workloads)))
+
+
+def _temporary_dir(stack: ExitStack) -> Path:
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dbskit-bench-")))
+
+
+def _generated_store(stack: ExitStack, results: report.Results) -> GeneratedStore:
+    print("writing the generated store (100,000 offers, 10,000 regions) ...", flush=True)
+    started = time.perf_counter()
+    store = write_generated_store(_temporary_dir(stack), secrets.token_urlsafe(16))
+    written = time.perf_counter() - started
+    results.store_data = {
+        "offers": store.offers,
+        "regions": store.regions,
+        "outlets": store.outlets,
+        "files_mb": round(
+            sum(f.stat().st_size for f in store.settings_path.parent.iterdir()) / 2**20, 1
+        ),
+        "written_in_s": round(written, 2),
+    }
+    return store
 
 
 def _serving(stack: ExitStack, server: servers.Server) -> servers.Server:
@@ -149,10 +195,17 @@ def _run(
     server: servers.Server, workload: Workload, context: SetupContext, args: argparse.Namespace
 ) -> LoadResult:
     """Fresh data for this run (the workload's setup), then the load."""
+    started = time.perf_counter()
     prepared = workload.setup(context) if workload.setup else None
+    if prepared is not None:
+        print(
+            f"  setup   {workload.name} c={context.connections}: {len(prepared.variants)} "
+            f"request variants in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
     call = workload.dbskit.with_values(prepared.values) if prepared else workload.dbskit
-    tokens = prepared.tokens if prepared else ()
-    return _load(server, call, args, context.connections, tokens)
+    variants = prepared.variants if prepared else ()
+    return _load(server, call, args, context.connections, variants, workload.name)
 
 
 def _load(
@@ -160,20 +213,23 @@ def _load(
     call: Call,
     args: argparse.Namespace,
     connections: int,
-    tokens: Sequence[str] = (),
+    variants: Sequence[Variant] = (),
+    label: str | None = None,
 ) -> LoadResult:
     if args.warmup:
-        run_wrk(server.base_url, call, connections=connections, duration=args.warmup, tokens=tokens)
+        run_wrk(
+            server.base_url, call, connections=connections, duration=args.warmup, variants=variants
+        )
     cpu_before = server.cpu_seconds()
     result = run_wrk(
-        server.base_url, call, connections=connections, duration=args.duration, tokens=tokens
+        server.base_url, call, connections=connections, duration=args.duration, variants=variants
     )
     result = dataclasses.replace(result, server_cpu_s=server.cpu_seconds() - cpu_before)
     flag = (
         "" if result.valid else f"  NOT COUNTED: {result.expected_share:.2%} {call.expected_status}"
     )
     print(
-        f"  {server.name:7} {call.method} {call.path} c={connections:<3} "
+        f"  {server.name:7} {label or call.method + ' ' + call.path} c={connections:<3} "
         f"{result.rps:9.0f} req/s  p50 {result.p50_ms:.2f} ms  p99 {result.p99_ms:.2f} ms  "
         f"server CPU {result.cpu_us_per_request:.0f} µs/req{flag}",
         flush=True,

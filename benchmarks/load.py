@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -10,12 +11,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks.workloads import Call
+from benchmarks.calls import SEQUENCE_DIGITS, Call, Variant
 
 LUA_SCRIPT = Path(__file__).with_name("bench.lua")
 MAX_THREADS = 2  # the generator shares the machine's cores with the server under test
 REQUIRED_SHARE = 0.999  # a run counts only if this share of answers has the expected status
 _MARKER = "BENCH_RESULT "
+# Each wrk run numbers its requests from its own start, so that a warm-up and the measured run on
+# the same orders never send the same payload twice.
+_SEQUENCE_SPAN = 10**9
+_runs = itertools.count(1)
 
 
 class LoadGeneratorMissing(RuntimeError):
@@ -84,19 +89,24 @@ def run_wrk(
     *,
     connections: int,
     duration: float,
-    tokens: Sequence[str] = (),
+    variants: Sequence[Variant] = (),
 ) -> LoadResult:
-    """Load ``base_url`` with ``call`` for ``duration`` seconds over ``connections`` connections."""
+    """Load ``base_url`` with ``call`` (or its ``variants``, cycled) for ``duration`` seconds over
+    ``connections`` connections."""
     threads = threads_for(connections)
     with tempfile.TemporaryDirectory(prefix="dbskit-bench-") as tmp:
         request_file = Path(tmp) / "request"
         request_file.write_text(_request_text(call), encoding="utf-8")
-        tokens_file = ""
-        if tokens:
-            if call.token_header is None:
-                raise ValueError("tokens given but the call names no token_header")
-            tokens_file = str(Path(tmp) / "tokens")
-            Path(tokens_file).write_text("\n".join(tokens) + "\n", encoding="utf-8")
+        variants_file = ""
+        if variants:
+            if call.token_header is None and any(v.token for v in variants):
+                raise ValueError("variants with tokens but the call names no token_header")
+            variants_file = str(Path(tmp) / "variants")
+            lines = "".join(variant.line() + "\n" for variant in variants)
+            Path(variants_file).write_text(lines, encoding="utf-8")
+        sequence_start = next(_runs) * _SEQUENCE_SPAN
+        if sequence_start >= 10**SEQUENCE_DIGITS:
+            raise RuntimeError("too many wrk runs in one process for unique sequence numbers")
         command = [
             wrk_path(),
             f"-t{threads}",
@@ -109,9 +119,10 @@ def run_wrk(
             base_url,
             "--",
             str(request_file),
-            tokens_file,
+            variants_file,
             call.token_header or "",
             str(threads),
+            str(sequence_start),
         ]
         finished = subprocess.run(
             command, capture_output=True, text=True, timeout=duration + 30, check=False

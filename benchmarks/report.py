@@ -29,6 +29,7 @@ class Results:
     servers: dict[str, dict[str, float]] = field(default_factory=dict)
     servers_after_load: dict[str, float] = field(default_factory=dict)
     prism_skipped: str | None = None
+    store_data: dict[str, Any] = field(default_factory=dict)  # the generated store, if run
     # (target, workload name or "", connections) -> one LoadResult per round
     runs: dict[tuple[str, str, int], list[LoadResult]] = field(default_factory=dict)
 
@@ -66,7 +67,7 @@ class Results:
                 "worst_expected_share": min(r.expected_share for r in results),
                 "statuses": [r.statuses for r in results],
             }
-            if target == "dbskit":
+            if target not in ("bare", "prism"):  # dbskit serve, or dbskit store serve
                 row["vs_bare"] = self._ratios(results, self.runs.get(("bare", "", connections)))
                 prism = self.runs.get(("prism", workload, connections))
                 row["vs_prism"] = self._ratios(results, prism)
@@ -104,6 +105,7 @@ class Results:
             "dbskit_startup": self.startup,
             "servers": self.servers,
             "rss_after_load_mb": self.servers_after_load,
+            "store_data": self.store_data,
             "prism_skipped": self.prism_skipped,
             "load": self.rows(),
             "runs": [
@@ -167,6 +169,8 @@ def print_tables(results: Results) -> None:
         )
     if results.prism_skipped:
         print(f"  prism   skipped: {results.prism_skipped}")
+    if results.store_data:
+        print(f"  (store: generated data {results.store_data}; its start includes loading them)")
     print(
         f"\n{'target':7} {'workload':22} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'counted':>7} {'CPU µs':>7} {'vs bare':>10} {'vs Prism':>10}"

@@ -1,4 +1,4 @@
-"""Server processes on free loopback ports: start, time to first 200, resident memory, stop.
+"""Server processes on free loopback ports: start, time to the first answer, resident memory, stop.
 
 Each server runs in its own process group, so stopping it also stops whatever it spawned
 (uvicorn workers, node children) and nothing outlives the run.
@@ -45,6 +45,7 @@ class Server:
     startup_cpu_s: float = 0.0
     ready_path: str = "/"
     ready_headers: Mapping[str, str] = field(default_factory=dict)
+    ready_status: int = 200
 
     @property
     def base_url(self) -> str:
@@ -85,10 +86,12 @@ def start(
     env: Mapping[str, str],
     ready_path: str,
     ready_headers: Mapping[str, str] | None = None,
+    ready_status: int = 200,
     cwd: Path | None = None,
 ) -> Server:
-    """Start ``command`` and wait until ``ready_path`` answers 200; ``started_in`` is measured
-    from just before the process is created (interpreter or node start-up included)."""
+    """Start ``command`` and wait until a GET of ``ready_path`` answers ``ready_status``;
+    ``started_in`` is measured from just before the process is created (interpreter or node
+    start-up included)."""
     fd, log_name = tempfile.mkstemp(prefix=f"dbskit-bench-{name}-", suffix=".log")
     started = time.perf_counter()
     with os.fdopen(fd, "wb") as log:
@@ -108,9 +111,10 @@ def start(
         Path(log_name),
         ready_path=ready_path,
         ready_headers=ready_headers or {},
+        ready_status=ready_status,
     )
     try:
-        server.started_in = _wait_for_200(server, started)
+        server.started_in = _wait_until_ready(server, started)
         server.startup_cpu_s = server.cpu_seconds()
     except ServerFailed as exc:
         tail = "\n".join(server.output().strip().splitlines()[-15:])
@@ -122,18 +126,20 @@ def start(
     return server
 
 
-def _wait_for_200(server: Server, started: float) -> float:
+def _wait_until_ready(server: Server, started: float) -> float:
     deadline = started + START_TIMEOUT
     while time.perf_counter() < deadline:
         if server.process.poll() is not None:
             raise ServerFailed(f"{server.name} exited with {server.process.returncode}")
         try:
-            if server.get(server.ready_path, server.ready_headers) == 200:
+            if server.get(server.ready_path, server.ready_headers) == server.ready_status:
                 return time.perf_counter() - started
         except OSError:
             pass
         time.sleep(_POLL_INTERVAL)
-    raise ServerFailed(f"{server.name} did not answer 200 within {START_TIMEOUT} s")
+    raise ServerFailed(
+        f"{server.name} did not answer {server.ready_status} within {START_TIMEOUT} s"
+    )
 
 
 def _status(port: int, path: str, headers: Mapping[str, str]) -> int:

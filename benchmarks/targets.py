@@ -18,7 +18,8 @@ from pathlib import Path
 
 from benchmarks import servers
 from benchmarks._paths import CACHE_DIR, REPO, child_env, reference_spec
-from benchmarks.workloads import BARE, Call
+from benchmarks.calls import GeneratedStore
+from benchmarks.workloads import BARE, PRISM_READY
 
 UVICORN_FLAGS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log")
 PRISM_PACKAGE = "@stoplight/prism-cli"
@@ -49,6 +50,17 @@ def start_dbskit(
         ready_path="/sandbox/clock",
         ready_headers={"Sandbox-Token": sandbox_token},
     )
+
+
+def start_store(*, data_dir: Path, store: GeneratedStore) -> servers.Server:
+    """``python -m dbskit store serve`` on the generated store; it loads the data before it
+    listens, so the first answer (405 to a GET of /cart) comes once the data are loaded."""
+    port = servers.free_port()
+    command = [sys.executable, "-m", "dbskit", "store", "serve", "--host", servers.HOST]
+    command += ["--port", str(port), "--data-dir", str(data_dir)]
+    command += ["--store-data", str(store.settings_path)]
+    env = child_env({"DBSKIT_STORE_TOKEN": store.token})
+    return servers.start("store", command, port=port, env=env, ready_path="/cart", ready_status=405)
 
 
 def start_bare(*, workers: int) -> servers.Server:
@@ -88,8 +100,9 @@ def prism_unavailable() -> str | None:
     return None if _prism_bin().exists() else f"npm did not install {_prism_bin()}"
 
 
-def start_prism(call: Call) -> servers.Server:
-    """Prism mocking the reference spec; ready when ``call`` answers (it needs its headers)."""
+def start_prism() -> servers.Server:
+    """Prism mocking the reference spec; ready when it answers a method of the spec (with the
+    Api-Key it checks) with the spec's example."""
     spec = reference_spec()
     assert spec is not None
     port = servers.free_port()
@@ -101,8 +114,8 @@ def start_prism(call: Call) -> servers.Server:
         command,
         port=port,
         env=child_env(),
-        ready_path=call.path,
-        ready_headers=call.headers,
+        ready_path=PRISM_READY.path,
+        ready_headers=PRISM_READY.headers,
     )
 
 

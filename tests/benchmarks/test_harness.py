@@ -11,7 +11,7 @@ import pytest
 from benchmarks._paths import REPO, child_env
 from benchmarks.load import LoadResult, _request_text, run_wrk, threads_for
 from benchmarks.report import Results
-from benchmarks.workloads import BARE, WORKLOADS, Call, token_with_path
+from benchmarks.workloads import BARE, WORKLOADS, Call, Variant
 
 from benchmarks import servers
 
@@ -62,14 +62,21 @@ def test_request_file_holds_method_path_headers_and_body() -> None:
         _request_text(Call(headers={"X": "a\nb"}))
 
 
-def test_setup_values_fill_the_placeholders() -> None:
-    call = Call(path="/orders/{order}", headers={"X": "{order}"}, body='{{"id": {order}}}')
+def test_setup_values_fill_the_placeholders_of_path_and_headers() -> None:
+    call = Call(path="/orders/{order}", headers={"X": "{order}"}, body='{"id": 1}')
     filled = call.with_values({"order": "42"})
     assert (filled.path, dict(filled.headers), filled.body) == (
         "/orders/42",
         {"X": "42"},
-        '{"id": 42}',
+        '{"id": 1}',
     )
+
+
+def test_a_variant_is_one_line_of_token_path_and_body() -> None:
+    assert Variant("key", "/p", '{"a":1}').line() == 'key\t/p\t{"a":1}'
+    assert Variant(body="{}").line() == "\t\t{}"
+    with pytest.raises(ValueError, match="line break"):
+        Variant(body='{"a":\n1}').line()
 
 
 def test_ratios_pair_the_rounds_and_skip_runs_that_do_not_count() -> None:
@@ -107,19 +114,20 @@ def bare_server() -> Iterator[servers.Server]:
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_wrk_counts_every_status(bare_server: servers.Server) -> None:
-    ok = run_wrk(bare_server.base_url, BARE, connections=2, duration=1, tokens=())
+    ok = run_wrk(bare_server.base_url, BARE, connections=2, duration=1)
     assert ok.valid and ok.requests > 0
     assert ok.statuses == {"200": ok.requests}
     missing = Call(path="/nowhere", expected_status=200, token_header="X-Token")
-    wrong = run_wrk(bare_server.base_url, missing, connections=2, duration=1, tokens=("a", "b"))
+    variants = (Variant("a"), Variant("b"))
+    wrong = run_wrk(bare_server.base_url, missing, connections=2, duration=1, variants=variants)
     assert not wrong.valid
     assert wrong.statuses == {"404": wrong.requests}
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
-def test_a_token_can_carry_its_own_path(bare_server: servers.Server) -> None:
+def test_a_variant_can_carry_its_own_path(bare_server: servers.Server) -> None:
     elsewhere = Call(path="/nowhere", expected_status=200, token_header="X-Token")
-    tokens = (token_with_path("a", "/"), token_with_path("b", "/"))
-    result = run_wrk(bare_server.base_url, elsewhere, connections=2, duration=1, tokens=tokens)
+    variants = (Variant("a", "/"), Variant("b", "/"))
+    result = run_wrk(bare_server.base_url, elsewhere, connections=2, duration=1, variants=variants)
     assert result.valid and result.statuses == {"200": result.requests}
