@@ -14,7 +14,7 @@ from dbskit.cli import app
 from dbskit.contract import limits
 from tests.e2e.server import running_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-073", "R-076")]
+pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-073", "R-076", "R-079")]
 
 TOKEN = "e2e-sandbox-token"
 runner = CliRunner()
@@ -50,6 +50,28 @@ def test_serve_prints_the_demo_key_and_the_cli_manages_access(
             server.base_url + "/v2/delivery/services", headers={"Api-Key": demo_key}, timeout=5
         )
         assert services.status_code == 200
+
+        # the demo cabinet's only store switched off closes the API, and on again opens it.
+        switched = sandbox(
+            "campaigns", "activity", str(campaign_id), "--inactive",
+            url=server.base_url, data_dir=data_dir,
+        )  # fmt: skip
+        assert switched == {"campaignId": campaign_id, "active": False}
+        closed = httpx.get(
+            server.base_url + "/v2/delivery/services", headers={"Api-Key": demo_key}, timeout=5
+        )
+        assert closed.status_code == 403
+        assert closed.json()["errors"][0]["message"] == (
+            f"Restrict access for business '{business_id}' because it is not active"
+        )
+        sandbox(
+            "campaigns", "activity", str(campaign_id), "--active",
+            url=server.base_url, data_dir=data_dir,
+        )  # fmt: skip
+        reopened = httpx.get(
+            server.base_url + "/v2/delivery/services", headers={"Api-Key": demo_key}, timeout=5
+        )
+        assert reopened.status_code == 200
 
         # The token comes from the data dir's sandbox-token file.
         created = sandbox(

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from dbskit.contract.operations import Scope
 from dbskit.contract.sandbox_access import CampaignCreate, TokenCreate
 from dbskit.market.domain import tokens
-from dbskit.market.domain.access import Grant
+from dbskit.market.domain.access import CampaignAccess, Grant
 from dbskit.market.runtime import Runtime
 from dbskit.market.services import _access_store
 from dbskit.market.services.access import AccessService
@@ -40,7 +40,7 @@ async def test_a_revocation_in_another_process_arrives_within_the_ttl(runtime: R
     key_hash = tokens.fingerprint(created.api_key)
     grant = await here.grant(key_hash)
     assert grant is not None and grant.revoked_at is None
-    assert await here.campaign_owner(campaign.campaign_id) == campaign.business_id
+    assert await here.campaign(campaign.campaign_id) == CampaignAccess(campaign.business_id, True)
 
     await elsewhere.revoke_token(created.api_key)
     moment[0] = 4.9
@@ -54,9 +54,22 @@ async def test_a_revocation_in_another_process_arrives_within_the_ttl(runtime: R
 async def test_missing_rows_are_not_cached(runtime: Runtime) -> None:
     cache = AccessCache(db=runtime.db, ttl_seconds=60.0)
     service = AccessService(db=runtime.db, clock=runtime.clock, cache=cache)
-    assert await cache.campaign_owner(21_000_999) is None
+    assert await cache.campaign(21_000_999) is None
     campaign = await service.create_campaign(CampaignCreate())
-    assert await cache.campaign_owner(campaign.campaign_id) == campaign.business_id
+    assert await cache.campaign(campaign.campaign_id) == CampaignAccess(campaign.business_id, True)
+
+
+@pytest.mark.rule("R-079")
+async def test_a_switch_made_here_is_seen_at_once(runtime: Runtime) -> None:
+    cache = AccessCache(db=runtime.db, ttl_seconds=60.0)
+    service = AccessService(db=runtime.db, clock=runtime.clock, cache=cache)
+    campaign = await service.create_campaign(CampaignCreate())
+    assert await cache.business_active(campaign.business_id)
+    await service.set_campaign_active(campaign.campaign_id, active=False)
+    assert await cache.campaign(campaign.campaign_id) == CampaignAccess(campaign.business_id, False)
+    assert not await cache.business_active(campaign.business_id)
+    await service.create_campaign(CampaignCreate(businessId=campaign.business_id))
+    assert await cache.business_active(campaign.business_id)  # "inactive" is never kept
 
 
 async def test_requests_that_miss_together_share_one_read(

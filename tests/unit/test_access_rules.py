@@ -10,7 +10,7 @@ from dbskit.contract import limits
 from dbskit.contract.errors import ApiError, Forbidden, Unauthorized
 from dbskit.contract.operations import OPERATIONS, Operation, Scope, operation
 from dbskit.market.domain import access, tokens
-from dbskit.market.domain.access import Credential, CredentialKind, Grant
+from dbskit.market.domain.access import CampaignAccess, Credential, CredentialKind, Grant
 from dbskit.market.domain.operation_routes import match_operation
 from dbskit.market.services.access_cache import _TtlCache
 
@@ -123,12 +123,23 @@ def test_scopes_and_campaign_checks() -> None:
     with pytest.raises(Forbidden):
         access.check_scopes(_grant(), track)
     access.check_scopes(_grant(CredentialKind.OAUTH, scopes=frozenset()), track)
-    access.check_campaign(_grant(), 5, 10)
-    with pytest.raises(Forbidden):
-        access.check_campaign(_grant(), 5, 11)
+    access.check_campaign(_grant(), 5, CampaignAccess(10, active=True))
+    with pytest.raises(Forbidden, match=r"^Access denied$"):
+        access.check_campaign(_grant(), 5, CampaignAccess(11, active=True))
     with pytest.raises(ApiError) as raised:
         access.check_campaign(_grant(), 5, None)
     assert raised.value.status == 404
+
+
+@pytest.mark.rule("R-079")
+def test_inactive_campaigns_and_cabinets_are_closed() -> None:
+    with pytest.raises(
+        Forbidden, match=r"^Access denied for campaign '5' because it is not active$"
+    ):
+        access.check_campaign(_grant(), 5, CampaignAccess(10, active=False))
+    access.check_business(_grant(), active=True)
+    with pytest.raises(Forbidden, match=r"^Restrict access for business '10' because it is not"):
+        access.check_business(_grant(), active=False)
 
 
 def test_issued_tokens_have_the_documented_shapes() -> None:

@@ -118,6 +118,21 @@ def create_campaign(
     _post(url, "/sandbox/campaigns", body, sandbox_token, data_dir)
 
 
+@campaigns.command("activity")
+def set_campaign_activity(
+    campaign_id: Annotated[int, typer.Argument(help="The campaign.")],
+    active: Annotated[
+        bool, typer.Option("--active/--inactive", help="Open or close its API (R-079).")
+    ],
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Make a campaign's store active or inactive; prints {"campaignId", "active"}."""
+    path = f"/sandbox/campaigns/{campaign_id}/activity"
+    _post(url, path, {"active": active}, sandbox_token, data_dir)
+
+
 @tokens.command("create")
 def create_token(
     business_id: Annotated[int, typer.Option(help="The business the token opens.")],

@@ -110,6 +110,12 @@ class Messages:
     NO_SCOPE = "Token does not have any of the scopes to access the API method"
     ACCESS_DENIED = "Access denied"
     CAMPAIGN_NOT_FOUND = "Campaign not found: '{campaign_id}'"
+    CAMPAIGN_NOT_ACTIVE = (
+        "Access denied for campaign '{campaign_id}' because it is not active"
+    )
+    BUSINESS_NOT_ACTIVE = (
+        "Restrict access for business '{business_id}' because it is not active"
+    )
     # The sandbox control plane (ours).
     BUSINESS_NOT_FOUND = "Business not found: '{business_id}'"
     TOKEN_NOT_FOUND = "Token not found"  # noqa: S105 - a message

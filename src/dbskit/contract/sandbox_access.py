@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from dbskit.contract import limits
 from dbskit.contract._base import ContractModel, Int64
@@ -49,6 +49,17 @@ class CampaignCreate(ContractModel):
 class CampaignCreated(ContractModel):
     business_id: int = Field(alias="businessId")
     campaign_id: int = Field(alias="campaignId")
+
+
+class CampaignActivity(ContractModel):
+    """Switch a campaign's store on or off (R-079: the API is closed for an inactive store)."""
+
+    active: StrictBool  # "no" or 0 is an error, not False
+
+
+class CampaignActivityChanged(ContractModel):
+    campaign_id: int = Field(alias="campaignId")
+    active: bool
 
 
 class TokenCreate(ContractModel):

@@ -2,7 +2,8 @@
 
 1. authentication — ``Api-Key`` or the deprecated ``Authorization: Bearer`` (R-073..R-075);
 2. authorization — the operation's scopes (R-077);
-3. campaign access — ``campaignId`` parses, exists and belongs to the token's business (R-078);
+3. campaign access — ``campaignId`` parses, exists, belongs to the token's business (R-078) and
+   is active; a call without a campaign needs an active cabinet (R-079);
 4. the ``around_handler`` layers (request limits), then the handler;
 
 and the ``around_call`` layers wrap all of it (the query log sees rejected calls too).
@@ -105,8 +106,9 @@ class PartnerGateway:
         raw_campaign = matched.path_params.get(CAMPAIGN_PARAMETER)
         if raw_campaign is not None:
             campaign_id = integer_parameter(CAMPAIGN_PARAMETER, _CAMPAIGN_ID, raw_campaign)
-            owner = await self._cache.campaign_owner(campaign_id)
-            access.check_campaign(grant, campaign_id, owner)
+            access.check_campaign(grant, campaign_id, await self._cache.campaign(campaign_id))
+        else:
+            access.check_business(grant, await self._cache.business_active(grant.business_id))
         return PartnerCall(
             operation=matched.operation,
             business_id=grant.business_id,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 from dbskit.storage.types import UtcTimestamp
@@ -83,6 +84,8 @@ campaigns = Table(
     Column("push_auth_mode", String(16), nullable=False),
     Column("notification_url", String(2048), nullable=True),
     Column("cart_enabled", Boolean, nullable=False, default=True),
+    # the Market closes the API of a store that shows no goods; the sandbox switches it.
+    Column("active", Boolean, nullable=False, default=True, server_default=true()),
     Column("created_at", UtcTimestamp, nullable=False),
     Index("ix_campaigns_business_id", "business_id"),
     sqlite_autoincrement=True,

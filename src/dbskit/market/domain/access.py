@@ -113,12 +113,29 @@ def check_scopes(grant: Grant, operation: Operation) -> None:
         raise Forbidden(Messages.NO_SCOPE)
 
 
-def check_campaign(grant: Grant, campaign_id: int, owner_business_id: int | None) -> None:
-    """R-078, OQ-13: unknown campaign 404; a campaign of another cabinet 403."""
-    if owner_business_id is None:
+@dataclass(frozen=True, slots=True)
+class CampaignAccess:
+    """What the access check needs of a campaign."""
+
+    business_id: int
+    active: bool
+
+
+def check_campaign(grant: Grant, campaign_id: int, campaign: CampaignAccess | None) -> None:
+    """R-078, OQ-13: unknown campaign 404; a campaign of another cabinet 403; R-079: an inactive
+    campaign 403."""
+    if campaign is None:
         raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
-    if owner_business_id != grant.business_id:
+    if campaign.business_id != grant.business_id:
         raise Forbidden(Messages.ACCESS_DENIED)
+    if not campaign.active:
+        raise Forbidden(Messages.CAMPAIGN_NOT_ACTIVE.format(campaign_id=campaign_id))
+
+
+def check_business(grant: Grant, active: bool) -> None:
+    """R-079: a cabinet with no active store has the API closed (calls without a campaign)."""
+    if not active:
+        raise Forbidden(Messages.BUSINESS_NOT_ACTIVE.format(business_id=grant.business_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,17 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dbskit.contract.sandbox_access import CampaignCreate, TokenCreate, TokenRevoke
+from dbskit.contract.sandbox_access import (
+    CampaignActivity,
+    CampaignActivityChanged,
+    CampaignCreate,
+    TokenCreate,
+    TokenRevoke,
+)
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._responses import json_response, ok_response
 from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
+from dbskit.market.sandbox._params import CampaignIdParam
 
 router = APIRouter(prefix="/sandbox", dependencies=[Depends(require_sandbox_token)])
 
@@ -19,6 +26,13 @@ async def create_campaign(request: Request) -> Response:
     body = await read_json(request, CampaignCreate)
     created = await runtime_of(request).access.create_campaign(body)
     return json_response(created, status_code=201)
+
+
+@router.post("/campaigns/{campaignId}/activity")
+async def set_campaign_activity(request: Request, campaign_id: CampaignIdParam) -> Response:
+    body = await read_json(request, CampaignActivity)
+    await runtime_of(request).access.set_campaign_active(campaign_id, active=body.active)
+    return json_response(CampaignActivityChanged(campaign_id=campaign_id, active=body.active))
 
 
 @router.post("/tokens")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, true, update
 
 from dbskit.contract.operations import Scope
-from dbskit.market.domain.access import CredentialKind, Grant
+from dbskit.market.domain.access import CampaignAccess, CredentialKind, Grant
 from dbskit.storage.tables import api_tokens, businesses, campaigns
 
 
@@ -109,8 +109,26 @@ def grant_by_hash(conn: Connection, key_hash: str) -> Grant | None:
     )
 
 
-def campaign_owner(conn: Connection, campaign_id: int) -> int | None:
-    owner = conn.execute(
-        select(campaigns.c.business_id).where(campaigns.c.id == campaign_id)
-    ).scalar()
-    return None if owner is None else int(owner)
+def campaign_access(conn: Connection, campaign_id: int) -> CampaignAccess | None:
+    row = conn.execute(
+        select(campaigns.c.business_id, campaigns.c.active).where(campaigns.c.id == campaign_id)
+    ).first()
+    return None if row is None else CampaignAccess(int(row.business_id), bool(row.active))
+
+
+def business_active(conn: Connection, business_id: int) -> bool:
+    """R-079: a cabinet is active while one of its stores is."""
+    found = conn.execute(
+        select(campaigns.c.id)
+        .where(campaigns.c.business_id == business_id, campaigns.c.active == true())
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def set_campaign_active(conn: Connection, campaign_id: int, *, active: bool) -> bool:
+    """Switch a campaign on or off; False when there is no such campaign."""
+    result = conn.execute(
+        update(campaigns).where(campaigns.c.id == campaign_id).values(active=active)
+    )
+    return result.rowcount == 1

@@ -106,6 +106,15 @@ class AccessService:
 
         return await self._db.run_write(work)
 
+    async def set_campaign_active(self, campaign_id: int, *, active: bool) -> None:
+        """R-079 in the sandbox: open or close the API for the campaign's store."""
+        found = await self._db.run_write(
+            lambda conn: store.set_campaign_active(conn, campaign_id, active=active)
+        )
+        if not found:
+            raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
+        self._cache.forget_activity()
+
     async def create_token(self, request: TokenCreate) -> TokenCreated:
         kind = CredentialKind(request.type.value)
 

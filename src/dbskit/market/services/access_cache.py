@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
 
-from dbskit.market.domain.access import Grant
+from dbskit.market.domain.access import CampaignAccess, Grant
 from dbskit.market.services import _access_store as store
 from dbskit.storage.db import Database
 
@@ -68,6 +68,9 @@ class _TtlCache(Generic[K, V]):
     def discard(self, key: K) -> None:
         self._entries.pop(key, None)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
 
 class AccessCache:
     def __init__(
@@ -75,7 +78,8 @@ class AccessCache:
     ) -> None:
         self._db = db
         self._grants: _TtlCache[str, Grant] = _TtlCache(ttl_seconds, now=now)
-        self._owners: _TtlCache[int, int] = _TtlCache(ttl_seconds, now=now)
+        self._campaigns: _TtlCache[int, CampaignAccess] = _TtlCache(ttl_seconds, now=now)
+        self._businesses: _TtlCache[int, bool] = _TtlCache(ttl_seconds, now=now)
         self._loading: dict[tuple[str, object], asyncio.Future[Any]] = {}
         # Bumped by every invalidation, so a read that started before it cannot cache old data.
         self._generation = 0
@@ -91,10 +95,25 @@ class AccessCache:
         # the final comparison is constant-time all the same.
         return grant if hmac.compare_digest(grant.key_hash, key_hash) else None
 
-    async def campaign_owner(self, campaign_id: int) -> int | None:
+    async def campaign(self, campaign_id: int) -> CampaignAccess | None:
+        """The campaign's business and whether it is active, or None when there is none."""
         return await self._cached(
-            "owner", campaign_id, self._owners, lambda conn: store.campaign_owner(conn, campaign_id)
+            "campaign",
+            campaign_id,
+            self._campaigns,
+            lambda conn: store.campaign_access(conn, campaign_id),
         )
+
+    async def business_active(self, business_id: int) -> bool:
+        """Whether the cabinet has an active store (R-079). Only the answer "active" is kept in
+        memory, like a found row: a cabinet that gets a store again is open at once."""
+        active = await self._cached(
+            "business",
+            business_id,
+            self._businesses,
+            lambda conn: True if store.business_active(conn, business_id) else None,
+        )
+        return bool(active)
 
     async def _cached(
         self,
@@ -146,6 +165,14 @@ class AccessCache:
             del self._loading[slot]
         if not done.cancelled():
             done.exception()  # retrieved: a background read that failed is retried on next use
+
+    def forget_activity(self) -> None:
+        """A campaign was switched on or off here: every campaign and cabinet is read again."""
+        self._generation += 1
+        self._campaigns.clear()
+        self._businesses.clear()
+        for slot in [slot for slot in self._loading if slot[0] in {"campaign", "business"}]:
+            self._loading.pop(slot, None)
 
     def forget_token(self, key_hash: str) -> None:
         self._generation += 1

@@ -27,7 +27,7 @@ from dbskit.market.domain.status_model import (
     decide_market_move,
 )
 from dbskit.market.domain.test_orders import IdSource, build_test_order
-from dbskit.market.services._access_store import campaign_owner
+from dbskit.market.services._access_store import campaign_access
 from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.orders import apply_decision, require_order
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
@@ -58,7 +58,7 @@ async def create_test_order(
     """Place a test order (``fake: true``) and schedule its purge after ``retention`` (R-111)."""
 
     def work(conn: Connection) -> Order:
-        if campaign_owner(conn, campaign_id) is None:
+        if campaign_access(conn, campaign_id) is None:
             raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
         order_id = ids.order_id()
         while order_exists(conn, order_id):
