@@ -76,6 +76,7 @@ async def test_a_campaign_in_a_given_business_stores_its_push_settings(
         "push_auth_mode": "URL",
         "notification_url": "https://store.example/notification",
         "cart_enabled": True,
+        "active": True,
         "created_at": row.created_at,
     }
 
