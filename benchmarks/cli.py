@@ -183,7 +183,11 @@ def _serving(stack: ExitStack, server: servers.Server) -> servers.Server:
 def _idle_figures(server: servers.Server) -> dict[str, float]:
     """Start time, and resident memory once start-up is over and a few requests were served."""
     for _ in range(_REQUESTS_BEFORE_RSS):
-        server.get(server.ready_path, server.ready_headers)
+        try:
+            server.get(server.ready_path, server.ready_headers)
+        except OSError:
+            server.check_alive()  # say so if it exited
+            raise
     return {
         "started_in_s": round(server.started_in, 3),
         "startup_cpu_s": round(server.startup_cpu_s, 2),
@@ -196,7 +200,11 @@ def _run(
 ) -> LoadResult:
     """Fresh data for this run (the workload's setup), then the load."""
     started = time.perf_counter()
-    prepared = workload.setup(context) if workload.setup else None
+    try:
+        prepared = workload.setup(context) if workload.setup else None
+    except httpx.TransportError:
+        server.check_alive()  # say so if it exited
+        raise
     if prepared is not None:
         print(
             f"  setup   {workload.name} c={context.connections}: {len(prepared.variants)} "
@@ -225,6 +233,7 @@ def _load(
         server.base_url, call, connections=connections, duration=args.duration, variants=variants
     )
     result = dataclasses.replace(result, server_cpu_s=server.cpu_seconds() - cpu_before)
+    server.check_alive()
     flag = (
         "" if result.valid else f"  NOT COUNTED: {result.expected_share:.2%} {call.expected_status}"
     )

@@ -54,6 +54,17 @@ class Server:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def last_output(self, lines: int = 15) -> str:
+        return "\n".join(self.output().strip().splitlines()[-lines:])
+
+    def check_alive(self) -> None:
+        """Raise ServerFailed, with the end of its output, if the server has exited."""
+        if self.process.poll() is not None:
+            raise ServerFailed(
+                f"{self.name} exited with {self.process.returncode}; its last output:\n"
+                + self.last_output(40)
+            )
+
     def rss_mb(self) -> float:
         """Resident memory of the server's process and everything it spawned (VmRSS)."""
         return sum(_rss_kb(pid) for pid in _process_tree(self.process.pid)) / 1024
@@ -117,7 +128,7 @@ def start(
         server.started_in = _wait_until_ready(server, started)
         server.startup_cpu_s = server.cpu_seconds()
     except ServerFailed as exc:
-        tail = "\n".join(server.output().strip().splitlines()[-15:])
+        tail = server.last_output()
         server.stop()
         raise ServerFailed(f"{exc}; its last output:\n{tail}") from None
     except BaseException:
