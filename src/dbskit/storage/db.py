@@ -48,6 +48,11 @@ class Database:
         # As many worker threads as connections: a thread more would only wait for the pool.
         self._thread_count = 2 * pool_size
         self._threads: ThreadPoolExecutor | None = None
+        # SQLite has one writer at a time. Its writes get one thread of their own, so they queue
+        # in order here instead of polling for the lock: SQLite's busy handler sleeps between
+        # attempts (up to 100 ms a time), which would turn a busy minute into seconds of tail.
+        # Writers in other processes still meet the busy timeout.
+        self._writer: ThreadPoolExecutor | None = None
         self._loop_reader = _LoopReader(self.engine) if self.is_sqlite else None
 
     @property
@@ -70,7 +75,11 @@ class Database:
         return await self._in_thread(self._in_read, work)
 
     async def run_write(self, work: Callable[[Connection], T]) -> T:
-        return await self._in_thread(self._in_write, work)
+        if not self.is_sqlite:
+            return await self._in_thread(self._in_write, work)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="dbskit-db-writer")
+        return await self._in_executor(self._writer, self._in_write, work)
 
     def fetch(self, select: PreparedSelect, params: Mapping[str, Any]) -> list[list[Any]]:
         """The rows of one select, run outside any transaction.
@@ -106,12 +115,17 @@ class Database:
         return await self._in_thread(self.fetch, select, params)
 
     async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self._thread_count, thread_name_prefix="dbskit-db")
+        return await self._in_executor(self._threads, work, *args)
+
+    async def _in_executor(
+        self, executor: ThreadPoolExecutor, work: Callable[..., T], *args: Any
+    ) -> T:
         # The loop's own executor hand-off costs a third of anyio's to_thread; like to_thread,
         # the caller waits for the work to end (a transaction commits or rolls back) even when it
         # is cancelled.
-        if self._threads is None:
-            self._threads = ThreadPoolExecutor(self._thread_count, thread_name_prefix="dbskit-db")
-        future = asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
+        future = asyncio.get_running_loop().run_in_executor(executor, work, *args)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
@@ -129,9 +143,10 @@ class Database:
     def dispose(self) -> None:
         if self._loop_reader is not None:
             self._loop_reader.close()
-        if self._threads is not None:
-            self._threads.shutdown(wait=True)
-            self._threads = None
+        for executor in (self._threads, self._writer):
+            if executor is not None:
+                executor.shutdown(wait=True)
+        self._threads = self._writer = None
         self.engine.dispose()
 
 
