@@ -225,5 +225,9 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # The driver runs in autocommit mode; the transaction is ours to open, and a writer
         # takes the lock up front so that it never fails on upgrading a read lock.
+        # On the driver's connection: through SQLAlchemy's execution path the BEGIN alone cost
+        # a third of an empty transaction (10 of 33 µs).
         writing = conn.get_execution_options().get(_WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+            "BEGIN IMMEDIATE" if writing else "BEGIN"
+        )
