@@ -15,8 +15,10 @@ import pytest
 from fastapi import FastAPI
 
 from dbskit.contract import limits
+from dbskit.contract.call_warnings import CallWarning, WarningCode
 from dbskit.market.runtime import Runtime
 from dbskit.storage.digital_keys import load_keys
+from dbskit.storage.order_warnings import warnings_of_order
 from tests.conftest import envelope
 from tests.orders_support import FROZEN_AT, FrozenWall, Shops
 
@@ -240,11 +242,15 @@ async def test_seed_accepts_split_ids_and_the_deprecated_code(
     assert (response.status_code, response.json()) == (200, OK)
     with runtime_of(app).db.read() as conn:
         stored = load_keys(conn, order["id"])
+        warnings = warnings_of_order(conn, order["id"])
     assert stored is not None
     assert stored.submission.keys_by_item() == {first: ("K-1", "K-2"), second: ("K-3",)}
-    assert stored.submission.warnings == (
-        "Field items[1].code is deprecated: send the key in items[1].codes",
-    )
+    assert [stored_warning.warning for stored_warning in warnings] == [
+        CallWarning(
+            WarningCode.DEPRECATED_FIELD,
+            "Field items[1].code is deprecated: send the key in items[1].codes",
+        )
+    ]
 
 
 @pytest.mark.rule("C-03", "C-04", "C-06")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dbskit.contract import limits
+from dbskit.contract.call_warnings import CallWarning, WarningCode
 from dbskit.contract.digital_goods import (
     DigitalGoodsSubmission,
     DigitalItemKeys,
@@ -83,7 +84,12 @@ def test_seed_example_split_id_is_merged() -> None:
 def test_deprecated_code_alone_is_one_key_with_a_warning() -> None:
     result = parse({"items": [element(7, None, code="only-key")]})
     assert result.keys_by_item() == {7: ("only-key",)}
-    assert result.warnings == ("Field items[0].code is deprecated: send the key in items[0].codes",)
+    assert result.warnings == (
+        CallWarning(
+            WarningCode.DEPRECATED_FIELD,
+            "Field items[0].code is deprecated: send the key in items[0].codes",
+        ),
+    )
 
 
 @pytest.mark.rule("C-04")
@@ -94,14 +100,19 @@ def test_deprecated_code_alone_is_one_key_with_a_warning() -> None:
         pytest.param(
             limits.DIGITAL_CODE_MAX_LENGTH_2026 + 1,
             (
-                "Value / length of field items[0].codes[1] (257) is over 256, "
-                "the limit of the current spec",
+                CallWarning(
+                    WarningCode.OVER_CURRENT_SPEC_LIMIT,
+                    "Value / length of field items[0].codes[1] (257) is over 256, "
+                    "the limit of the current spec",
+                ),
             ),
             id="257-accepted-with-warning",
         ),
     ],
 )
-def test_seed_accepts_long_keys_with_a_warning(length: int, warnings: tuple[str, ...]) -> None:
+def test_seed_accepts_long_keys_with_a_warning(
+    length: int, warnings: tuple[CallWarning, ...]
+) -> None:
     result = parse({"items": [element(1, ["short", "k" * length])]})
     assert result.keys_by_item() == {1: ("short", "k" * length)}
     assert result.warnings == warnings

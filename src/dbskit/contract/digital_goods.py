@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from dbskit.contract import limits
 from dbskit.contract._base import ContractModel, Int64
+from dbskit.contract.call_warnings import CallWarning, WarningCode
 from dbskit.contract.errors import BadRequest, ErrorCode, ErrorDetail, Messages
 from dbskit.contract.operations import Profile
 
@@ -149,7 +150,7 @@ class DigitalGoodsSubmission:
     """A validated request: keys per item in the order of first appearance, plus warnings."""
 
     items: tuple[DigitalItemKeys, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[CallWarning, ...] = ()
 
     def keys_by_item(self) -> dict[int, tuple[str, ...]]:
         return {item.item_id: item.codes for item in self.items}
@@ -176,10 +177,8 @@ class DigitalGoodsSubmission:
         return hashlib.sha256(payload.encode()).hexdigest()
 
     @classmethod
-    def from_canonical(
-        cls, items: Sequence[Mapping[str, Any]], warnings: Sequence[str] = ()
-    ) -> DigitalGoodsSubmission:
-        """The submission ``canonical()`` describes (as stored)."""
+    def from_canonical(cls, items: Sequence[Mapping[str, Any]]) -> DigitalGoodsSubmission:
+        """The submission ``canonical()`` describes (as stored; warnings are kept apart)."""
         return cls(
             tuple(
                 DigitalItemKeys(
@@ -195,15 +194,14 @@ class DigitalGoodsSubmission:
                     index,
                 )
                 for index, item in enumerate(items)
-            ),
-            tuple(warnings),
+            )
         )
 
 
 def submission(document: DigitalGoodsDocument, *, profile: Profile) -> DigitalGoodsSubmission:
     """Merge and check the elements (R-006, R-008, C-03..C-06); 400 with every violation."""
     errors: list[ErrorDetail] = []
-    warnings: list[str] = []
+    warnings: list[CallWarning] = []
     batches: dict[int, list[KeyBatch]] = {}
     first_index: dict[int, int] = {}
     # key -> where it first appeared, per item id: uniqueness over the merged list (C-06).
@@ -237,13 +235,12 @@ def submission(document: DigitalGoodsDocument, *, profile: Profile) -> DigitalGo
                 continue
             item_seen[key] = (field, from_codes, position)
             if len(key) > limits.DIGITAL_CODE_MAX_LENGTH_2026:
-                warnings.append(
-                    WARNING_KEY_TOO_LONG.format(
-                        field=_key_field(field, from_codes, position),
-                        length=len(key),
-                        limit=limits.DIGITAL_CODE_MAX_LENGTH_2026,
-                    )
+                message = WARNING_KEY_TOO_LONG.format(
+                    field=_key_field(field, from_codes, position),
+                    length=len(key),
+                    limit=limits.DIGITAL_CODE_MAX_LENGTH_2026,
                 )
+                warnings.append(CallWarning(WarningCode.OVER_CURRENT_SPEC_LIMIT, message))
         batches.setdefault(element.id, []).append(
             KeyBatch(tuple(keys), element.slip, element.activate_till)
         )
@@ -261,7 +258,7 @@ def _element_keys(
     element: OrderDigitalItem | OrderDigitalItem2026,
     field: str,
     errors: list[ErrorDetail],
-    warnings: list[str],
+    warnings: list[CallWarning],
 ) -> list[str] | None:
     """The keys of one element: ``codes``, or the deprecated ``code`` alone (C-03, C-05, R-006)."""
     codes: list[str] | None = element.codes
@@ -274,7 +271,8 @@ def _element_keys(
     if codes is not None:
         return codes
     if code is not None:
-        warnings.append(WARNING_CODE_DEPRECATED.format(field=field))
+        message = WARNING_CODE_DEPRECATED.format(field=field)
+        warnings.append(CallWarning(WarningCode.DEPRECATED_FIELD, message))
         return [code]
     errors.append(
         ErrorDetail(ErrorCode.BAD_REQUEST, Messages.MISSING_FIELD.format(field=f"{field}.codes"))

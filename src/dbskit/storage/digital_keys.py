@@ -19,7 +19,8 @@ class StoredKeys:
     digest: str
     first_accepted_at: datetime
     accepted_at: datetime
-    accepted_calls: int
+    accepted_calls: int  # the first call and each replacement (OQ-01)
+    repeated_calls: int  # identical repeats, which changed nothing (OQ-01)
     late_by: timedelta | None
     email_due_at: datetime
     emailed_at: datetime | None
@@ -38,6 +39,11 @@ _REPLACE_KEYS = (
     .where(digital_deliveries.c.order_id == bindparam("o_id"))
     .values(accepted_calls=digital_deliveries.c.accepted_calls + 1)
 )
+_REPEAT = (
+    update(digital_deliveries)
+    .where(digital_deliveries.c.order_id == bindparam("o_id"))
+    .values(repeated_calls=digital_deliveries.c.repeated_calls + 1)
+)
 _FIRST_KEYS = insert(digital_deliveries)
 _EMAILED = update(digital_deliveries).where(digital_deliveries.c.order_id == bindparam("o_id"))
 
@@ -48,11 +54,12 @@ def load_keys(conn: Connection, order_id: int) -> StoredKeys | None:
         return None
     return StoredKeys(
         order_id=row.order_id,
-        submission=DigitalGoodsSubmission.from_canonical(row.items, row.warnings),
+        submission=DigitalGoodsSubmission.from_canonical(row.items),
         digest=row.digest,
         first_accepted_at=row.first_accepted_at,
         accepted_at=row.accepted_at,
         accepted_calls=row.accepted_calls,
+        repeated_calls=row.repeated_calls,
         late_by=None if row.late_by_us is None else timedelta(microseconds=row.late_by_us),
         email_due_at=row.email_due_at,
         emailed_at=row.emailed_at,
@@ -74,7 +81,6 @@ def store_keys(
     values = {
         "digest": submission.digest(),
         "items": submission.canonical(),
-        "warnings": list(submission.warnings),
         "accepted_at": now,
         "late_by_us": None if late_by is None else late_by // timedelta(microseconds=1),
     }
@@ -87,12 +93,18 @@ def store_keys(
             "order_id": order_id,
             "first_accepted_at": now,
             "accepted_calls": 1,
+            "repeated_calls": 0,
             "email_due_at": email_due_at,
             "emailed_at": None,
             "email_failed": False,
             **values,
         },
     )
+
+
+def count_repeat(conn: Connection, order_id: int) -> None:
+    """An identical repeat: the keys stay as they are, the sandbox counts the call (OQ-01)."""
+    conn.execute(_REPEAT, {"o_id": order_id})
 
 
 def mark_emailed(conn: Connection, *, order_id: int, now: datetime, failed: bool) -> None:

@@ -280,6 +280,8 @@ outbox_attempts = Table(
 
 # deliverDigitalGoods: the keys as last accepted (one row per order; OQ-01 replaces it) and the
 # e-mail's state (OQ-05, C-07). ``items`` is the merged payload: [{"id", "batches": [...]}].
+# ``accepted_calls`` counts the calls that stored keys (the first and each replacement),
+# ``repeated_calls`` the identical repeats that changed nothing (OQ-01).
 digital_deliveries = Table(
     "digital_deliveries",
     metadata,
@@ -292,12 +294,26 @@ digital_deliveries = Table(
     ),
     Column("digest", String(64), nullable=False),
     Column("items", JSON, nullable=False),
-    Column("warnings", JSON, nullable=False),
     Column("first_accepted_at", UtcTimestamp, nullable=False),
     Column("accepted_at", UtcTimestamp, nullable=False),
     Column("accepted_calls", Integer, nullable=False),
+    Column("repeated_calls", Integer, nullable=False, server_default="0"),
     Column("late_by_us", BigInteger, nullable=True),  # past the 30-minute window (OQ-04)
     Column("email_due_at", UtcTimestamp, nullable=False),
     Column("emailed_at", UtcTimestamp, nullable=True),
     Column("email_failed", Boolean, nullable=False),  # C-07: sent through the chat instead
+)
+
+# Warnings about accepted calls on an order (deprecated fields, C-03; keys over the current
+# spec's limit, C-04), written in the transaction of the call they describe.
+order_warnings = Table(
+    "order_warnings",
+    metadata,
+    Column("id", _INT64_ID, primary_key=True, autoincrement=True),
+    Column("order_id", BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcTimestamp, nullable=False),
+    Column("operation_id", String(64), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_order_warnings_order", "order_id", "id"),
 )

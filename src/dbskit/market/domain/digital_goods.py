@@ -104,6 +104,38 @@ def late_by(order: Order, now: datetime) -> timedelta | None:
     return now - deadline
 
 
+@dataclass(frozen=True, slots=True)
+class KeysLateness:
+    """The keys against the 30-minute window, for the sandbox's order view (R-009, OQ-04)."""
+
+    processing_since: datetime | None
+    deadline: datetime | None
+    received_at: datetime | None  # the first accepted keys; a replacement does not move it
+    late_by: timedelta | None
+
+    @property
+    def late(self) -> bool:
+        return self.late_by is not None
+
+
+def keys_lateness(order: Order, *, received_at: datetime | None, now: datetime) -> KeysLateness:
+    """Keys that came are measured when they first came. Keys that have not come are late once
+    the window has closed: measured at ``now`` while the order waits in PROCESSING, or when it
+    left PROCESSING without them."""
+    if received_at is not None:
+        measured_at = received_at
+    elif order.status is OrderStatus.PROCESSING or order.status_updated_at is None:
+        measured_at = now
+    else:
+        measured_at = order.status_updated_at
+    return KeysLateness(
+        processing_since=order.processing_since,
+        deadline=keys_deadline(order),
+        received_at=received_at,
+        late_by=late_by(order, measured_at),
+    )
+
+
 def provide_order_digital_codes(
     order: Order,
     submission: DigitalGoodsSubmission,

@@ -1,4 +1,5 @@
-"""/sandbox test orders: place one (R-107) and make the Market's own status moves (R-097, R-102)."""
+"""/sandbox test orders: place one (R-107), make the Market's own status moves (R-097, R-102)
+and look behind an order (keys, tracks, marking codes, lateness, warnings, outbox)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
 from dbskit.market.sandbox._params import CampaignIdParam, OrderIdParam
 from dbskit.market.services import sandbox_orders
 from dbskit.market.services.order_view import order_dto
+from dbskit.market.services.sandbox_order_view import get_sandbox_order_view
 
 router = APIRouter(prefix="/sandbox", dependencies=[Depends(require_sandbox_token)])
 
@@ -32,6 +34,17 @@ async def create_order(request: Request, campaign_id: CampaignIdParam) -> Respon
         retention=timedelta(days=runtime.settings.test_order_retention_days),
     )
     return json_response(GetOrderResponse(order=order_dto(order)), status_code=201)
+
+
+@router.get("/campaigns/{campaignId}/orders/{orderId}")
+async def show_order(
+    request: Request, campaign_id: CampaignIdParam, order_id: OrderIdParam
+) -> Response:
+    runtime = runtime_of(request)
+    view = await get_sandbox_order_view(
+        runtime.db, campaign_id=campaign_id, order_id=order_id, now=runtime.clock.now()
+    )
+    return json_response(view)
 
 
 @router.post("/campaigns/{campaignId}/orders/{orderId}/status")

@@ -32,9 +32,11 @@ from dbskit.market.services.outbox import record_email
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
 from dbskit.settings import Settings
 from dbskit.storage.db import Database
-from dbskit.storage.digital_keys import load_keys, mark_emailed, store_keys
+from dbskit.storage.digital_keys import count_repeat, load_keys, mark_emailed, store_keys
+from dbskit.storage.order_warnings import record_warnings
 from dbskit.storage.orders import load_order, save_order
 
+OPERATION_ID: Final = "provideOrderDigitalCodes"
 SEND_KEYS_EMAIL: Final = "digital.send_keys_email"  # the scheduled-event kind (OQ-05)
 DELIVERED: Final = StatusChange(
     status=OrderStatus.DELIVERED, substatus=OrderSubstatus.DELIVERY_SERVICE_DELIVERED
@@ -66,7 +68,11 @@ async def provide_order_digital_codes(
     now: datetime,
     settings: Settings,
 ) -> rules.DigitalDecision:
-    """Take the keys of a DIGITAL order (R-007..R-011); 400 per OQ-01..OQ-04 otherwise."""
+    """Take the keys of a DIGITAL order (R-007..R-011); 400 per OQ-01..OQ-04 otherwise.
+
+    An accepted call (stored or an identical repeat) keeps its warnings (C-03, C-04) for the
+    sandbox order view in the same transaction; a refused call writes nothing.
+    """
     email_delay = timedelta(seconds=settings.digital_delivery_delay_seconds)
 
     def work(conn: Connection) -> _Outcome:
@@ -79,6 +85,10 @@ async def provide_order_digital_codes(
             now=now,
             switches=switches(settings),
         )
+        if decision.action is rules.DigitalAction.CANCEL:
+            # OQ-04: the cancellation the store's own failure would give (SHOP_FAILED).
+            _move(conn, order, decide_store_change(order, LATE_CANCELLATION, now=now), now)
+            return _Outcome(order, decision)
         if decision.action is rules.DigitalAction.STORE:
             store_keys(
                 conn,
@@ -97,9 +107,15 @@ async def provide_order_digital_codes(
                     payload={"campaignId": campaign_id, "orderId": order_id},
                     now=now,
                 )
-        elif decision.action is rules.DigitalAction.CANCEL:
-            # OQ-04: the cancellation the store's own failure would give (SHOP_FAILED).
-            _move(conn, order, decide_store_change(order, LATE_CANCELLATION, now=now), now)
+        else:
+            count_repeat(conn, order_id)  # UNCHANGED
+        record_warnings(
+            conn,
+            order_id=order_id,
+            operation_id=OPERATION_ID,
+            warnings=submission.warnings,
+            now=now,
+        )
         return _Outcome(order, decision)
 
     outcome = await db.run_write(work)
