@@ -91,3 +91,66 @@ def test_item_specs(spec: str, item: dict[str, object]) -> None:
 def test_bad_item_specs(spec: str) -> None:
     with pytest.raises(typer.BadParameter):
         parse_item(spec)
+
+
+@pytest.mark.rule("R-035", "OQ-13")
+def test_order_view_from_the_command_line(tmp_path: Path) -> None:
+    with running_server(
+        ["--data-dir", str(tmp_path / "data"), "--sandbox-token", TOKEN],
+        ready_headers={"Sandbox-Token": TOKEN},
+    ) as server:
+        campaign = re.search(r"campaign (\d+)", server.output()).group(1)  # type: ignore[union-attr]
+        key = re.search(r"demo Api-Key   (\S+)", server.output()).group(1)  # type: ignore[union-attr]
+        placed = sandbox(
+            "orders", "create", "--campaign-id", campaign, "--item", "ring:1:15000:UIN",
+            url=server.base_url,
+        )  # fmt: skip
+        order = placed["order"]
+        assert isinstance(order, dict)
+        (item,) = order["items"]
+        base = f"{server.base_url}/v2/campaigns/{campaign}/orders/{order['id']}"
+        stored = httpx.put(
+            f"{base}/identifiers",
+            json={"items": [{"id": item["id"], "instances": [{"uin": "1234567890123456"}]}]},
+            headers={"Api-Key": key},
+            timeout=5,
+        )
+        assert stored.status_code == 200, stored.text
+
+        shown = sandbox(
+            "orders", "show", "--campaign-id", campaign, "--order-id", str(order["id"]),
+            url=server.base_url,
+        )  # fmt: skip
+        fetched = httpx.get(base, headers={"Api-Key": key}, timeout=5).json()
+        listing = httpx.get(
+            f"{server.base_url}/sandbox/outbox",
+            params={"orderId": order["id"]},
+            headers={"Sandbox-Token": TOKEN},
+            timeout=5,
+        ).json()
+        assert shown == {
+            "order": fetched["order"],
+            "tracks": [],
+            "marking": [
+                {
+                    "id": item["id"],
+                    "offerId": "ring",
+                    "count": 1,
+                    "requiredInstanceTypes": ["UIN"],
+                    "units": [{"unit": 1, "type": "UIN", "uin": "1234567890123456"}],
+                }
+            ],
+            "warnings": [],
+            "outbox": listing["messages"],
+        }
+
+        refused = runner.invoke(
+            app,
+            ["sandbox", "orders", "show", "--campaign-id", campaign, "--order-id", "1",
+             "--url", server.base_url, "--sandbox-token", TOKEN],
+        )  # fmt: skip
+        assert refused.exit_code == 1
+        assert json.loads(refused.stderr) == {
+            "status": "ERROR",
+            "errors": [{"code": "NOT_FOUND", "message": "Order not found: '1'"}],
+        }

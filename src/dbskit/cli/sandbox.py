@@ -233,6 +233,20 @@ def move_order(
     _post(url, path, body, sandbox_token, data_dir)
 
 
+@orders.command("show")
+def show_order(
+    campaign_id: Annotated[int, typer.Option(help="The order's campaign.")],
+    order_id: Annotated[int, typer.Option(help="The order.")],
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """The order as getOrder shows it, with its keys, tracks, marking codes, lateness, warnings
+    and outbox; prints {"order", "digitalKeys"?, "lateness"?, "tracks", ...}."""
+    path = f"/sandbox/campaigns/{campaign_id}/orders/{order_id}"
+    _send("GET", url, path, sandbox_token, data_dir)
+
+
 @app.command("requests")
 def list_requests(
     campaign_id: Annotated[
