@@ -41,6 +41,7 @@ CDEK, BOXBERRY = 51, 106
 HOSTILE_SLIP = '<p onclick="steal()">Redeem</p><script>alert(1)</script><li>at example.com</li>'
 HOSTILE_SLIP_RENDERED = "<p>Redeem</p>at example.com"  # R-005: the e-mail's cleaned slip
 EMAIL_DELAY = 600  # seconds: room for a repeat and a replacement before the e-mail (OQ-05)
+WINDOW = int(limits.DIGITAL_CODES_WINDOW.total_seconds())
 
 
 def iso(moment: datetime) -> str:
@@ -63,6 +64,14 @@ async def get_order(client: httpx.AsyncClient, shops: Shops, order_id: int) -> d
     assert response.status_code == 200, response.text
     order: dict[str, Any] = response.json()["order"]
     return order
+
+
+async def deliver_keys(client: httpx.AsyncClient, shops: Shops, order: dict[str, Any]) -> None:
+    """The keys of a ``digital_order`` (2 + 1 units), accepted."""
+    first, second = item_ids(order)
+    body = keys_body((first, ["K-1", "K-2"]), (second, ["K-3"]))
+    response = await client.post(deliver_path(shops, order), json=body)
+    assert (response.status_code, response.json()) == (200, OK)
 
 
 async def outbox(client: httpx.AsyncClient, shops: Shops, order_id: int) -> list[dict[str, Any]]:
@@ -203,22 +212,18 @@ async def test_lateness_on_the_sandbox_clock(
     client: httpx.AsyncClient, shops: Shops, sandbox_headers: dict[str, str]
 ) -> None:
     order = await digital_order(shops)
-    first, second = item_ids(order)
     assert (await view(client, shops, order["id"]))["lateness"] == lateness()
 
-    window = int(limits.DIGITAL_CODES_WINDOW.total_seconds())
-    await advance(client, window, sandbox_headers)  # at the deadline itself: not late yet
+    await advance(client, WINDOW, sandbox_headers)  # at the deadline itself: not late yet
     assert (await view(client, shops, order["id"]))["lateness"] == lateness()
 
     await advance(client, 90, sandbox_headers)  # keys still missing 90 s past the deadline
     assert (await view(client, shops, order["id"]))["lateness"] == lateness(late_by=90.0)
 
     await advance(client, 30, sandbox_headers)
-    body = keys_body((first, ["K-1", "K-2"]), (second, ["K-3"]))
-    response = await client.post(deliver_path(shops, order), json=body)
-    assert (response.status_code, response.json()) == (200, OK)  # OQ-04: accepted, flagged
+    await deliver_keys(client, shops, order)  # OQ-04: accepted, flagged
     await advance(client, 600, sandbox_headers)  # measured when the keys came, not now
-    received = FROZEN_AT + timedelta(seconds=window + 120)
+    received = FROZEN_AT + timedelta(seconds=WINDOW + 120)
     assert (await view(client, shops, order["id"]))["lateness"] == lateness(
         received=received, late_by=120.0
     )
@@ -229,11 +234,8 @@ async def test_keys_at_the_deadline_are_not_late(
     client: httpx.AsyncClient, shops: Shops, sandbox_headers: dict[str, str]
 ) -> None:
     order = await digital_order(shops)
-    first, second = item_ids(order)
-    window = int(limits.DIGITAL_CODES_WINDOW.total_seconds())
-    await advance(client, window, sandbox_headers)
-    body = keys_body((first, ["K-1", "K-2"]), (second, ["K-3"]))
-    assert (await client.post(deliver_path(shops, order), json=body)).status_code == 200
+    await advance(client, WINDOW, sandbox_headers)
+    await deliver_keys(client, shops, order)
     await advance(client, 3600, sandbox_headers)
     assert (await view(client, shops, order["id"]))["lateness"] == lateness(
         received=FROZEN_AT + limits.DIGITAL_CODES_WINDOW
