@@ -15,6 +15,7 @@ import pytest
 
 from dbskit.contract import limits
 from tests.conftest import envelope
+from tests.factories import create_token
 from tests.http.test_deliver_digital_goods import (
     DAY,
     advance,
@@ -293,6 +294,74 @@ async def test_keys_over_the_current_limit_are_kept_with_a_warning(
                 "the limit of the current spec"
             ),
         }
+    ]
+
+
+async def as_oauth(
+    client: httpx.AsyncClient, token: str, method: str, path: str, body: Any, *, api_key: bool
+) -> httpx.Response:
+    """A call with ``Authorization: Bearer``; with ``api_key`` the client's Api-Key goes too."""
+    request = client.build_request(
+        method, path, json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    if not api_key:
+        del request.headers["Api-Key"]
+    return await client.send(request)
+
+
+def oauth_warning(operation_id: str, at: datetime = FROZEN_AT) -> dict[str, Any]:
+    return {
+        "at": iso(at),
+        "operationId": operation_id,
+        "code": "DEPRECATED_AUTHORIZATION",
+        "rule": "R-074",
+        "message": (
+            "OAuth authorization is deprecated: send an Api-Key token in the Api-Key header instead"
+        ),
+    }
+
+
+@pytest.mark.rule("R-074", "OQ-10", "OQ-23", "C-03")
+async def test_calls_made_with_oauth_are_noted(client: httpx.AsyncClient, shops: Shops) -> None:
+    token = (await create_token(client, shops.mine.business_id, None, kind="OAUTH"))["oauthToken"]
+    order = await shops.place()
+    (item_id,) = item_ids(order)
+    path = shops.path(order["id"])
+    ready = {"order": {"status": "PROCESSING", "substatus": "READY_TO_SHIP"}}
+    gtd = {"gtd": "10702070/010122/0000001", "countryCode": "CN"}
+    accepted = [
+        ("POST", f"{path}/delivery/track", {"trackCode": "T-1", "deliveryServiceId": CDEK}),
+        ("PUT", f"{path}/identifiers", {"items": [{"id": item_id, "instances": [gtd]}]}),
+        ("PUT", f"{path}/status", ready),
+    ]
+    for method, target, body in accepted:
+        response = await as_oauth(client, token, method, target, body, api_key=False)
+        assert response.status_code == 200, response.text
+    # OQ-10: with an Api-Key beside it, the Api-Key is what authenticated the call.
+    repeat = await as_oauth(client, token, "PUT", f"{path}/status", ready, api_key=True)
+    assert repeat.status_code == 200, repeat.text
+    # A refused call leaves nothing; a read (getOrder) writes nothing.
+    refused = await as_oauth(
+        client, token, "PUT", f"{path}/status", {"order": {"status": "DELIVERED"}}, api_key=False
+    )
+    assert refused.status_code == 400, refused.text
+    assert (await as_oauth(client, token, "GET", path, None, api_key=False)).status_code == 200
+    assert (await view(client, shops, order["id"]))["warnings"] == [
+        oauth_warning("setOrderDeliveryTrackCode"),
+        oauth_warning("provideOrderItemIdentifiers"),
+        oauth_warning("updateOrderStatus"),
+    ]
+
+    digital = await digital_order(shops, counts=(1,))
+    (key_item,) = item_ids(digital)
+    body = {"items": [{"id": key_item, "code": "K-1", "slip": "s", "activate_till": DAY}]}
+    response = await as_oauth(
+        client, token, "POST", deliver_path(shops, digital), body, api_key=False
+    )
+    assert (response.status_code, response.json()) == (200, OK)
+    assert (await view(client, shops, digital["id"]))["warnings"] == [
+        oauth_warning("provideOrderDigitalCodes"),
+        code_warning(FROZEN_AT, 0),
     ]
 
 

@@ -13,6 +13,7 @@ from pydantic import Field
 from dbskit.contract._base import ContractModel
 from dbskit.contract.call_warnings import WarningCode
 from dbskit.contract.enums import InstanceType
+from dbskit.contract.identifiers import OrderItemInstance
 from dbskit.contract.orders import OrderDTO
 from dbskit.contract.outbox import OutboxMessage
 
@@ -69,17 +70,12 @@ class TrackView(ContractModel):
     current: bool
 
 
-class MarkingUnitView(ContractModel):
-    """The code of one unit as stored by PUT identifiers (R-035, OQ-09)."""
+class MarkingUnitView(OrderItemInstance):
+    """The code of one unit as stored by PUT identifiers (R-035, OQ-09), as getOrder shows it
+    (``cis`` short, ``cisFull`` as sent), with its place and kind."""
 
     unit: int  # 1-based, in the order sent
     type: InstanceType
-    cis: str | None = None  # the short form
-    cis_full: str | None = Field(None, alias="cisFull")  # as sent
-    uin: str | None = None
-    rnpt: str | None = None
-    gtd: str | None = None
-    country_code: str | None = Field(None, alias="countryCode")
 
 
 class MarkingItemView(ContractModel):

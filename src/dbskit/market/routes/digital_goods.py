@@ -8,6 +8,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from dbskit.contract import digital_goods
+from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import ok_response
@@ -26,5 +27,6 @@ async def provide_order_digital_codes(partner: PartnerRequest) -> Response:
         submission=digital_goods.submission(document, profile=profile),
         now=runtime.clock.now(),
         settings=runtime.settings,
+        call_warnings=credential_warnings(partner.call.credential),
     )
     return ok_response()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from dbskit.contract.identifiers import ProvideOrderItemIdentifiersRequest
+from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.domain.identifiers import MarkingSwitches
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
@@ -26,6 +27,7 @@ async def provide_order_item_identifiers(partner: PartnerRequest) -> Response:
             strict_country_code=runtime.settings.strict_country_code,
         ),
         now=runtime.clock.now(),
+        call_warnings=credential_warnings(partner.call.credential),
     )
     return json_response(answer)
 

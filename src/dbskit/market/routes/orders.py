@@ -9,6 +9,7 @@ from dbskit.contract.orders import (
     UpdateOrderStatusRequest,
     UpdateOrderStatusResponse,
 )
+from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.domain.orders_query import orders_query, params_from
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
@@ -45,5 +46,6 @@ async def update_order_status(partner: PartnerRequest) -> Response:
         order_id=order_id,
         change=body.order,
         now=runtime.clock.now(),
+        call_warnings=credential_warnings(partner.call.credential),
     )
     return json_response(UpdateOrderStatusResponse(order=order_dto(order)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
+from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import ok_response
@@ -22,5 +23,6 @@ async def set_order_delivery_track_code(partner: PartnerRequest) -> Response:
         request=body,
         now=runtime.clock.now(),
         strict_track_codes=runtime.settings.strict_track_codes,
+        call_warnings=credential_warnings(partner.call.credential),
     )
     return ok_response()

@@ -9,12 +9,14 @@ failed e-mail and the chat message that replaces it, C-07) and the order becomes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import Connection
 
+from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
 from dbskit.contract.enums import OrderStatus, OrderSubstatus
 from dbskit.market.domain import digital_goods as rules
@@ -67,11 +69,13 @@ async def provide_order_digital_codes(
     submission: DigitalGoodsSubmission,
     now: datetime,
     settings: Settings,
+    call_warnings: Sequence[CallWarning] = (),
 ) -> rules.DigitalDecision:
     """Take the keys of a DIGITAL order (R-007..R-011); 400 per OQ-01..OQ-04 otherwise.
 
-    An accepted call (stored or an identical repeat) keeps its warnings (C-03, C-04) for the
-    sandbox order view in the same transaction; a refused call writes nothing.
+    An accepted call (stored or an identical repeat) keeps its warnings (``call_warnings``, then
+    C-03 and C-04 from the body) for the sandbox order view in the same transaction; a refused
+    call writes nothing.
     """
     email_delay = timedelta(seconds=settings.digital_delivery_delay_seconds)
 
@@ -113,7 +117,7 @@ async def provide_order_digital_codes(
             conn,
             order_id=order_id,
             operation_id=OPERATION_ID,
-            warnings=submission.warnings,
+            warnings=(*call_warnings, *submission.warnings),
             now=now,
         )
         return _Outcome(order, decision)

@@ -6,11 +6,14 @@ OQ-12 (DBS codes are not verified: ``NOT_ON_VALIDATION``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Connection
 
+from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.identifiers import (
     GetOrderIdentifiersStatusResponse,
     ProvideOrderItemIdentifiersRequest,
@@ -20,7 +23,10 @@ from dbskit.market.domain import identifiers
 from dbskit.market.services.orders import require_order
 from dbskit.storage.db import Database
 from dbskit.storage.marking_codes import replace_codes
+from dbskit.storage.order_warnings import record_warnings
 from dbskit.storage.orders import save_order
+
+OPERATION_ID: Final = "provideOrderItemIdentifiers"
 
 
 async def provide_order_item_identifiers(
@@ -31,7 +37,10 @@ async def provide_order_item_identifiers(
     request: ProvideOrderItemIdentifiersRequest,
     switches: identifiers.MarkingSwitches,
     now: datetime,
+    call_warnings: Sequence[CallWarning] = (),
 ) -> ProvideOrderItemIdentifiersResponse:
+    """The codes, and the call's warnings for the sandbox order view, in one transaction."""
+
     def work(conn: Connection) -> ProvideOrderItemIdentifiersResponse:
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
         stored = identifiers.stored_codes(order)
@@ -41,6 +50,9 @@ async def provide_order_item_identifiers(
         replace_codes(conn, order_id=order_id, codes=replaced)
         if replaced:
             save_order(conn, replace(order, updated_at=now))  # items[].instances changed (R-035)
+        record_warnings(
+            conn, order_id=order_id, operation_id=OPERATION_ID, warnings=call_warnings, now=now
+        )
         return identifiers.identifiers_answer(
             order, {**stored, **replaced}, [element.id for element in request.items]
         )

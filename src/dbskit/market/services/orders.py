@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Connection, and_, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.enums import OrderStatus
 from dbskit.contract.errors import Messages, NotFound
 from dbskit.contract.orders import (
@@ -29,6 +31,7 @@ from dbskit.market.services.marking_gate import marking_precondition
 from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.order_view import order_dto
 from dbskit.storage.db import Database
+from dbskit.storage.order_warnings import record_warnings
 from dbskit.storage.orders import (
     ORDER_TREE,
     load_order,
@@ -45,6 +48,7 @@ from dbskit.storage.types import from_micros, to_micros
 # ApiError to refuse. The service consults every one before it writes.
 StatusPrecondition = Callable[[Connection, Order, Decision], None]
 STATUS_PRECONDITIONS: tuple[StatusPrecondition, ...] = (marking_precondition,)  # R-025
+UPDATE_ORDER_STATUS: Final = "updateOrderStatus"
 
 
 class OrderNotFound(NotFound):
@@ -96,8 +100,10 @@ async def update_order_status(
     change: OrderStatusChangeDTO,
     now: datetime,
     preconditions: Sequence[StatusPrecondition] = STATUS_PRECONDITIONS,
+    call_warnings: Sequence[CallWarning] = (),
 ) -> Order:
-    """updateOrderStatus (R-098..R-100, R-103, R-104; OQ-23, OQ-24, OQ-26)."""
+    """updateOrderStatus (R-098..R-100, R-103, R-104; OQ-23, OQ-24, OQ-26). An accepted call's
+    warnings go to the sandbox order view in the same transaction."""
     wanted = StatusChange(
         status=OrderStatus(change.status),
         substatus=change.substatus,
@@ -107,13 +113,20 @@ async def update_order_status(
     def work(conn: Connection) -> Order:
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
         decision = decide_store_change(order, wanted, now=now)
-        if not decision.changed:
-            return order
-        for check in preconditions:
-            check(conn, order, decision)
-        updated = apply_decision(order, decision, now=now)
-        save_order(conn, updated)
-        record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
+        updated = order  # OQ-23: the status it already has is 200 and changes nothing
+        if decision.changed:
+            for check in preconditions:
+                check(conn, order, decision)
+            updated = apply_decision(order, decision, now=now)
+            save_order(conn, updated)
+            record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
+        record_warnings(
+            conn,
+            order_id=order_id,
+            operation_id=UPDATE_ORDER_STATUS,
+            warnings=call_warnings,
+            now=now,
+        )
         return updated
 
     return await db.run_write(work)

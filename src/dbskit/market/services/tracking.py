@@ -6,21 +6,25 @@ history. The directory is the one GET v2/delivery/services lists (R-118).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy import Connection
 
+from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
 from dbskit.market.domain import tracking
 from dbskit.market.domain.delivery_services import DELIVERY_SERVICES
 from dbskit.market.domain.order import Track
 from dbskit.market.services.orders import require_order
 from dbskit.storage.db import Database
+from dbskit.storage.order_warnings import record_warnings
 from dbskit.storage.orders import save_order
 from dbskit.storage.tracks import set_current_track, track_used_by_another_order
 
+OPERATION_ID: Final = "setOrderDeliveryTrackCode"
 DIRECTORY_IDS: Final = frozenset(service.id for service in DELIVERY_SERVICES)
 
 
@@ -32,7 +36,10 @@ async def set_order_delivery_track_code(
     request: SetOrderDeliveryTrackCodeRequest,
     now: datetime,
     strict_track_codes: bool,
+    call_warnings: Sequence[CallWarning] = (),
 ) -> tracking.TrackAction:
+    """The track, and the call's warnings for the sandbox order view, in one transaction."""
+
     def work(conn: Connection) -> tracking.TrackAction:
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
         used = strict_track_codes and track_used_by_another_order(
@@ -51,6 +58,9 @@ async def set_order_delivery_track_code(
                 conn, order_id=order_id, campaign_id=campaign_id, track=track, now=now
             )
             save_order(conn, replace(order, updated_at=now))
+        record_warnings(
+            conn, order_id=order_id, operation_id=OPERATION_ID, warnings=call_warnings, now=now
+        )
         return action
 
     return await db.run_write(work)
