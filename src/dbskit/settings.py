@@ -114,6 +114,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    # Checkout through the store: the Market's POST /cart (R-037, OQ-16).
+    cart_deadline_seconds: float = Field(
+        limits.CART_DEADLINE.total_seconds(),
+        gt=0,
+        description="R-037: how long the Market waits for the store's POST /cart answer on a "
+        "sandbox checkout (the connection itself must open within 1 s)",
+    )
+
     # The query log and background work.
     query_log_retention_days: float = Field(
         limits.QUERY_LOG_RETENTION.days, gt=0, description="R-111: days the query log is kept."

@@ -188,7 +188,9 @@ async def test_delivery_service_and_region_from_the_directories(
                 "items": [{"offerId": "a", "count": 1, "price": 1}],
                 "delivery": {"type": "DELIVERY", "regionId": 7},
             },
-            "Value of field delivery.regionId (7) must be one of 1, 2, 43, 54, 65, 213, 225",
+            "Value of field delivery.regionId (7) must be one of 1, 2, 3, 17, 22, 40, 43, 52, 54, "
+            "59, 65, 149, 157, 213, 225, 10174, 10743, 10758, 10857, 11119, 11162, 11316, 20279, "
+            "20290, 120542",
             id="unknown-region",
         ),
         pytest.param(

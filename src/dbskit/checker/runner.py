@@ -6,11 +6,11 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from dbskit.checker.answer import earliest_today
 from dbskit.checker.checks import run_checks
 from dbskit.checker.results import UNPARSED, CheckContext, Finding, Outcome
 from dbskit.checker.scenarios import Auth, Scenario
@@ -21,8 +21,6 @@ from dbskit.shop.auth import TOKEN_PARAMETER
 
 # A token no store would have issued, for the R-039 probe.
 WRONG_TOKEN = "dbskit-check-wrong-token"  # noqa: S105 - deliberately wrong
-# The furthest time zone behind UTC: a date before today there is in the past everywhere.
-_FURTHEST_BEHIND = timedelta(hours=12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +59,7 @@ async def check_store(
     async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
         outcomes = [await _play(client, target, scenario, deadline) for scenario in scenarios]
     elapsed = time.perf_counter() - started
-    today = ((clock or Clock()).now() - _FURTHEST_BEHIND).date()
+    today = earliest_today((clock or Clock()).now())
     context = CheckContext(deadline=deadline, earliest_today=today, outlet_codes=outlet_codes)
     return Run(outcomes, run_checks(outcomes, context), elapsed)
 

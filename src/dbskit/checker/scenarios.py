@@ -35,6 +35,7 @@ class Expect(StrEnum):
     SHORT = "SHORT"  # fewer than requested, but some
     UNAVAILABLE = "UNAVAILABLE"  # count 0
     NOT_DELIVERABLE = "NOT_DELIVERABLE"  # delivery false
+    ANY = "ANY"  # the stock is not known (a checkout's call): only the form is checked
 
 
 class Auth(StrEnum):

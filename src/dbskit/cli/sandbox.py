@@ -247,6 +247,37 @@ def show_order(
     _send("GET", url, path, sandbox_token, data_dir)
 
 
+@app.command("checkout")
+def checkout(
+    campaign_id: Annotated[int, typer.Option(help="The campaign whose store is asked.")],
+    feed_id: Annotated[int, typer.Option(help="The store's feed the offers belong to.")],
+    items: Annotated[
+        list[str],
+        typer.Option(
+            "--item", help="OFFER_ID:COUNT:PRICE[:MARKING] as the buyer saw it; repeatable."
+        ),
+    ],
+    region_id: Annotated[int, typer.Option(help="The buyer's region (Market region id).")],
+    delivery_type: Annotated[
+        DeliveryType | None,
+        typer.Option(help="DELIVERY, PICKUP, POST or DIGITAL; the store's first option if unset."),
+    ] = None,
+    buyer_type: Annotated[BuyerType | None, typer.Option(help="PERSON or BUSINESS.")] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Check a basket out through the campaign's store (POST /cart); prints {"order", "cart",
+    "warnings"}. A store that fails the Market's checks exits 1 with the reasons."""
+    body = _present(
+        items=[dict(parse_item(item), feedId=feed_id) for item in items],
+        regionId=region_id,
+        deliveryType=delivery_type.value if delivery_type else None,
+        buyer={"type": buyer_type.value} if buyer_type else None,
+    )
+    _post(url, f"/sandbox/campaigns/{campaign_id}/checkout", body, sandbox_token, data_dir)
+
+
 @app.command("requests")
 def list_requests(
     campaign_id: Annotated[

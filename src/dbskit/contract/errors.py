@@ -30,6 +30,8 @@ class ErrorCode(StrEnum):
     # The store's own answers (OQ-18).
     DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
     STORE_DATA_INVALID = "STORE_DATA_INVALID"
+    # Checkout through the store (ours): the store's answer leaves nothing to order.
+    BASKET_UNAVAILABLE = "BASKET_UNAVAILABLE"
     # Specific 400 codes used by the order methods (spec ApiErrorCodeType, OQ-01..OQ-08, OQ-23).
     ITEM_NOT_FOUND = "ITEM_NOT_FOUND"
     INVALID_ORDER_STATUS = "INVALID_ORDER_STATUS"
@@ -65,7 +67,9 @@ REASON_PHRASES: dict[int, str] = {
     420: "Enhance Your Calm",
     423: "Locked",
     500: "Internal Server Error",
+    502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -132,6 +136,29 @@ class Messages:
         "the store data were not reloaded; the previous data stay in use: {problems}"
     )
     STORE_INTERNAL = "internal error of the store; request id {request_id}"
+    # Checkout through the store (ours; OQ-16: a failed POST /cart leaves no order).
+    NO_PUSH_URL = (
+        "Campaign {campaign_id} has no pushUrl: the Market has no store to send POST /cart to"
+    )
+    PUSH_FAILED = "{type} / {subtype}: POST {url}: {detail}"
+    PUSH_DEADLINE = "no answer within {deadline:g} s (R-037)"
+    PUSH_STATUS = "the store answered {status} instead of 200"
+    PUSH_MEDIA_TYPE = "the answer's Content-Type is {content_type}, not application/json"
+    PUSH_NOT_JSON = "the answer is not a JSON document in UTF-8"
+    PUSH_FINDING = "{rule} {path}: {message}"
+    NOTHING_ON_SALE = (
+        "The store answered count 0 for every line (R-050): nothing in the basket can be ordered"
+    )
+    NO_OPTIONS = "The store offers no delivery option for region {region_id} (R-049)"
+    NO_OPTION_OF_TYPE = (
+        "The store offers no {type} option for region {region_id}; it offers {offered}"
+    )
+    NOTHING_TRAVELS = (
+        "No line the store has in stock can travel by its {type} option (delivery: false, R-048)"
+    )
+    NO_PAYMENT_METHOD = (
+        "The store's {type} option allows no payment method an order can carry (OQ-20): {methods}"
+    )
     # Orders (our wording where the docs give none: OQ-01, OQ-13, OQ-23, R-081, R-100, R-103).
     ORDER_NOT_FOUND = "Order not found: '{order_id}'"  # OQ-13
     STATUS_NOT_ALLOWED = "Status {target} is not allowed for order {order_id} in {current}"
@@ -320,6 +347,27 @@ class InternalError(ApiError):
 class ServiceUnavailable(ApiError):
     status = 503
     default_code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+class StoreCallFailed(ApiError):
+    """The Market's POST /cart to the store got no usable answer (OQ-16); the code is the
+    failure class of the Market's push log (``CONNECTION_REFUSED``, ``HTTP``, ``INVALID_DATA``,
+    ...)."""
+
+    status = 502
+    default_code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+class StoreCallTimedOut(StoreCallFailed):
+    """The store did not answer POST /cart within the Market's deadline (R-037)."""
+
+    status = 504
+
+
+class BasketUnavailable(BadRequest):
+    """The store answered, but nothing in the basket can be ordered as asked."""
+
+    default_code = ErrorCode.BASKET_UNAVAILABLE
 
 
 class InvalidOrderStatus(BadRequest):

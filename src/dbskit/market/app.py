@@ -16,6 +16,7 @@ from dbskit.market.routes.errors import install_error_handlers
 from dbskit.market.routes.handlers import PARTNER_HANDLERS
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox.access_routes import router as sandbox_access_router
+from dbskit.market.sandbox.checkout import router as sandbox_checkout_router
 from dbskit.market.sandbox.orders import router as sandbox_orders_router
 from dbskit.market.sandbox.routes import router as sandbox_router
 
@@ -47,6 +48,7 @@ def create_market_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     app.include_router(sandbox_router)
     app.include_router(sandbox_orders_router)
+    app.include_router(sandbox_checkout_router)
     app.include_router(sandbox_access_router)
     # The Partner API has no FastAPI routes: the gateway matches the operation once and its
     # handler runs from the table. FastAPI serves the /sandbox control plane.

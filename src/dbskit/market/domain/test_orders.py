@@ -8,13 +8,15 @@ client cannot mistake a position for an id.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
 from dbskit.contract import limits
 from dbskit.contract.enums import (
+    BuyerType,
     Currency,
     DeliveryType,
     DispatchType,
@@ -26,8 +28,8 @@ from dbskit.contract.enums import (
     TaxSystem,
 )
 from dbskit.contract.errors import BadRequest
-from dbskit.contract.regions import MOSCOW, REGIONS
-from dbskit.contract.sandbox import SandboxOrderRequest
+from dbskit.contract.regions import MOSCOW, REGIONS, known_region_ids
+from dbskit.contract.sandbox import SandboxOrderBuyer, SandboxOrderItem, SandboxOrderRequest
 from dbskit.market.domain.delivery_services import OWN_DELIVERY_SERVICE_ID, delivery_service
 from dbskit.market.domain.order import BuyerCall, Order, OrderItem, required_instance_types
 from dbskit.market.domain.status_model import valid_states
@@ -80,6 +82,58 @@ def _initial_state(request: SandboxOrderRequest) -> tuple[OrderStatus, OrderSubs
     return state
 
 
+@dataclass(frozen=True, slots=True)
+class PlacedDelivery:
+    """How a test order travels: what a sandbox request or the store's chosen option gives."""
+
+    type: DeliveryType
+    service_id: int
+    service_name: str
+    region_id: int
+    price: Decimal
+    from_date: date
+    to_date: date
+    shipment_date: date | None
+    estimated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    type: PaymentType
+    method: PaymentMethod
+
+
+DEFAULT_PAYMENT: Final = Payment(DEFAULT_PAYMENT_TYPE, DEFAULT_PAYMENT_METHOD)
+
+
+def require_region(region_id: int, field: str) -> int:
+    if region_id not in REGIONS:
+        raise InvalidTestOrder(
+            f"Value of field {field} ({region_id}) must be one of {known_region_ids()}"
+        )
+    return region_id
+
+
+def order_items(
+    item_ids: list[int], lines: Sequence[tuple[SandboxOrderItem, int]], buyer_type: BuyerType
+) -> tuple[OrderItem, ...]:
+    """The order's items: each requested line with the count it is ordered in."""
+    return tuple(
+        OrderItem(
+            id=item_id,
+            offer_id=item.offer_id,
+            offer_name=item.offer_name or item.offer_id,
+            count=count,
+            price=item.price,
+            vat=item.vat,
+            required_instance_types=required_instance_types(
+                InstanceType(item.marking) if item.marking else None, buyer_type
+            ),
+        )
+        for item_id, (item, count) in zip(item_ids, lines, strict=True)
+    )
+
+
 def build_test_order(
     request: SandboxOrderRequest,
     *,
@@ -90,35 +144,56 @@ def build_test_order(
 ) -> Order:
     status, substatus = _initial_state(request)
     delivery = request.delivery
-    region_id = MOSCOW.id if delivery.region_id is None else delivery.region_id
-    if region_id not in REGIONS:
-        known = ", ".join(str(region) for region in sorted(REGIONS))
-        raise InvalidTestOrder(
-            f"Value of field delivery.regionId ({region_id}) must be one of {known}"
-        )
+    region_id = require_region(
+        MOSCOW.id if delivery.region_id is None else delivery.region_id, "delivery.regionId"
+    )
     service = delivery_service(delivery.service_id or OWN_DELIVERY_SERVICE_ID)
     if service is None:
         raise InvalidTestOrder(
             f"Value of field delivery.serviceId ({delivery.service_id}) is not a delivery service "
             "of GET v2/delivery/services"
         )
-    buyer = request.buyer
-    items = tuple(
-        OrderItem(
-            id=item_id,
-            offer_id=item.offer_id,
-            offer_name=item.offer_name or item.offer_id,
-            count=item.count,
-            price=item.price,
-            vat=item.vat,
-            required_instance_types=required_instance_types(
-                InstanceType(item.marking) if item.marking else None, buyer.type
-            ),
-        )
-        for item_id, item in zip(item_ids, request.items, strict=True)
-    )
     today = now.astimezone(limits.MARKET_TIMEZONE).date()
     digital = delivery.type is DeliveryType.DIGITAL
+    placed = PlacedDelivery(
+        type=delivery.type,
+        service_id=service.id,
+        service_name=service.name,
+        region_id=region_id,
+        price=Decimal(0) if digital else delivery.price,
+        from_date=today if digital else today + DELIVERY_AFTER,
+        to_date=today if digital else today + DELIVERY_AFTER,
+        shipment_date=None if digital else today + SHIPMENT_AFTER,
+        estimated=delivery.estimated,
+    )
+    items = order_items(
+        item_ids, [(item, item.count) for item in request.items], request.buyer.type
+    )
+    return new_test_order(
+        campaign_id=campaign_id,
+        order_id=order_id,
+        state=(status, substatus),
+        delivery=placed,
+        payment=DEFAULT_PAYMENT,
+        items=items,
+        buyer=request.buyer,
+        now=now,
+    )
+
+
+def new_test_order(
+    *,
+    campaign_id: int,
+    order_id: int,
+    state: tuple[OrderStatus, OrderSubstatus],
+    delivery: PlacedDelivery,
+    payment: Payment,
+    items: tuple[OrderItem, ...],
+    buyer: SandboxOrderBuyer,
+    now: datetime,
+) -> Order:
+    status, substatus = state
+    today = now.astimezone(limits.MARKET_TIMEZONE).date()
     return Order(
         id=order_id,
         campaign_id=campaign_id,
@@ -130,22 +205,22 @@ def build_test_order(
         status_updated_at=now,
         processing_since=now if status is OrderStatus.PROCESSING else None,
         delivery_type=delivery.type,
-        delivery_service_id=service.id,
-        delivery_service_name=service.name,
+        delivery_service_id=delivery.service_id,
+        delivery_service_name=delivery.service_name,
         dispatch_type=(
             DispatchType.SHOP_OUTLET if delivery.type is DeliveryType.PICKUP else DispatchType.BUYER
         ),
-        region_id=region_id,
+        region_id=delivery.region_id,
         buyer_type=buyer.type,
         currency=DEFAULT_CURRENCY,
-        payment_type=DEFAULT_PAYMENT_TYPE,
-        payment_method=DEFAULT_PAYMENT_METHOD,
+        payment_type=payment.type,
+        payment_method=payment.method,
         tax_system=DEFAULT_TAX_SYSTEM,
-        delivery_price=Decimal(0) if digital else delivery.price,
+        delivery_price=delivery.price,
         items=items,
-        delivery_from_date=today if digital else today + DELIVERY_AFTER,
-        delivery_to_date=today if digital else today + DELIVERY_AFTER,
-        shipment_date=None if digital else today + SHIPMENT_AFTER,
+        delivery_from_date=delivery.from_date,
+        delivery_to_date=delivery.to_date,
+        shipment_date=delivery.shipment_date,
         real_delivery_date=today if status in {OrderStatus.PICKUP, OrderStatus.DELIVERED} else None,
         estimated=delivery.estimated,
         buyer_calls=tuple(

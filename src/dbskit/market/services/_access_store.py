@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, true, update
 
 from dbskit.contract.operations import Scope
+from dbskit.contract.sandbox_access import PushAuthMode
 from dbskit.market.domain.access import CampaignAccess, CredentialKind, Grant
 from dbskit.storage.tables import api_tokens, businesses, campaigns
 
@@ -132,3 +134,27 @@ def set_campaign_active(conn: Connection, campaign_id: int, *, active: bool) -> 
         update(campaigns).where(campaigns.c.id == campaign_id).values(active=active)
     )
     return result.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPush:
+    """Where and how the Market reaches a campaign's store (R-039)."""
+
+    business_id: int
+    url: str | None
+    auth_token: str | None
+    auth_mode: PushAuthMode
+
+
+def campaign_push(conn: Connection, campaign_id: int) -> CampaignPush | None:
+    c = campaigns.c
+    row = conn.execute(
+        select(c.business_id, c.push_url, c.push_auth_token, c.push_auth_mode).where(
+            c.id == campaign_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return CampaignPush(
+        int(row.business_id), row.push_url, row.push_auth_token, PushAuthMode(row.push_auth_mode)
+    )

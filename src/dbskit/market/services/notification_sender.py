@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +33,7 @@ from dbskit.market.domain.notification_delivery import (
     notification_endpoint,
     refuse_target,
 )
-from dbskit.market.services.outbound import OutboundHttp
+from dbskit.market.services.outbound import OutboundHttp, transport_failure
 from dbskit.market.services.outbox import schedule_attempt
 from dbskit.market.services.scheduler import ScheduledEvent
 from dbskit.settings import Settings
@@ -154,44 +153,9 @@ class NotificationSender:
                 response.status_code, response.headers.get("content-type"), response.content
             )
         except (httpx.HTTPError, TimeoutError) as exc:
-            verdict = _transport_failure(exc, timeout)
+            verdict = transport_failure(exc, timeout)
         duration_ms = round((time.perf_counter() - started) * 1000)
         return _Outcome(verdict, answer, duration_ms)
-
-
-def _transport_failure(exc: Exception, timeout: float) -> Verdict:
-    """The notification-log class of a failure to get any answer."""
-    import httpx
-
-    cant = DeliveryErrorType.CANT_GET_RESPONSE
-    if isinstance(exc, httpx.ConnectTimeout):
-        return Verdict.failed(
-            cant, DeliveryErrorSubtype.CONNECTION_TIMED_OUT, f"No connection within {timeout} s"
-        )
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return Verdict.failed(
-            cant, DeliveryErrorSubtype.READ_TIMED_OUT, f"No answer within {timeout} s"
-        )
-    if isinstance(exc, httpx.ConnectError):
-        if _caused_by_ssl(exc):
-            return Verdict.failed(cant, DeliveryErrorSubtype.SSL_ERROR, str(exc) or "TLS failed")
-        return Verdict.failed(
-            cant, DeliveryErrorSubtype.CONNECTION_REFUSED, str(exc) or "Connection refused"
-        )
-    return Verdict.failed(
-        DeliveryErrorType.INVALID_RESPONSE,
-        DeliveryErrorSubtype.CANT_PARSE_RESPONSE,
-        f"{exc.__class__.__name__}: {exc}".rstrip(": "),
-    )
-
-
-def _caused_by_ssl(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _state_after(verdict: Verdict, next_due: datetime | None, message: _Message) -> MessageState:

@@ -9,6 +9,7 @@ them.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final
@@ -46,6 +47,9 @@ BUYER_CANCELLATION_DUE: Final = "orders.buyer_cancellation_due"
 _ids = IdSource(random.SystemRandom())
 
 
+OrderBuilder = Callable[[int, list[int]], Order]  # (order id, item ids) -> the new order
+
+
 async def create_test_order(
     db: Database,
     *,
@@ -57,19 +61,42 @@ async def create_test_order(
 ) -> Order:
     """Place a test order (``fake: true``) and schedule its purge after ``retention`` (R-111)."""
 
+    def build(order_id: int, item_ids: list[int]) -> Order:
+        return build_test_order(
+            request, campaign_id=campaign_id, order_id=order_id, item_ids=item_ids, now=now
+        )
+
+    return await place_test_order(
+        db,
+        campaign_id=campaign_id,
+        item_count=len(request.items),
+        build=build,
+        now=now,
+        retention=retention,
+        ids=ids,
+    )
+
+
+async def place_test_order(
+    db: Database,
+    *,
+    campaign_id: int,
+    item_count: int,
+    build: OrderBuilder,
+    now: datetime,
+    retention: timedelta,
+    ids: IdSource = _ids,
+) -> Order:
+    """Store the order ``build`` makes with fresh ids, announce it (OQ-25) and schedule its
+    purge (R-111), in one transaction."""
+
     def work(conn: Connection) -> Order:
         if campaign_access(conn, campaign_id) is None:
             raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
         order_id = ids.order_id()
         while order_exists(conn, order_id):
             order_id = ids.order_id()  # a random id that is taken: draw again
-        order = build_test_order(
-            request,
-            campaign_id=campaign_id,
-            order_id=order_id,
-            item_ids=ids.item_ids(len(request.items)),
-            now=now,
-        )
+        order = build(order_id, ids.item_ids(item_count))
         insert_order(conn, order)
         record_order_events(conn, before=None, after=order, now=now)  # OQ-25
         schedule(
