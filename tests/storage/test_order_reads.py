@@ -75,7 +75,7 @@ async def test_every_read_path_returns_the_whole_order(db: Database, campaign: i
     full, plain = _stored_orders(db, campaign)
     params = order_params(campaign_id=campaign, order_id=full.id)
 
-    assert orders_from_rows(await db.run_fetch(ORDER_TREE, params)) == [full]
+    assert await db.run_select(ORDER_TREE, params, orders_from_rows) == [full]
     assert orders_from_rows(db.fetch(ORDER_TREE, params)) == [full]
     with db.read() as conn:
         assert load_order(conn, campaign_id=campaign, order_id=full.id) == full
@@ -99,7 +99,7 @@ async def test_an_order_of_another_campaign_or_unknown_is_not_found(
         order_params(campaign_id=campaign + 1, order_id=full.id),
         order_params(campaign_id=campaign, order_id=full.id + 100),
     ):
-        assert await db.run_fetch(ORDER_TREE, params) == []
+        assert await db.run_select(ORDER_TREE, params, orders_from_rows) == []
         with db.write() as conn:
             assert load_order(conn, **params, for_update=True) is None
     with db.read() as conn:
@@ -120,7 +120,7 @@ async def test_a_read_on_the_event_loop_never_waits_for_a_locked_database(
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
 
-    read = asyncio.create_task(db.run_fetch(ORDER_TREE, params))
+    read = asyncio.create_task(db.run_select(ORDER_TREE, params, orders_from_rows))
     ticks, longest_gap = 0, 0.0
     last = time.monotonic()
     while ticks < 20:  # 0.2 s of a loop that must keep ticking while the read waits
@@ -132,5 +132,26 @@ async def test_a_read_on_the_event_loop_never_waits_for_a_locked_database(
     holder.execute("COMMIT")
     holder.close()
 
-    assert orders_from_rows(await asyncio.wait_for(read, timeout=10)) == [full]
-    assert orders_from_rows(await db.run_fetch(ORDER_TREE, params)) == [full]
+    assert await asyncio.wait_for(read, timeout=10) == [full]
+    assert await db.run_select(ORDER_TREE, params, orders_from_rows) == [full]
+
+
+async def test_a_result_read_on_the_event_loop_is_kept_until_the_database_changes(
+    db: Database, campaign: int
+) -> None:
+    """SQLite: an unchanged database answers from the remembered result (the same object); any
+    commit by another connection makes the next read run the statement again."""
+    if not db.is_sqlite:
+        pytest.skip("reads run on the event loop on SQLite only")
+    full, _ = _stored_orders(db, campaign)
+    params = order_params(campaign_id=campaign, order_id=full.id)
+    first = await db.run_select(ORDER_TREE, params, orders_from_rows)
+    assert await db.run_select(ORDER_TREE, params, orders_from_rows) is first
+
+    with db.write() as conn:
+        set_current_track(
+            conn, order_id=full.id, campaign_id=campaign, track=Track("RA3", 51), now=NOW
+        )
+    changed = await db.run_select(ORDER_TREE, params, orders_from_rows)
+    assert changed == [replace(full, track=Track("RA3", 51))]
+    assert await db.run_select(ORDER_TREE, params, orders_from_rows) is changed

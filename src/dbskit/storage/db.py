@@ -3,7 +3,8 @@
 SQLite (the default) runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so that concurrent writers wait for the lock instead of failing half-way.
 PostgreSQL (``postgresql://`` URLs, psycopg 3) needs neither; writers that must be serialised on
-one row lock it with ``SELECT ... FOR UPDATE``.
+one row lock it with ``SELECT ... FOR UPDATE``. Single-statement reads of the hottest methods
+(``run_select``) skip the transaction, and on SQLite run on the event loop itself.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from dbskit.storage.prepared import PreparedSelect
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+REMEMBERED_RESULTS = 1024  # results of the loop's reads kept while the database is unchanged
+Rows = list[list[Any]]
 _WRITE = "dbskit_write"
 
 
@@ -81,7 +84,7 @@ class Database:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="dbskit-db-writer")
         return await self._in_executor(self._writer, self._in_write, work)
 
-    def fetch(self, select: PreparedSelect, params: Mapping[str, Any]) -> list[list[Any]]:
+    def fetch(self, select: PreparedSelect, params: Mapping[str, Any]) -> Rows:
         """The rows of one select, run outside any transaction.
 
         A single statement sees one consistent snapshot on its own (SQLite's implicit read
@@ -105,14 +108,20 @@ class Database:
             raw.close()
         return rows
 
-    async def run_fetch(self, select: PreparedSelect, params: Mapping[str, Any]) -> list[list[Any]]:
-        """``fetch`` for a request handler: on the event loop for SQLite (see ``_LoopReader``),
-        in a worker thread for PostgreSQL."""
+    async def run_select(
+        self, select: PreparedSelect, params: Mapping[str, Any], build: Callable[[Rows], T]
+    ) -> T:
+        """``build`` applied to the rows of one select (``fetch``), for a request handler.
+
+        On SQLite it runs on the event loop and the result is remembered until the database
+        changes (``_LoopReader``), so ``build`` must return a value nobody modifies; on
+        PostgreSQL it runs in a worker thread.
+        """
         if self._loop_reader is not None:
-            rows = self._loop_reader.try_fetch(select, params)
-            if rows is not None:
-                return rows
-        return await self._in_thread(self.fetch, select, params)
+            found = self._loop_reader.try_select(select, params, build)
+            if not isinstance(found, _Unavailable):
+                return found
+        return await self._in_thread(lambda: build(self.fetch(select, params)))
 
     async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
         if self._threads is None:
@@ -150,6 +159,13 @@ class Database:
         self.engine.dispose()
 
 
+class _Unavailable:
+    """The read cannot run on the event loop now: the caller runs it in a worker thread."""
+
+
+_UNAVAILABLE = _Unavailable()
+
+
 class _LoopReader:
     """Single-statement SQLite reads on the event loop itself, for the hottest reads.
 
@@ -161,6 +177,11 @@ class _LoopReader:
     What stays on the loop is the statement's CPU time and, at worst, page reads from the disk.
     The connection is opened without touching the file (the engine's connections have already
     put the database in WAL mode; the other settings concern writes).
+
+    Results are remembered while the database is unchanged: SQLite's ``PRAGMA data_version``
+    changes whenever any other connection, of this process or another, commits, and this
+    connection never writes. A remembered result is therefore exactly what the statement would
+    return now, whatever wrote to the database and however.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -168,29 +189,50 @@ class _LoopReader:
         self._connect_args = engine.dialect.create_connect_args(engine.url)
         self._connection: sqlite3.Connection | None = None
         self._busy = threading.Lock()  # one statement at a time, whichever thread calls
+        self._remembered: dict[tuple[Any, ...], Any] = {}
+        self._remembered_version: int | None = None
 
-    def try_fetch(
-        self, select: PreparedSelect, params: Mapping[str, Any]
-    ) -> list[list[Any]] | None:
-        """The rows, or ``None`` when the read must go to a worker thread."""
+    def try_select(
+        self, select: PreparedSelect, params: Mapping[str, Any], build: Callable[[Rows], T]
+    ) -> T | _Unavailable:
+        """``build(rows)``, or ``_UNAVAILABLE`` when the read must go to a worker thread."""
         if not self._busy.acquire(blocking=False):
-            return None
+            return _UNAVAILABLE
         try:
             connection = self._connection or self._open()
             cursor = connection.cursor()
             try:
-                return select.rows(cursor, self._dialect, params)
+                return self._select(cursor, select, params, build)
             finally:
                 cursor.close()
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode & 0xFF in _SQLITE_LOCK_ERRORS:
-                return None
+                return _UNAVAILABLE
             raise
         finally:
             self._busy.release()
 
+    def _select(
+        self,
+        cursor: sqlite3.Cursor,
+        select: PreparedSelect,
+        params: Mapping[str, Any],
+        build: Callable[[Rows], T],
+    ) -> T:
+        (version,) = cursor.execute("PRAGMA data_version").fetchone()
+        remembered = self._remembered
+        if version != self._remembered_version or len(remembered) >= REMEMBERED_RESULTS:
+            remembered.clear()
+            self._remembered_version = version
+        key = (select, build, *params.items())
+        found: T | _Unavailable = remembered.get(key, _UNAVAILABLE)
+        if isinstance(found, _Unavailable):
+            found = remembered[key] = build(select.rows(cursor, self._dialect, params))
+        return found
+
     def close(self) -> None:
         with self._busy:
+            self._remembered.clear()
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None

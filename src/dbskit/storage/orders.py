@@ -29,6 +29,7 @@ from dbskit.contract.enums import (
 )
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import BuyerCall, Order, OrderItem, Track
+from dbskit.storage.db import Database
 from dbskit.storage.prepared import PreparedSelect
 from dbskit.storage.tables import marking_codes, order_items, order_tracks, orders
 
@@ -186,7 +187,16 @@ def load_order(
     # by the next statement, which starts once the lock is held.
     if for_update and not _LOCK_ORDER.rows_in(conn, params):
         return None
-    rows = ORDER_TREE.rows_in(conn, params)
+    return _only_order(ORDER_TREE.rows_in(conn, params))
+
+
+async def read_order(db: Database, *, campaign_id: int, order_id: int) -> Order | None:
+    """getOrder's read: one statement, outside a transaction (``Database.run_select``)."""
+    params = order_params(campaign_id=campaign_id, order_id=order_id)
+    return await db.run_select(ORDER_TREE, params, _only_order)
+
+
+def _only_order(rows: Sequence[Sequence[Any]]) -> Order | None:
     return orders_from_rows(rows)[0] if rows else None
 
 

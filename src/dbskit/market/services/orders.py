@@ -32,14 +32,7 @@ from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.order_view import order_dto
 from dbskit.storage.db import Database
 from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.orders import (
-    ORDER_TREE,
-    load_order,
-    load_orders,
-    order_params,
-    orders_from_rows,
-    save_order,
-)
+from dbskit.storage.orders import load_order, load_orders, read_order, save_order
 from dbskit.storage.tables import orders
 from dbskit.storage.types import from_micros, to_micros
 
@@ -67,10 +60,10 @@ def require_order(
 
 async def get_order(db: Database, *, campaign_id: int, order_id: int) -> Order:
     """getOrder (R-119): test orders are returned too (OQ-22)."""
-    rows = await db.run_fetch(ORDER_TREE, order_params(campaign_id=campaign_id, order_id=order_id))
-    if not rows:
+    order = await read_order(db, campaign_id=campaign_id, order_id=order_id)
+    if order is None:
         raise OrderNotFound(order_id)
-    return orders_from_rows(rows)[0]
+    return order
 
 
 def apply_decision(order: Order, decision: Decision, *, now: datetime) -> Order:
