@@ -717,12 +717,18 @@ async def test_bad_checkout_requests_are_refused_before_the_store_is_called(
     )
     no_feed = await market.check_out(
         market.demo_campaign,
-        items=[{"offerId": "phone-nova-x1", "count": 1, "price": 1}],
+        items=[{"offerId": "phone-nova-x9", "count": 1, "price": 1}],
         regionId=213,
     )
     assert (no_feed.status_code, no_feed.json()) == (
         400,
-        envelope(("BAD_REQUEST", "Missing field items[0].feedId")),
+        envelope(
+            (
+                "BAD_REQUEST",
+                "Missing field items[0].feedId: offer 'phone-nova-x9' is not in the catalogue "
+                "of the store this server runs",
+            )
+        ),
     )
     unknown_type = await market.check_out(
         market.demo_campaign, items=[PHONE], regionId=213, deliveryType="UNKNOWN"
@@ -738,4 +744,56 @@ async def test_bad_checkout_requests_are_refused_before_the_store_is_called(
         json={"items": [PHONE], "regionId": 213},
     )
     assert unauthorised.status_code == 401
+    assert await market.logged(market.demo_campaign) == []
+
+
+# --- Lines that leave out what the Market knows from the feed ------------------------------------
+
+
+@pytest.mark.rule("R-044", "OQ-16")
+async def test_feed_and_price_come_from_the_catalogue_of_the_store_this_server_runs(
+    market: Market, stores: StoreRouter
+) -> None:
+    short = {"offerId": "game-key-north", "count": 2}
+    response = await market.check_out(market.demo_campaign, items=[short], regionId=213)
+    assert response.status_code == 201, response.text
+    order = response.json()["order"]
+    assert order["items"] == [ordered_item(order["items"][0], GAME_KEY, 2)]
+    sent = json.loads((await market.last_logged(market.demo_campaign))["request"]["body"])
+    assert sent["cart"]["items"][0]["feedId"] == DEMO_FEED
+    assert sent["cart"]["items"][0]["price"] == GAME_KEY["price"]
+
+
+@pytest.mark.rule("R-044")
+async def test_a_price_given_is_kept_and_only_the_feed_is_looked_up(
+    market: Market, stores: StoreRouter
+) -> None:
+    line = {"offerId": "game-key-north", "count": 1, "price": 1500}
+    response = await market.check_out(market.demo_campaign, items=[line], regionId=213)
+    assert response.status_code == 201, response.text
+    assert response.json()["order"]["items"][0]["price"] == 1500.0
+
+
+@pytest.mark.rule("R-081", "OQ-16")
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            {"offerId": "no-such-offer", "count": 1},
+            "Missing field items[1].feedId: offer 'no-such-offer' is not in the catalogue of "
+            "the store this server runs",
+        ),
+        (
+            {"feedId": 999, "offerId": "game-key-north", "count": 1},
+            "Missing field items[1].price: offer 'game-key-north' is not in the catalogue of "
+            "the store this server runs",
+        ),
+    ],
+)
+async def test_a_line_the_catalogue_cannot_complete_is_400_without_a_call(
+    market: Market, stores: StoreRouter, line: dict[str, Any], message: str
+) -> None:
+    response = await market.check_out(market.demo_campaign, items=[GAME_KEY, line], regionId=213)
+    assert response.status_code == 400
+    assert response.json() == envelope(("BAD_REQUEST", message))
     assert await market.logged(market.demo_campaign) == []

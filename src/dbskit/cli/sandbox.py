@@ -247,17 +247,41 @@ def show_order(
     _send("GET", url, path, sandbox_token, data_dir)
 
 
+def parse_basket_line(spec: str) -> dict[str, Any]:
+    """``OFFER_ID:COUNT[:PRICE]``; the offer id may itself contain colons (when it ends in a
+    number, give the price too)."""
+    parts = spec.split(":")
+    if len(parts) >= 3 and parts[-2].isdigit() and _is_number(parts[-1]):
+        return parse_item(spec)
+    if len(parts) < 2 or not parts[-1].isdigit():
+        raise typer.BadParameter(f"{spec!r}: expected OFFER_ID:COUNT[:PRICE]")
+    *offer, count = parts
+    return {"offerId": ":".join(offer), "count": int(count)}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 @app.command("checkout")
 def checkout(
     campaign_id: Annotated[int, typer.Option(help="The campaign whose store is asked.")],
-    feed_id: Annotated[int, typer.Option(help="The store's feed the offers belong to.")],
     items: Annotated[
         list[str],
         typer.Option(
-            "--item", help="OFFER_ID:COUNT:PRICE[:MARKING] as the buyer saw it; repeatable."
+            "--item",
+            help="OFFER_ID:COUNT[:PRICE] as the buyer saw it; repeatable. Without a price (and "
+            "--feed-id) they come from the catalogue of the store this server runs.",
         ),
     ],
     region_id: Annotated[int, typer.Option(help="The buyer's region (Market region id).")],
+    feed_id: Annotated[
+        int | None, typer.Option(help="The store's feed the offers belong to.")
+    ] = None,
     delivery_type: Annotated[
         DeliveryType | None,
         typer.Option(help="DELIVERY, PICKUP, POST or DIGITAL; the store's first option if unset."),
@@ -270,7 +294,7 @@ def checkout(
     """Check a basket out through the campaign's store (POST /cart); prints {"order", "cart",
     "warnings"}. A store that fails the Market's checks exits 1 with the reasons."""
     body = _present(
-        items=[dict(parse_item(item), feedId=feed_id) for item in items],
+        items=[_present(**parse_basket_line(item), feedId=feed_id) for item in items],
         regionId=region_id,
         deliveryType=delivery_type.value if delivery_type else None,
         buyer={"type": buyer_type.value} if buyer_type else None,

@@ -6,6 +6,8 @@ the answer — the test order made from the store's POST /cart answer, with that
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import Field, field_validator
 
 from dbskit.contract import limits
@@ -19,11 +21,22 @@ from dbskit.contract.sandbox import SandboxOrderBuyer, SandboxOrderItem
 class CheckoutItem(SandboxOrderItem):
     """A basket line: the offer of the store's feed, as the buyer saw it on the Market.
 
-    The Market knows each offer's feed and price from the catalogue it indexed; the sandbox
-    indexes none, so the line names them (R-044: both travel in POST /cart ``items[]``).
+    The Market knows each offer's feed and price from the catalogue it indexed (R-044: both
+    travel in POST /cart ``items[]``). The sandbox knows only the catalogue of the store it
+    serves itself; for other stores the line names them.
     """
 
     feed_id: Int64 = Field(alias="feedId", strict=True)
+
+
+class BasketLine(CheckoutItem):
+    """A line as sent: ``feedId`` and ``price`` may be left out for an offer of the store this
+    server runs (the demo store or ``--store-data``), where the sandbox looks them up."""
+
+    feed_id: Int64 | None = Field(None, alias="feedId", strict=True)  # type: ignore[assignment]
+    price: Decimal | None = Field(  # type: ignore[assignment]
+        None, gt=0, le=limits.SANDBOX_ORDER_PRICE_MAX, decimal_places=2
+    )
 
 
 class CheckoutRequest(ContractModel):
@@ -41,6 +54,14 @@ class CheckoutRequest(ContractModel):
                 "Value of field {field} must be one of DELIVERY, PICKUP, POST, DIGITAL"
             )
         return value
+
+
+class CheckoutBody(CheckoutRequest):
+    """The body of the checkout call; ``complete_basket`` turns it into a ``CheckoutRequest``."""
+
+    items: list[BasketLine] = Field(  # type: ignore[assignment]
+        min_length=1, max_length=limits.SANDBOX_ORDER_ITEMS_MAX
+    )
 
 
 class CheckoutWarning(ContractModel):

@@ -141,6 +141,14 @@ class Messages:
         "Campaign {campaign_id} has no pushUrl: the Market has no store to send POST /cart to"
     )
     PUSH_FAILED = "{type} / {subtype}: POST {url}: {detail}"
+    BASKET_OFFER_UNKNOWN = (
+        "Missing field items[{index}].{field}: offer '{offer_id}' is not in the catalogue of "
+        "the store this server runs"
+    )
+    BASKET_OFFER_IN_FEEDS = (
+        "Missing field items[{index}].feedId: offer '{offer_id}' is in several feeds of the "
+        "store this server runs"
+    )
     PUSH_DEADLINE = "no answer within {deadline:g} s (R-037)"
     PUSH_STATUS = "the store answered {status} instead of 200"
     PUSH_MEDIA_TYPE = "the answer's Content-Type is {content_type}, not application/json"

@@ -69,3 +69,8 @@ class Catalogue:
     def find(self, feed_id: int, offer_id: str) -> Offer | None:
         feed = self._feeds.get(feed_id)
         return None if feed is None else feed.get(sku_key(offer_id))
+
+    def offers_with_id(self, offer_id: str) -> list[Offer]:
+        """The offer with this id in each feed that lists it."""
+        key = sku_key(offer_id)
+        return [feed[key] for feed in self._feeds.values() if key in feed]

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from pydantic import ValidationError
 
@@ -43,7 +44,7 @@ from dbskit.contract.cart import (
     StoreErrorBody,
     sku_key,
 )
-from dbskit.contract.checkout import CheckoutItem, CheckoutRequest
+from dbskit.contract.checkout import CheckoutBody, CheckoutItem, CheckoutRequest
 from dbskit.contract.enums import (
     Currency,
     DeliveryType,
@@ -53,6 +54,7 @@ from dbskit.contract.enums import (
     PaymentType,
 )
 from dbskit.contract.errors import (
+    BadRequest,
     BasketUnavailable,
     ErrorDetail,
     Messages,
@@ -91,6 +93,52 @@ POSTPAID_METHODS: Final = frozenset(
 # SHOP_PREPAID (the store takes the prepayment itself) has no OrderPaymentMethodType value.
 SHOP_PREPAID_PAYMENT: Final = Payment(PaymentType.PREPAID, PaymentMethod.UNKNOWN)
 _CENTS = Decimal("0.01")
+
+
+class CatalogueOffer(Protocol):
+    """What the basket takes from an offer of the catalogue the sandbox knows."""
+
+    @property
+    def feed_id(self) -> int: ...
+
+    @property
+    def price(self) -> float: ...
+
+
+def complete_basket(
+    body: CheckoutBody, offers_with_id: Callable[[str], Sequence[CatalogueOffer]]
+) -> CheckoutRequest:
+    """Fill in each line's missing ``feedId`` and ``price`` from the catalogue, as the Market
+    knows them from the feed it indexed; a line the catalogue cannot complete is a 400."""
+    lines: list[CheckoutItem] = []
+    for index, line in enumerate(body.items):
+        feed_id, price = line.feed_id, line.price
+        if feed_id is None or price is None:
+            found = [
+                offer
+                for offer in offers_with_id(line.offer_id)
+                if feed_id is None or offer.feed_id == feed_id
+            ]
+            if not found:
+                field = "feedId" if feed_id is None else "price"
+                raise BadRequest(
+                    Messages.BASKET_OFFER_UNKNOWN.format(
+                        index=index, field=field, offer_id=line.offer_id
+                    )
+                )
+            if len(found) > 1:
+                raise BadRequest(
+                    Messages.BASKET_OFFER_IN_FEEDS.format(index=index, offer_id=line.offer_id)
+                )
+            offer = found[0]
+            feed_id = offer.feed_id
+            price = price if price is not None else Decimal(str(offer.price))
+        values = line.model_dump(by_alias=True, exclude_none=True)
+        values.update(feedId=feed_id, price=price)
+        lines.append(CheckoutItem.model_validate(values))
+    return CheckoutRequest.model_validate(
+        {**body.model_dump(by_alias=True, exclude_none=True), "items": lines}
+    )
 
 
 def cart_url(push_url: str) -> str:

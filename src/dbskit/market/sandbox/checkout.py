@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dbskit.contract.checkout import CheckoutRequest, CheckoutResponse, CheckoutWarning
+from dbskit.contract.checkout import CheckoutBody, CheckoutResponse, CheckoutWarning
+from dbskit.market.domain.checkout import CatalogueOffer, complete_basket
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._responses import json_response
 from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
@@ -19,10 +20,16 @@ from dbskit.market.services.order_view import order_dto
 router = APIRouter(prefix="/sandbox", dependencies=[Depends(require_sandbox_token)])
 
 
+def _no_offers(_offer_id: str) -> list[CatalogueOffer]:
+    return []
+
+
 @router.post("/campaigns/{campaignId}/checkout")
 async def check_out(request: Request, campaign_id: CampaignIdParam) -> Response:
     runtime = runtime_of(request)
-    basket = await read_json(request, CheckoutRequest)
+    body = await read_json(request, CheckoutBody)
+    store = getattr(request.app.state, "store", None)  # the store this server runs, if any
+    basket = complete_basket(body, store.data.catalogue.offers_with_id if store else _no_offers)
     deps = CheckoutDeps(
         db=runtime.db,
         clock=runtime.clock,
