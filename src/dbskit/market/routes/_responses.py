@@ -9,9 +9,13 @@ JSON = "application/json"
 OK_BODY = b'{"status":"OK"}'  # R-010, R-020: EmptyApiResponse
 
 
+def json_body(model: BaseModel) -> bytes:
+    """A contract model as the Market writes it: field aliases, absent fields left out."""
+    return model.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+
 def json_response(model: BaseModel, *, status_code: int = 200) -> Response:
-    body = model.model_dump_json(by_alias=True, exclude_none=True)
-    return Response(body, status_code=status_code, media_type=JSON)
+    return Response(json_body(model), status_code=status_code, media_type=JSON)
 
 
 def ok_response() -> Response:

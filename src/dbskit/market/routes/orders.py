@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.responses import Response
 
 from dbskit.contract.orders import (
@@ -10,10 +12,11 @@ from dbskit.contract.orders import (
     UpdateOrderStatusResponse,
 )
 from dbskit.market.domain.call_warnings import credential_warnings
+from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import orders_query, params_from
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
-from dbskit.market.routes._responses import json_response
+from dbskit.market.routes._responses import JSON, json_body, json_response
 from dbskit.market.services import orders as service
 from dbskit.market.services.order_view import order_dto
 
@@ -22,7 +25,14 @@ async def get_order(partner: PartnerRequest) -> Response:
     order = await service.get_order(
         partner.runtime.db, campaign_id=partner.campaign_id, order_id=partner.order_id
     )
-    return json_response(GetOrderResponse(order=order_dto(order)))
+    return Response(get_order_body(order), media_type=JSON)
+
+
+# An order is an immutable value and getOrder's answer depends on nothing else, so the answer of
+# an order read again (the loop's remembered reads on SQLite) is serialised once.
+@functools.lru_cache(maxsize=1024)
+def get_order_body(order: Order) -> bytes:
+    return json_body(GetOrderResponse(order=order_dto(order)))
 
 
 async def get_orders(partner: PartnerRequest) -> Response:
