@@ -64,10 +64,11 @@ class StoreMount:
         self.app = app
         self.store = store
         self.prefix = prefix
+        self._below = prefix + "/"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
+        if scope["type"] == "http" and (path.startswith(self._below) or path == self.prefix):
             root = scope.get("root_path", "")
             scope = dict(
                 scope, root_path=root + self.prefix, app_root_path=scope.get("app_root_path", root)

@@ -7,11 +7,12 @@ R-080/R-082: the HTTP statuses and their fixed message texts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
+
+from pydantic_core import to_json
 
 
 class ErrorCode(StrEnum):
@@ -274,7 +275,8 @@ class ErrorDetail:
 def error_envelope(errors: Iterable[ErrorDetail]) -> bytes:
     """The R-071 envelope as JSON bytes; ``status`` is always ``ERROR`` (C-12)."""
     body = {"status": "ERROR", "errors": [error.as_dict() for error in errors]}
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    # pydantic-core's encoder: compact UTF-8 JSON, several times faster than json.dumps here.
+    return to_json(body)
 
 
 class ApiError(Exception):

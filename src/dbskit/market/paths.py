@@ -5,7 +5,8 @@ from __future__ import annotations
 from dbskit.contract import limits
 
 # Paths that belong to dbskit itself, not to the Partner API, keep their exact form.
-_OWN_PREFIXES = ("/sandbox", "/store")
+_OWN_ROOTS = ("/sandbox", "/store")
+_OWN_PREFIXES = tuple(root + "/" for root in _OWN_ROOTS)
 
 
 def canonical_path(path: str) -> str:
@@ -23,4 +24,4 @@ def canonical_path(path: str) -> str:
 
 def is_own_path(path: str) -> bool:
     """dbskit's own paths (the sandbox, the mounted store), which are not Partner API calls."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in _OWN_PREFIXES)
+    return path.startswith(_OWN_PREFIXES) or path in _OWN_ROOTS
