@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -11,16 +13,6 @@ import sqlalchemy as sa
 from dbskit.storage import migrations
 from dbskit.storage.db import Database
 from dbskit.storage.tables import sandbox_clock
-
-
-@pytest.fixture
-def db(database_url: str) -> Database:
-    from dbskit.settings import normalise_database_url
-
-    database = Database(normalise_database_url(database_url))
-    migrations.upgrade(database)
-    yield database
-    database.dispose()
 
 
 def test_head_constant_matches_alembic() -> None:
@@ -76,3 +68,29 @@ def test_failed_write_leaves_nothing_behind(db: Database) -> None:
         raise RuntimeError("abort")
     with db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(sandbox_clock)).scalar_one() == 0
+
+
+async def test_sqlite_writes_queue_on_one_thread(tmp_path: Path) -> None:
+    """SQLite writes of one process run one after another on one thread, in the order asked,
+    rather than in threads that poll for the write lock (docs/decisions.md, Storage)."""
+    database = Database(f"sqlite:///{tmp_path / 'writes.sqlite3'}")
+    migrations.upgrade(database)
+    threads: set[int] = set()
+    order: list[int] = []
+    running = 0
+    most = 0
+
+    def work(number: int) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        threads.add(threading.get_ident())
+        time.sleep(0.005)
+        order.append(number)
+        running -= 1
+
+    try:
+        await asyncio.gather(*(database.run_write(lambda _conn, n=n: work(n)) for n in range(8)))
+    finally:
+        database.dispose()
+    assert (len(threads), most, order) == (1, 1, list(range(8)))
