@@ -71,8 +71,8 @@ def test_failed_write_leaves_nothing_behind(db: Database) -> None:
 
 
 async def test_sqlite_writes_queue_on_one_thread(tmp_path: Path) -> None:
-    """SQLite writes of one process run one after another on one thread, in the order asked,
-    rather than in threads that poll for the write lock (docs/decisions.md, Storage)."""
+    """SQLite writes of one process run one after another on one thread (the event loop's, for
+    short writes), in the order asked, rather than in threads that poll for the write lock."""
     database = Database(f"sqlite:///{tmp_path / 'writes.sqlite3'}")
     migrations.upgrade(database)
     threads: set[int] = set()
@@ -94,3 +94,89 @@ async def test_sqlite_writes_queue_on_one_thread(tmp_path: Path) -> None:
     finally:
         database.dispose()
     assert (len(threads), most, order) == (1, 1, list(range(8)))
+
+
+def _sqlite(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'loop.sqlite3'}")
+    migrations.upgrade(database)
+    return database
+
+
+def _clock_ids(database: Database) -> list[int]:
+    with database.read() as conn:
+        return list(
+            conn.execute(sa.select(sandbox_clock.c.id).order_by(sandbox_clock.c.id)).scalars()
+        )
+
+
+async def test_a_failed_short_write_is_undone_alone(tmp_path: Path) -> None:
+    """Writes committed together: the one that raises leaves nothing, the others are committed."""
+    database = _sqlite(tmp_path)
+
+    def insert(conn: sa.Connection, row_id: int, fail: bool = False) -> int:
+        conn.execute(sa.insert(sandbox_clock).values(id=row_id, offset_us=0))
+        if fail:
+            raise RuntimeError("refused")
+        return row_id
+
+    try:
+        results = await asyncio.gather(
+            database.run_write(lambda conn: insert(conn, 1)),
+            database.run_write(lambda conn: insert(conn, 2, fail=True)),
+            database.run_write(lambda conn: insert(conn, 3)),
+            return_exceptions=True,
+        )
+        assert results[0] == 1 and results[2] == 3
+        assert isinstance(results[1], RuntimeError)
+        assert _clock_ids(database) == [1, 3]
+    finally:
+        database.dispose()
+
+
+async def test_short_writes_wait_in_the_writer_thread_while_another_connection_writes(
+    tmp_path: Path,
+) -> None:
+    """The loop does not wait for the lock: while another connection holds it, the write goes to
+    the writer thread, which waits for it and then commits."""
+    database = _sqlite(tmp_path)
+    threads: list[int] = []
+    try:
+        holder = database.engine.connect().execution_options(dbskit_write=True)
+        holder.begin()
+        holder.execute(sa.insert(sandbox_clock).values(id=1, offset_us=0))
+
+        def insert(conn: sa.Connection) -> None:
+            threads.append(threading.get_ident())
+            conn.execute(sa.insert(sandbox_clock).values(id=2, offset_us=0))
+
+        pending = asyncio.ensure_future(database.run_write(insert))
+        await asyncio.sleep(0.05)
+        assert not pending.done()  # waiting for the lock, not failed
+        holder.commit()
+        holder.close()
+        await pending
+        assert threads and threads[0] != threading.get_ident()
+        assert _clock_ids(database) == [1, 2]
+    finally:
+        database.dispose()
+
+
+async def test_a_short_write_cancelled_before_its_turn_does_not_run(tmp_path: Path) -> None:
+    database = _sqlite(tmp_path)
+    ran: list[int] = []
+
+    def insert(conn: sa.Connection, row_id: int) -> None:
+        ran.append(row_id)
+        conn.execute(sa.insert(sandbox_clock).values(id=row_id, offset_us=0))
+
+    try:
+        first = asyncio.ensure_future(database.run_write(lambda conn: insert(conn, 1)))
+        second = asyncio.ensure_future(database.run_write(lambda conn: insert(conn, 2)))
+        await asyncio.sleep(0)  # both queued, the commit not yet run
+        second.cancel()
+        await first
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        assert (ran, _clock_ids(database)) == ([1], [1])
+    finally:
+        database.dispose()

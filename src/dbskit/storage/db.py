@@ -4,21 +4,24 @@ SQLite (the default) runs in WAL mode with a busy timeout, and write transaction
 ``BEGIN IMMEDIATE`` so that concurrent writers wait for the lock instead of failing half-way.
 PostgreSQL (``postgresql://`` URLs, psycopg 3) needs neither; writers that must be serialised on
 one row lock it with ``SELECT ... FOR UPDATE``. Single-statement reads of the hottest methods
-(``run_select``) skip the transaction, and on SQLite run on the event loop itself.
+(``run_select``) skip the transaction, and on SQLite run on the event loop itself, as do SQLite's
+short write transactions (``run_write``), committed together (``_LoopWriter``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from dbskit.storage.prepared import PreparedSelect
@@ -27,6 +30,9 @@ T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 REMEMBERED_RESULTS = 1024  # results of the loop's reads kept while the database is unchanged
+# The loop's writes leave the WAL to a background checkpoint after this many commits (SQLite's own
+# automatic checkpoint is every 1,000 pages, which a few hundred short writes fill).
+CHECKPOINT_EVERY_COMMITS = 200
 Rows = list[list[Any]]
 _WRITE = "dbskit_write"
 
@@ -57,6 +63,7 @@ class Database:
         # Writers in other processes still meet the busy timeout.
         self._writer: ThreadPoolExecutor | None = None
         self._loop_reader = _LoopReader(self.engine) if self.is_sqlite else None
+        self._loop_writer = _LoopWriter(self.engine) if self.is_sqlite else None
 
     @property
     def dialect(self) -> str:
@@ -77,9 +84,20 @@ class Database:
     async def run_read(self, work: Callable[[Connection], T]) -> T:
         return await self._in_thread(self._in_read, work)
 
-    async def run_write(self, work: Callable[[Connection], T]) -> T:
+    async def run_write(self, work: Callable[[Connection], T], *, bulk: bool = False) -> T:
+        """``work`` in a write transaction: committed when it returns, rolled back if it raises.
+
+        On SQLite a short write runs on the event loop, committed together with the other short
+        writes that came in the same turn of the loop (``_LoopWriter``); a ``bulk`` write (many
+        rows, or a large body) goes to the writer thread so as not to hold the loop. Either way
+        SQLite's writes of this process run one at a time, in the order asked.
+        """
         if not self.is_sqlite:
             return await self._in_thread(self._in_write, work)
+        if not bulk and self._loop_writer is not None:
+            done = await self._loop_writer.run(work)
+            if not isinstance(done, _Unavailable):
+                return done
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="dbskit-db-writer")
         return await self._in_executor(self._writer, self._in_write, work)
@@ -150,6 +168,8 @@ class Database:
             return work(conn)
 
     def dispose(self) -> None:
+        if self._loop_writer is not None:
+            self._loop_writer.close()
         if self._loop_reader is not None:
             self._loop_reader.close()
         for executor in (self._threads, self._writer):
@@ -248,6 +268,151 @@ class _LoopReader:
         (database,) = args
         self._connection = sqlite3.connect(database, **options)
         return self._connection
+
+
+class _LoopWriter:
+    """Short SQLite write transactions on the event loop, committed together.
+
+    A write of a Partner API call is a few statements on one order: handing it to a thread and
+    back cost more CPU than the write itself (the hand-off, and the two threads taking the GIL
+    from each other at every statement). Here the writes asked for in one turn of the loop run
+    one after another at the end of it, each in a savepoint of one transaction, and one COMMIT
+    makes them durable together. A write that raises is rolled back to its savepoint alone; the
+    others are committed. Callers learn their result only after the COMMIT, so nothing is
+    reported as done that is not committed; if the COMMIT fails, every write of it fails.
+
+    The connection has no busy timeout: when another connection holds the write lock (the writer
+    thread, another process) ``BEGIN IMMEDIATE`` fails at once and the writes go to the writer
+    thread, which waits for the lock. Its automatic checkpoint is off, so that the loop never
+    waits for a checkpoint's fsync: a checkpoint runs in a thread every
+    ``CHECKPOINT_EVERY_COMMITS`` commits instead.
+    """
+
+    _SAVEPOINT = "dbskit_write"
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        self._commits = 0
+        self._checkpoints: ThreadPoolExecutor | None = None
+        self._checkpoint: Future[None] | None = None
+
+    async def run(self, work: Callable[[Connection], T]) -> T | _Unavailable:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T | _Unavailable] = loop.create_future()
+        self._queue.append((work, future))
+        if len(self._queue) == 1:
+            loop.call_soon(self._commit_queued)
+        # A caller cancelled before its turn is skipped: its write does not start.
+        return await future
+
+    def _commit_queued(self) -> None:
+        batch = [(work, future) for work, future in self._queue if not future.cancelled()]
+        self._queue = []
+        if not batch:
+            return
+        try:
+            conn = self._connection or self._open()
+            transaction = conn.begin()
+        except Exception as error:
+            if self._connection is not None:
+                self._connection.rollback()  # left with no transaction open
+            raw = error.orig if isinstance(error, OperationalError) else error
+            if _is_lock_error(raw):  # another connection writes: the writer thread waits
+                self._settle([(future, _UNAVAILABLE, None) for _, future in batch])
+            else:
+                self._settle([(future, None, error) for _, future in batch])
+            return
+        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            if len(batch) == 1:
+                ((work, future),) = batch
+                outcomes.append((future, work(conn), None))
+            else:
+                outcomes = self._each_in_savepoint(conn, batch)
+            transaction.commit()
+        except BaseException as error:
+            with contextlib.suppress(Exception):  # the callers learn of ``error`` either way
+                transaction.rollback()
+            failed: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = [
+                (future, None, error) for _, future in batch
+            ]
+            self._settle(failed)
+            if not isinstance(error, Exception):
+                raise
+            return
+        self._settle(outcomes)
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY_COMMITS == 0:
+            self._checkpoint_in_thread()
+
+    def _each_in_savepoint(
+        self, conn: Connection, batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]
+    ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        for work, future in batch:
+            driver.execute(f"SAVEPOINT {self._SAVEPOINT}")
+            try:
+                value = work(conn)
+            except Exception as error:
+                driver.execute(f"ROLLBACK TO {self._SAVEPOINT}")
+                driver.execute(f"RELEASE {self._SAVEPOINT}")
+                outcomes.append((future, None, error))
+                continue
+            driver.execute(f"RELEASE {self._SAVEPOINT}")
+            outcomes.append((future, value, None))
+        return outcomes
+
+    @staticmethod
+    def _settle(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+        for future, value, error in outcomes:
+            if future.cancelled():
+                continue
+            if error is None:
+                future.set_result(value)
+            else:
+                future.set_exception(error)
+
+    def _checkpoint_in_thread(self) -> None:
+        if self._checkpoint is not None and not self._checkpoint.done():
+            return  # the last one is still copying
+        if self._checkpoints is None:
+            self._checkpoints = ThreadPoolExecutor(1, thread_name_prefix="dbskit-db-checkpoint")
+        self._checkpoint = self._checkpoints.submit(self._run_checkpoint)
+
+    def _run_checkpoint(self) -> None:
+        # PASSIVE: copies what no reader still needs and never waits for readers or writers.
+        with self._engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _open(self) -> Connection:
+        conn = self._engine.connect().execution_options(**{_WRITE: True})
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        driver.execute("PRAGMA busy_timeout=0")
+        driver.execute("PRAGMA wal_autocheckpoint=0")
+        self._connection = conn
+        return conn
+
+    def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.shutdown(wait=True)
+            self._checkpoints = None
+        if self._connection is not None:
+            # Its settings are the loop's own: it is closed rather than returned to the pool.
+            self._connection.invalidate()
+            self._connection.close()
+            self._connection = None
+
+
+def _is_lock_error(error: BaseException | None) -> bool:
+    return (
+        isinstance(error, sqlite3.OperationalError)
+        and error.sqlite_errorcode & 0xFF in _SQLITE_LOCK_ERRORS
+    )
 
 
 _SQLITE_LOCK_ERRORS = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)

@@ -9,9 +9,11 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select
 
 from dbskit.contract.call_warnings import CallWarning, WarningCode
+from dbskit.storage.prepared import PreparedWrite
 from dbskit.storage.tables import order_warnings
 
-_INSERT = insert(order_warnings)  # built once: every accepted call with a warning writes here
+# Built once: every accepted call with a warning writes here.
+_INSERT = PreparedWrite(insert(order_warnings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,7 @@ def record_warnings(
         }
         for warning in warnings
     ]
-    conn.execute(_INSERT, rows)
+    _INSERT.execute_many(conn, rows)
 
 
 def warnings_of_order(conn: Connection, order_id: int) -> list[StoredWarning]:

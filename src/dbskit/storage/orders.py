@@ -30,7 +30,7 @@ from dbskit.contract.enums import (
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import BuyerCall, Order, OrderItem, Track
 from dbskit.storage.db import Database
-from dbskit.storage.prepared import PreparedSelect
+from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import marking_codes, order_items, order_tracks, orders
 
 _KOPECKS = Decimal(100)
@@ -110,14 +110,19 @@ def insert_order(conn: Connection, order: Order) -> None:
 
 
 # Built once: made per call with inline values, Core would compute a new cache key each time.
-_SAVE_ORDER = update(orders).where(orders.c.id == bindparam("o_id"))
+_SAVE_ORDER = PreparedWrite(update(orders).where(orders.c.id == bindparam("o_id")))
 
 
 def save_order(conn: Connection, order: Order) -> None:
     """Write the order's own fields back (items do not change after creation)."""
     values = _order_values(order)
     del values["campaign_id"], values["created_at"]
-    conn.execute(_SAVE_ORDER, {"o_id": order.id, **values})
+    _SAVE_ORDER.execute(conn, {"o_id": order.id, **values})
+
+
+def touch_order(conn: Connection, order_id: int, now: datetime) -> None:
+    """The order changed without a change of its own fields (a track, marking codes)."""
+    _SAVE_ORDER.execute(conn, {"o_id": order_id, "updated_at": now})
 
 
 def order_exists(conn: Connection, order_id: int) -> bool:

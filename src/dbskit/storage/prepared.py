@@ -1,4 +1,4 @@
-"""Selects run on the driver's cursor: written in Core, compiled once per dialect, rows as lists.
+"""Statements run on the driver's cursor: written in Core, compiled once per dialect.
 
 ``Connection.execute`` does a lot on every call besides running the statement: the compiled-cache
 lookup, parameter processing, events, a ``CursorResult`` reading the cursor description and a
@@ -7,7 +7,10 @@ lookup, parameter processing, events, a ``CursorResult`` reading the cursor desc
 it once for each dialect, runs the SQL text on the DBAPI cursor and applies to each row exactly the
 conversions Core would (each column's own result processor), so callers see the same values.
 
-Parameters go to the driver as given: plain ints and strings only (no bind processing).
+Parameters of a select go to the driver as given: plain ints and strings only (no bind
+processing). A ``PreparedWrite`` (INSERT, UPDATE, DELETE) applies to each parameter the conversion
+its column's type gives it in Core (``UtcTimestamp``, ``JSON``, ``Date``, ...), so that the rows
+are written exactly as ``Connection.execute`` would write them.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import Compiled
 
 
 class Cursor(Protocol):
@@ -84,4 +88,85 @@ class PreparedSelect:
             converters=tuple(converters),
         )
         self._compiled[dialect.name] = result
+        return result
+
+
+Processor = Callable[[Any], Any]
+
+
+_REQUIRED: Any = object()  # no value in the statement: the call must give one
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledWrite:
+    sql: str
+    named: bool  # the driver takes a mapping (psycopg) rather than a sequence (sqlite3)
+    # For each parameter, in the driver's order: its name, its bind processor (None: the value
+    # goes as it is) and the value the statement itself gives it (``.values(current=False)``).
+    plan: tuple[tuple[str, Processor | None, Any], ...]
+
+    def parameters(self, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        values = []
+        for name, process, fixed in self.plan:
+            value = params.get(name, fixed)
+            if value is _REQUIRED:
+                raise KeyError(f"no value for the parameter {name!r}")
+            values.append(value if process is None or value is None else process(value))
+        if self.named:
+            return dict(zip((name for name, _, _ in self.plan), values, strict=True))
+        return values
+
+
+class PreparedWrite:
+    """An INSERT, UPDATE or DELETE run on the driver's cursor inside the caller's transaction.
+
+    The columns an INSERT or UPDATE sets are the keys of the parameters of the call, besides those
+    the statement sets itself; each set of keys is compiled once per dialect. Parameters with a
+    name of their own (``bindparam("o_id")``) are given by that name.
+    """
+
+    def __init__(self, statement: Insert | Update | Delete) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, tuple[str, ...]], _CompiledWrite] = {}
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Run once; the number of rows the statement matched."""
+        compiled = self._compiled_for(conn.dialect, params)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(params))
+            count: int = cursor.rowcount
+            return count
+        finally:
+            cursor.close()
+
+    def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run once per row; every row has the same keys."""
+        if not rows:
+            return
+        compiled = self._compiled_for(conn.dialect, rows[0])
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])  # type: ignore[arg-type]
+        finally:
+            cursor.close()
+
+    def _compiled_for(self, dialect: Dialect, params: Mapping[str, Any]) -> _CompiledWrite:
+        key = (dialect.name, tuple(params))
+        return self._compiled.get(key) or self._compile(dialect, key)
+
+    def _compile(self, dialect: Dialect, key: tuple[str, tuple[str, ...]]) -> _CompiledWrite:
+        _, keys = key
+        compiled: Compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
+        binds = compiled.binds  # type: ignore[attr-defined]
+        named = not compiled.positional  # type: ignore[attr-defined]
+        order = tuple(binds) if named else compiled.positiontup  # type: ignore[attr-defined]
+        plan = []
+        for name in order:
+            bind = binds[name]
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            fixed = _REQUIRED if name in keys or bind.required else bind.effective_value
+            plan.append((name, process, fixed))
+        result = _CompiledWrite(sql=compiled.string, named=named, plan=tuple(plan))
+        self._compiled[key] = result
         return result

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, select, true, update
 
 from dbskit.market.domain.order import Track
+from dbskit.storage.prepared import PreparedWrite
 from dbskit.storage.tables import order_tracks
 
 
@@ -52,12 +53,12 @@ _TRACK_OF_ANOTHER_ORDER = (
     )
     .limit(1)
 )
-_NOT_CURRENT = (
+_NOT_CURRENT = PreparedWrite(
     update(order_tracks)
     .where(order_tracks.c.order_id == bindparam("o_id"), order_tracks.c.current == true())
     .values(current=False)
 )
-_INSERT_TRACK = insert(order_tracks)
+_INSERT_TRACK = PreparedWrite(insert(order_tracks))
 
 
 def track_used_by_another_order(
@@ -80,9 +81,9 @@ def set_current_track(
     conn: Connection, *, order_id: int, campaign_id: int, track: Track, now: datetime
 ) -> None:
     """The new current track; the previous one stays in the history."""
-    conn.execute(_NOT_CURRENT, {"o_id": order_id})
-    conn.execute(
-        _INSERT_TRACK,
+    _NOT_CURRENT.execute(conn, {"o_id": order_id})
+    _INSERT_TRACK.execute(
+        conn,
         {
             "order_id": order_id,
             "campaign_id": campaign_id,

@@ -7,7 +7,6 @@ OQ-12 (DBS codes are not verified: ``NOT_ON_VALIDATION``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
@@ -24,7 +23,7 @@ from dbskit.market.services.orders import require_order
 from dbskit.storage.db import Database
 from dbskit.storage.marking_codes import replace_codes
 from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.orders import save_order
+from dbskit.storage.orders import touch_order
 
 OPERATION_ID: Final = "provideOrderItemIdentifiers"
 
@@ -49,7 +48,7 @@ async def provide_order_item_identifiers(
         )
         replace_codes(conn, order_id=order_id, codes=replaced)
         if replaced:
-            save_order(conn, replace(order, updated_at=now))  # items[].instances changed
+            touch_order(conn, order_id, now)  # items[].instances changed
         record_warnings(
             conn, order_id=order_id, operation_id=OPERATION_ID, warnings=call_warnings, now=now
         )

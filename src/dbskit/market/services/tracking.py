@@ -7,7 +7,6 @@ history. The directory is the one GET v2/delivery/services lists (R-118).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
@@ -21,7 +20,7 @@ from dbskit.market.domain.order import Track
 from dbskit.market.services.orders import require_order
 from dbskit.storage.db import Database
 from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.orders import save_order
+from dbskit.storage.orders import touch_order
 from dbskit.storage.tracks import set_current_track, track_used_by_another_order
 
 OPERATION_ID: Final = "setOrderDeliveryTrackCode"
@@ -57,7 +56,7 @@ async def set_order_delivery_track_code(
             set_current_track(
                 conn, order_id=order_id, campaign_id=campaign_id, track=track, now=now
             )
-            save_order(conn, replace(order, updated_at=now))
+            touch_order(conn, order_id, now)
         record_warnings(
             conn, order_id=order_id, operation_id=OPERATION_ID, warnings=call_warnings, now=now
         )
