@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dbskit.market.domain.clock import Clock
 from dbskit.settings import Settings
@@ -15,7 +18,7 @@ from dbskit.shop.cart import answer_cart
 from dbskit.shop.deadline import INLINE_WORK_MAX, CartGuard
 from dbskit.shop.errors import EXCEPTION_HANDLERS
 from dbskit.shop.loaders import load_store
-from dbskit.shop.routes import cart, reload
+from dbskit.shop.routes import CartEndpoint, reload
 from dbskit.shop.service import Clock as ClockLike
 from dbskit.shop.service import PushAuth, Responder, StoreService
 from dbskit.shop.signals import install_sighup
@@ -52,16 +55,40 @@ def create_store_app(service: StoreService, *, handle_sighup: bool = False) -> S
         async with store_lifespan(service, handle_sighup=handle_sighup):
             yield
 
+    cart = CartEndpoint(service)
     app = Starlette(
         routes=[
             Route(CART_PATH, cart, methods=["POST"]),
             Route(RELOAD_PATH, reload, methods=["POST"]),
         ],
+        middleware=[Middleware(CartShortcut, cart=cart)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.store = service
     return app
+
+
+class CartShortcut:
+    """``POST /cart`` straight to its endpoint, past the router; everything else goes on.
+
+    It sits inside Starlette's outermost error middleware, so an unexpected failure is still
+    the logged 500; the endpoint answers its own expected errors as the exception handlers do.
+    """
+
+    def __init__(self, app: ASGIApp, *, cart: ASGIApp) -> None:
+        self.app = app
+        self.cart = cart
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and get_route_path(scope) == CART_PATH
+        ):
+            await self.cart(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 @asynccontextmanager

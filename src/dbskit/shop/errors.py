@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -76,9 +77,26 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return api_error_response(error)
 
 
-EXCEPTION_HANDLERS: dict[type[Exception] | int, ExceptionHandler] = {
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+# What Starlette's exception middleware answers. The rest (``Exception``) is for its outermost
+# error middleware, which also re-raises for the server's log.
+_HANDLED: dict[type[Exception], Handler] = {
     ApiError: _api_error,
     HTTPException: _http_error,
     DeadlineMissed: _late,
-    Exception: _unexpected,
 }
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, ExceptionHandler] = {
+    key: handler for key, handler in _HANDLED.items()
+}
+EXCEPTION_HANDLERS[Exception] = _unexpected
+
+
+def handler_for(exc: Exception) -> Handler | None:
+    """The handler Starlette's exception middleware would pick for ``exc`` (nearest class)."""
+    for cls in type(exc).__mro__:
+        handler = _HANDLED.get(cls)
+        if handler is not None:
+            return handler
+    return None

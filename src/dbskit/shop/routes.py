@@ -1,42 +1,74 @@
-"""The store's routes: thin adapters over ``StoreService``."""
+"""The store's routes: thin adapters over ``StoreService``.
+
+``POST /cart`` is a plain ASGI app (``CartEndpoint``): the Market calls it for every basket
+shown, so it reads the headers and the body straight from the ASGI messages and sends its
+answer without Starlette's request and response objects. It answers exactly as a Starlette
+route with the store's exception handlers would.
+"""
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
-from dbskit.contract.cart import CartRequest
+from dbskit.contract.cart import CartAnswer, CartRequest
 from dbskit.contract.errors import ErrorCode, Messages
-from dbskit.market.routes._body import check_content_type, parse_json, read_limited
+from dbskit.market.routes._body import check_content_type, parse_json, receive_limited
 from dbskit.shop.auth import check_push_token
-from dbskit.shop.errors import JSON, error_response
+from dbskit.shop.errors import JSON, error_response, handler_for
 from dbskit.shop.loaders import StoreDataError
 from dbskit.shop.service import StoreService
 
+_JSON_HEADER = (b"content-type", JSON.encode("latin-1"))
+_serialise_answer = CartAnswer.__pydantic_serializer__.to_json
 
-def _service(request: Request) -> StoreService:
-    service: StoreService = request.app.state.store
+
+def _authorised(service: StoreService, scope: Scope, headers: Headers) -> None:
     check_push_token(
         service.auth.mode,
         service.auth.token,
-        headers=request.headers,
-        query=lambda: request.query_params,
+        headers=headers,
+        query=lambda: QueryParams(scope["query_string"]),
     )
-    return service
 
 
-async def cart(request: Request) -> Response:
+class CartEndpoint:
     """POST /cart (seed:003): token, then the request, then the answer within the deadline."""
-    service = _service(request)
-    check_content_type(request.headers.get("content-type"), strict=False)
-    cart_request = parse_json(await read_limited(request), CartRequest)
-    answer = await service.answer(cart_request)
-    return Response(answer.model_dump_json(by_alias=True, exclude_none=True), media_type=JSON)
+
+    def __init__(self, service: StoreService) -> None:
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            body = await self._answer(scope, receive)
+        except Exception as exc:
+            handler = handler_for(exc)
+            if handler is None:
+                raise  # the error middleware's logged 500
+            response = await handler(Request(scope, receive, send), exc)
+            await response(scope, receive, send)
+            exc.__traceback__ = None  # as Starlette does: no traceback kept across requests
+            return
+        headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_HEADER]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _answer(self, scope: Scope, receive: Receive) -> bytes:
+        service = self.service
+        headers = Headers(scope=scope)
+        _authorised(service, scope, headers)
+        check_content_type(headers.get("content-type"), strict=False)
+        body = await receive_limited(receive, headers.get("content-length"))
+        answer = await service.answer(parse_json(body, CartRequest))
+        return _serialise_answer(answer, by_alias=True, exclude_none=True)
 
 
 async def reload(request: Request) -> Response:
     """POST /admin/reload: read the store data again; a failure keeps the data in use."""
-    service = _service(request)
+    service: StoreService = request.app.state.store
+    _authorised(service, request.scope, request.headers)
     try:
         data = await service.reload_in_background()
     except StoreDataError as exc:
@@ -45,4 +77,4 @@ async def reload(request: Request) -> Response:
     return Response(data.summary().model_dump_json(), media_type=JSON)
 
 
-__all__ = ["cart", "reload"]
+__all__ = ["CartEndpoint", "reload"]

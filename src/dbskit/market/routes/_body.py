@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from dbskit.contract import limits
 from dbskit.contract.errors import BadRequest, Messages, UnsupportedMediaType
@@ -50,6 +51,31 @@ async def read_limited(request: Request, limit: int = limits.REQUEST_BODY_MAX_BY
             raise too_big()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def receive_limited(
+    receive: Receive, declared: str | None, limit: int = limits.REQUEST_BODY_MAX_BYTES
+) -> bytes:
+    """``read_limited`` straight from the ASGI messages (``declared``: the Content-Length
+    header), as Starlette's ``Request.stream()`` reads them, without a request object."""
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_big()
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise too_big()
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif kind == "http.disconnect":
+            raise ClientDisconnect
 
 
 def check_utf8(body: bytes) -> None:
