@@ -18,9 +18,11 @@ What it answers, rule by rule (RULES.md section (d)):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from dbskit.contract.cart import (
     CartAnswer,
@@ -28,6 +30,7 @@ from dbskit.contract.cart import (
     CartAnswerItem,
     CartItem,
     CartPaymentMethod,
+    CartRegion,
     CartRequest,
     DeliveryDates,
     DeliveryInterval,
@@ -42,6 +45,10 @@ from dbskit.shop.dates import PlannedDates, courier_dates, range_dates
 from dbskit.shop.delivery_rules import PICKUP_GROUP_SEPARATOR, DeliveryRule, ServedOutlet
 
 DATES_MEMO_MAX = 100_000
+# Regions and their options per day are remembered like the dates; past this many the memo starts
+# afresh (the Market sends the chains of one tree, so it holds about one entry per region).
+REGIONS_MEMO_MAX = 100_000
+OPTIONS_MEMO_MAX = 100_000
 _PAYMENT_ORDER = {method: index for index, method in enumerate(CartPaymentMethod)}
 
 
@@ -52,14 +59,40 @@ class _Line:
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class PickupGroup:
+    """R-063: the outlets of one rule with the same lead time, answered as one option."""
+
+    rule: DeliveryRule
+    option_id: str
+    extra_days: int
+    outlets: list[OutletCode]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionDelivery:
+    """A requested region's chain and what serves it: the same for every basket to the region
+    until the data change, so it is worked out once."""
+
+    chain: tuple[int, ...]
+    courier: tuple[DeliveryRule, ...]
+    pickup: tuple[PickupGroup, ...]
+    post: tuple[DeliveryRule, ...]
+    outlet_count: int
+    # The times of day at which one of these rules' dates may change (its cut-off, the starts of
+    # its intervals): between two of them the options are the same all day.
+    turns: tuple[time, ...]
+
+
 def answer_cart(request: CartRequest, data: StoreData, now: datetime) -> CartAnswer:
     cart = request.cart
     local = now.astimezone(data.settings.time_zone)
-    chain = data.regions.resolve(cart.delivery.region.chain_ids())
+    delivery = region_delivery(data, cart.delivery.region)
+    chain = delivery.chain
     lines = _count_lines(cart.items, data)
     currency = data.settings.delivery_currency.value
     if not any(line.count for line in lines):
-        return _answer(currency, [], [])  # R-050
+        return _answer(currency, [], [], [])  # R-050
 
     on_sale = [line for line in lines if line.count and line.offer is not None]
     ships_physically = any(
@@ -67,16 +100,60 @@ def answer_cart(request: CartRequest, data: StoreData, now: datetime) -> CartAns
         for line in on_sale
         if line.offer is not None
     )
-    options = physical_options(data, chain, local) if ships_physically else []
+    options, methods = physical_options(data, delivery, local) if ships_physically else ([], [])
     digital_chosen = False
     if not options and any(line.offer is not None and line.offer.digital for line in on_sale):
-        options = [digital_option(data, local)]
+        options, methods = digital_options(data, local)
         digital_chosen = True
 
     items = [
         _answer_item(line, chain, served=bool(options), digital=digital_chosen) for line in lines
     ]
-    return _answer(currency, items, options)
+    return _answer(currency, items, options, methods)
+
+
+def region_delivery(data: StoreData, region: CartRegion) -> RegionDelivery:
+    """The region as the Market sent it (with its parents), resolved in the store's tree."""
+    requested = tuple(region.chain_ids())
+    memo = data.regions_memo
+    delivery: RegionDelivery | None = memo.get(requested)
+    if delivery is None:
+        delivery = _region_delivery(data, data.regions.resolve(requested))
+        if len(memo) >= REGIONS_MEMO_MAX:
+            memo.clear()
+        memo[requested] = delivery
+    return delivery
+
+
+def _region_delivery(data: StoreData, chain: tuple[int, ...]) -> RegionDelivery:
+    courier = data.rules.nearest(chain, DeliveryType.DELIVERY)
+    outlets = data.rules.outlets_for(chain)
+    pickup = _pickup_groups(outlets)
+    post = data.rules.nearest(chain, DeliveryType.POST)
+    rules = (*courier, *(group.rule for group in pickup), *post)
+    turns = {rule.cutoff for rule in rules}
+    turns.update(interval.start for rule in rules for interval in rule.intervals)
+    return RegionDelivery(chain, courier, pickup, post, len(outlets), tuple(sorted(turns)))
+
+
+def _pickup_groups(outlets: Iterable[ServedOutlet]) -> tuple[PickupGroup, ...]:
+    """R-063: one option per group of outlets with equal conditions (service and lead time)."""
+    groups: dict[tuple[str, int], tuple[DeliveryRule, list[OutletCode]]] = {}
+    for served in outlets:
+        for rule in served.rules:
+            key = (rule.id, served.outlet.extra_days)
+            if key not in groups:
+                groups[key] = (rule, [])
+            groups[key][1].append(served.answer)
+    return tuple(
+        PickupGroup(
+            rule,
+            rule_id if not extra_days else f"{rule_id}{PICKUP_GROUP_SEPARATOR}{extra_days}d",
+            extra_days,
+            codes,
+        )
+        for (rule_id, extra_days), (rule, codes) in groups.items()
+    )
 
 
 def _count_lines(items: Iterable[CartItem], data: StoreData) -> list[_Line]:
@@ -113,58 +190,69 @@ def _answer_item(
 
 
 def _answer(
-    currency: str, items: list[CartAnswerItem], options: list[DeliveryOption]
+    currency: str, items: list[CartAnswerItem], options: list[DeliveryOption], methods: list[str]
 ) -> CartAnswer:
-    methods: set[str] = set()
-    for option in options:
-        methods.update(option.payment_methods or ())
-    ordered = sorted(methods, key=lambda method: _PAYMENT_ORDER[CartPaymentMethod(method)])
     return CartAnswer(
         cart=CartAnswerBody(
             delivery_currency=currency,
             items=items,
             delivery_options=options,
-            payment_methods=ordered,
+            payment_methods=methods,
         )
     )
 
 
+def _payment_methods(options: Iterable[DeliveryOption]) -> list[str]:
+    methods: set[str] = set()
+    for option in options:
+        methods.update(option.payment_methods or ())
+    return sorted(methods, key=lambda method: _PAYMENT_ORDER[CartPaymentMethod(method)])
+
+
 # --- Options --------------------------------------------------------------------------------------
 
-
-def physical_options(
-    data: StoreData, chain: tuple[int, ...], local: datetime
-) -> list[DeliveryOption]:
-    options = [
-        _option(rule, rule.id, option_dates(data, rule, local))
-        for rule in data.rules.nearest(chain, DeliveryType.DELIVERY)
-    ]
-    options.extend(pickup_options(data, data.rules.outlets_for(chain), local))
-    options.extend(
-        _option(rule, rule.id, option_dates(data, rule, local))
-        for rule in data.rules.nearest(chain, DeliveryType.POST)
-    )
-    return options
+Options = tuple[list[DeliveryOption], list[str]]  # the options and their payment methods, ordered
 
 
-def pickup_options(
-    data: StoreData, outlets: Iterable[ServedOutlet], local: datetime
-) -> list[DeliveryOption]:
-    """R-063: one option per group of outlets with equal conditions (service and lead time)."""
-    groups: dict[tuple[str, int], tuple[DeliveryRule, list[OutletCode]]] = {}
-    for served in outlets:
-        for rule in served.rules:
-            key = (rule.id, served.outlet.extra_days)
-            if key not in groups:
-                groups[key] = (rule, [])
-            groups[key][1].append(served.answer)
-    options = []
-    for (rule_id, extra_days), (rule, codes) in groups.items():
-        option_id = rule_id if not extra_days else f"{rule_id}{PICKUP_GROUP_SEPARATOR}{extra_days}d"
-        option = _option(rule, option_id, option_dates(data, rule, local, extra_days=extra_days))
-        option.outlets = codes
-        options.append(option)
-    return options
+def physical_options(data: StoreData, delivery: RegionDelivery, local: datetime) -> Options:
+    """Courier (R-059), pick-up (R-060, R-063) and post options of the region, built once per
+    region, day and phase of the day (the answers share them: they are never changed)."""
+    key = (delivery.chain, local.date(), bisect_right(delivery.turns, local.time()))
+    memo = data.options_memo
+    found: Options | None = memo.get(key)
+    if found is None:
+        options = [
+            _option(rule, rule.id, option_dates(data, rule, local)) for rule in delivery.courier
+        ]
+        for group in delivery.pickup:
+            dates = option_dates(data, group.rule, local, extra_days=group.extra_days)
+            option = _option(group.rule, group.option_id, dates)
+            option.outlets = group.outlets
+            options.append(option)
+        options.extend(
+            _option(rule, rule.id, option_dates(data, rule, local)) for rule in delivery.post
+        )
+        found = (options, _payment_methods(options))
+        _remember(memo, key, found)
+    return found
+
+
+def digital_options(data: StoreData, local: datetime) -> Options:
+    """OQ-21: one DIGITAL option, price 0, available today (built once a day)."""
+    key = (DeliveryType.DIGITAL, local.date())
+    memo = data.options_memo
+    found: Options | None = memo.get(key)
+    if found is None:
+        options = [digital_option(data, local)]
+        found = (options, _payment_methods(options))
+        _remember(memo, key, found)
+    return found
+
+
+def _remember(memo: dict[Hashable, Any], key: Hashable, value: object) -> None:
+    if len(memo) >= OPTIONS_MEMO_MAX:
+        memo.clear()
+    memo[key] = value
 
 
 def option_dates(

@@ -42,6 +42,9 @@ class StoreData:
     source: str = ""  # where it was loaded from, for reports
     # Delivery dates already computed (see shop.cart.option_dates); new data start afresh.
     dates_memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    # What each region is served with, and its options per day and phase (see shop.cart).
+    regions_memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    options_memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def summary(self) -> StoreDataSummary:
         return StoreDataSummary(

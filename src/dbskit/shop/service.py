@@ -13,7 +13,7 @@ from typing import Protocol
 
 from dbskit.contract.cart import CartAnswer, CartRequest, sku_key
 from dbskit.contract.sandbox_access import PushAuthMode
-from dbskit.shop.cart import answer_cart
+from dbskit.shop.cart import answer_cart, region_delivery
 from dbskit.shop.data import StoreData
 from dbskit.shop.deadline import CartGuard
 
@@ -41,8 +41,8 @@ def basket_key(request: CartRequest) -> Hashable:
 
 def estimated_work(request: CartRequest, data: StoreData) -> int:
     """What the answer's size grows with: the lines, and the outlets listed for the region."""
-    chain = data.regions.resolve(request.cart.delivery.region.chain_ids())
-    return len(request.cart.items) + data.rules.outlet_count_for(chain)
+    delivery = region_delivery(data, request.cart.delivery.region)
+    return len(request.cart.items) + delivery.outlet_count
 
 
 class StoreService:
