@@ -158,16 +158,18 @@ def _pickup_groups(outlets: Iterable[ServedOutlet]) -> tuple[PickupGroup, ...]:
 
 def _count_lines(items: Iterable[CartItem], data: StoreData) -> list[_Line]:
     """R-047 counts; lines of one offer share its stock."""
+    find = data.catalogue.find
     taken: dict[tuple[int, str], int] = {}
     lines: list[_Line] = []
     for item in items:
-        offer = data.catalogue.find(item.feed_id, item.offer_id)
+        offer = find(item.feed_id, item.offer_id)
         count = 0
         if offer is not None:
-            key = (offer.feed_id, sku_key(offer.offer_id))
-            left = max(offer.stock - taken.get(key, 0), 0)
-            count = min(item.count, left)
-            taken[key] = taken.get(key, 0) + count
+            # The offer's own key: found under this feed and trimmed id (R-044).
+            key = (item.feed_id, sku_key(item.offer_id))
+            already = taken.get(key, 0)
+            count = min(item.count, max(offer.stock - already, 0))
+            taken[key] = already + count
         lines.append(_Line(item, offer, count))
     return lines
 
