@@ -45,8 +45,9 @@ from dbskit.shop.dates import PlannedDates, courier_dates, range_dates
 from dbskit.shop.delivery_rules import PICKUP_GROUP_SEPARATOR, DeliveryRule, ServedOutlet
 
 DATES_MEMO_MAX = 100_000
-# Regions and their options per day are remembered like the dates; past this many the memo starts
-# afresh (the Market sends the chains of one tree, so it holds about one entry per region).
+# Regions and their options (of the latest phase of the day) are remembered like the dates; past
+# this many the memo starts afresh (the Market sends the chains of one tree: about one entry per
+# region).
 REGIONS_MEMO_MAX = 100_000
 OPTIONS_MEMO_MAX = 100_000
 _PAYMENT_ORDER = {method: index for index, method in enumerate(CartPaymentMethod)}
@@ -218,41 +219,42 @@ Options = tuple[list[DeliveryOption], list[str]]  # the options and their paymen
 
 def physical_options(data: StoreData, delivery: RegionDelivery, local: datetime) -> Options:
     """Courier (R-059), pick-up (R-060, R-063) and post options of the region, built once per
-    region, day and phase of the day (the answers share them: they are never changed)."""
-    key = (delivery.chain, local.date(), bisect_right(delivery.turns, local.time()))
+    region, day and phase of the day (the answers share them: they are never changed). Only
+    the latest phase is kept for each region."""
+    phase = (local.date(), bisect_right(delivery.turns, local.time()))
     memo = data.options_memo
-    found: Options | None = memo.get(key)
-    if found is None:
-        options = [
-            _option(rule, rule.id, option_dates(data, rule, local)) for rule in delivery.courier
-        ]
-        for group in delivery.pickup:
-            dates = option_dates(data, group.rule, local, extra_days=group.extra_days)
-            option = _option(group.rule, group.option_id, dates)
-            option.outlets = group.outlets
-            options.append(option)
-        options.extend(
-            _option(rule, rule.id, option_dates(data, rule, local)) for rule in delivery.post
-        )
-        found = (options, _payment_methods(options))
-        _remember(memo, key, found)
-    return found
+    found: tuple[Hashable, Options] | None = memo.get(delivery.chain)
+    if found is not None and found[0] == phase:
+        return found[1]
+    options = [_option(rule, rule.id, option_dates(data, rule, local)) for rule in delivery.courier]
+    for group in delivery.pickup:
+        dates = option_dates(data, group.rule, local, extra_days=group.extra_days)
+        option = _option(group.rule, group.option_id, dates)
+        option.outlets = group.outlets
+        options.append(option)
+    options.extend(
+        _option(rule, rule.id, option_dates(data, rule, local)) for rule in delivery.post
+    )
+    built = (options, _payment_methods(options))
+    _remember(memo, delivery.chain, (phase, built))
+    return built
 
 
 def digital_options(data: StoreData, local: datetime) -> Options:
     """OQ-21: one DIGITAL option, price 0, available today (built once a day)."""
-    key = (DeliveryType.DIGITAL, local.date())
+    day = local.date()
     memo = data.options_memo
-    found: Options | None = memo.get(key)
-    if found is None:
-        options = [digital_option(data, local)]
-        found = (options, _payment_methods(options))
-        _remember(memo, key, found)
-    return found
+    found: tuple[Hashable, Options] | None = memo.get(DeliveryType.DIGITAL)
+    if found is not None and found[0] == day:
+        return found[1]
+    options = [digital_option(data, local)]
+    built = (options, _payment_methods(options))
+    _remember(memo, DeliveryType.DIGITAL, (day, built))
+    return built
 
 
 def _remember(memo: dict[Hashable, Any], key: Hashable, value: object) -> None:
-    if len(memo) >= OPTIONS_MEMO_MAX:
+    if len(memo) >= OPTIONS_MEMO_MAX and key not in memo:
         memo.clear()
     memo[key] = value
 
