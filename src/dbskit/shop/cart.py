@@ -22,7 +22,6 @@ from bisect import bisect_right
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
 from dbskit.contract.cart import (
     CartAnswer,
@@ -45,11 +44,10 @@ from dbskit.shop.dates import PlannedDates, courier_dates, range_dates
 from dbskit.shop.delivery_rules import PICKUP_GROUP_SEPARATOR, DeliveryRule, ServedOutlet
 
 DATES_MEMO_MAX = 100_000
-# Regions and their options (of the latest phase of the day) are remembered like the dates; past
-# this many the memo starts afresh (the Market sends the chains of one tree: about one entry per
-# region).
+# Requested region chains are remembered like the dates; past this many the memo starts afresh
+# (the Market sends the chains of one tree: about one per region). What serves a region, and its
+# options of the day's current phase, are kept at most twice per listed region.
 REGIONS_MEMO_MAX = 100_000
-OPTIONS_MEMO_MAX = 100_000
 _PAYMENT_ORDER = {method: index for index, method in enumerate(CartPaymentMethod)}
 
 
@@ -72,10 +70,16 @@ class PickupGroup:
 
 @dataclass(frozen=True, slots=True)
 class RegionDelivery:
-    """A requested region's chain and what serves it: the same for every basket to the region
-    until the data change, so it is worked out once."""
+    """What serves a region: the same for every basket to it until the data change, so it is
+    worked out once.
 
-    chain: tuple[int, ...]
+    It depends only on the nearest region of the chain that the store lists, and on whether
+    the requested region itself is one it does not list (a district below a listed city gets
+    the outlets registered for the city and its parents, not those within the city), so chains
+    that agree on both share it.
+    """
+
+    key: tuple[bool, int | None]  # (the requested region is listed, the nearest listed one)
     courier: tuple[DeliveryRule, ...]
     pickup: tuple[PickupGroup, ...]
     post: tuple[DeliveryRule, ...]
@@ -88,8 +92,7 @@ class RegionDelivery:
 def answer_cart(request: CartRequest, data: StoreData, now: datetime) -> CartAnswer:
     cart = request.cart
     local = now.astimezone(data.settings.time_zone)
-    delivery = region_delivery(data, cart.delivery.region)
-    chain = delivery.chain
+    chain, delivery = region_delivery(data, cart.delivery.region)
     lines = _count_lines(cart.items, data)
     currency = data.settings.delivery_currency.value
     if not any(line.count for line in lines):
@@ -113,20 +116,30 @@ def answer_cart(request: CartRequest, data: StoreData, now: datetime) -> CartAns
     return _answer(currency, items, options, methods)
 
 
-def region_delivery(data: StoreData, region: CartRegion) -> RegionDelivery:
-    """The region as the Market sent it (with its parents), resolved in the store's tree."""
+def region_delivery(data: StoreData, region: CartRegion) -> tuple[tuple[int, ...], RegionDelivery]:
+    """The region as the Market sent it (with its parents): its chain in the store's tree
+    (``RegionTree.resolve``), and what serves it."""
     requested = tuple(region.chain_ids())
     memo = data.regions_memo
-    delivery: RegionDelivery | None = memo.get(requested)
-    if delivery is None:
-        delivery = _region_delivery(data, data.regions.resolve(requested))
+    found: tuple[tuple[int, ...], RegionDelivery] | None = memo.get(requested)
+    if found is None:
+        chain = data.regions.resolve(requested)
+        listed = next((region_id for region_id in chain if region_id in data.regions), None)
+        key = (bool(chain) and chain[0] == listed, listed)
+        delivery: RegionDelivery | None = data.deliveries_memo.get(key)
+        if delivery is None:
+            delivery = _region_delivery(data, chain, key)
+            data.deliveries_memo[key] = delivery  # at most two per listed region
+        found = (chain, delivery)
         if len(memo) >= REGIONS_MEMO_MAX:
             memo.clear()
-        memo[requested] = delivery
-    return delivery
+        memo[requested] = found
+    return found
 
 
-def _region_delivery(data: StoreData, chain: tuple[int, ...]) -> RegionDelivery:
+def _region_delivery(
+    data: StoreData, chain: tuple[int, ...], key: tuple[bool, int | None]
+) -> RegionDelivery:
     courier = data.rules.nearest(chain, DeliveryType.DELIVERY)
     outlets = data.rules.outlets_for(chain)
     pickup = _pickup_groups(outlets)
@@ -134,7 +147,7 @@ def _region_delivery(data: StoreData, chain: tuple[int, ...]) -> RegionDelivery:
     rules = (*courier, *(group.rule for group in pickup), *post)
     turns = {rule.cutoff for rule in rules}
     turns.update(interval.start for rule in rules for interval in rule.intervals)
-    return RegionDelivery(chain, courier, pickup, post, len(outlets), tuple(sorted(turns)))
+    return RegionDelivery(key, courier, pickup, post, len(outlets), tuple(sorted(turns)))
 
 
 def _pickup_groups(outlets: Iterable[ServedOutlet]) -> tuple[PickupGroup, ...]:
@@ -223,7 +236,7 @@ def physical_options(data: StoreData, delivery: RegionDelivery, local: datetime)
     the latest phase is kept for each region."""
     phase = (local.date(), bisect_right(delivery.turns, local.time()))
     memo = data.options_memo
-    found: tuple[Hashable, Options] | None = memo.get(delivery.chain)
+    found: tuple[Hashable, Options] | None = memo.get(delivery.key)
     if found is not None and found[0] == phase:
         return found[1]
     options = [_option(rule, rule.id, option_dates(data, rule, local)) for rule in delivery.courier]
@@ -236,7 +249,7 @@ def physical_options(data: StoreData, delivery: RegionDelivery, local: datetime)
         _option(rule, rule.id, option_dates(data, rule, local)) for rule in delivery.post
     )
     built = (options, _payment_methods(options))
-    _remember(memo, delivery.chain, (phase, built))
+    memo[delivery.key] = (phase, built)
     return built
 
 
@@ -249,14 +262,8 @@ def digital_options(data: StoreData, local: datetime) -> Options:
         return found[1]
     options = [digital_option(data, local)]
     built = (options, _payment_methods(options))
-    _remember(memo, DeliveryType.DIGITAL, (day, built))
+    memo[DeliveryType.DIGITAL] = (day, built)
     return built
-
-
-def _remember(memo: dict[Hashable, Any], key: Hashable, value: object) -> None:
-    if len(memo) >= OPTIONS_MEMO_MAX and key not in memo:
-        memo.clear()
-    memo[key] = value
 
 
 def option_dates(

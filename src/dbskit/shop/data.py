@@ -42,8 +42,10 @@ class StoreData:
     source: str = ""  # where it was loaded from, for reports
     # Delivery dates already computed (see shop.cart.option_dates); new data start afresh.
     dates_memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
-    # What each region is served with, and its options per day and phase (see shop.cart).
+    # Requested region chains, what serves each region and its options of the day's current
+    # phase (see shop.cart.region_delivery).
     regions_memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    deliveries_memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
     options_memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def summary(self) -> StoreDataSummary:

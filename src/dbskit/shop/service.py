@@ -41,7 +41,7 @@ def basket_key(request: CartRequest) -> Hashable:
 
 def estimated_work(request: CartRequest, data: StoreData) -> int:
     """What the answer's size grows with: the lines, and the outlets listed for the region."""
-    delivery = region_delivery(data, request.cart.delivery.region)
+    _chain, delivery = region_delivery(data, request.cart.delivery.region)
     return len(request.cart.items) + delivery.outlet_count
 
 

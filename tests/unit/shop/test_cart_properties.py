@@ -120,7 +120,7 @@ def test_later_moments_never_give_earlier_dates(seed: int, now: datetime, minute
 
 def _fresh(data: StoreData) -> StoreData:
     """The same store with nothing remembered yet."""
-    return replace(data, dates_memo={}, regions_memo={}, options_memo={})
+    return replace(data, dates_memo={}, regions_memo={}, deliveries_memo={}, options_memo={})
 
 
 def _turns(data: StoreData) -> list[time]:

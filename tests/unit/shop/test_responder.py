@@ -252,3 +252,24 @@ def test_service_id_is_sent_when_the_rule_has_one() -> None:
         "dates": {"fromDate": "26-11-2026"},
         "paymentMethods": ["YANDEX"],
     }
+
+
+@pytest.mark.rule("R-063")
+def test_a_district_the_store_does_not_list_keeps_its_own_outlets_beside_its_city() -> None:
+    """Asked in turn, the city and a district below it that the store does not list each get
+    their own outlets: only those registered for the city and above for the district."""
+    district = [99_999_999, *MOSCOW]
+    asked = [MOSCOW, district, MOSCOW, district]
+    pickups = [
+        [
+            (option["id"], [outlet["code"] for outlet in option["outlets"]])
+            for option in respond(chain, line("phone-nova-x1"))["cart"]["deliveryOptions"]
+            if option["type"] == "PICKUP"
+        ]
+        for chain in asked
+    ]
+    moscow = [
+        ("pickup-msk", ["MSK-TVERSKAYA-12", "MSK-CENTER-2", "MSK-1"]),
+        ("pickup-msk+1d", ["MSK-SOUTH-7"]),
+    ]
+    assert pickups == [moscow, [("pickup-msk", ["MSK-1"])], moscow, [("pickup-msk", ["MSK-1"])]]
