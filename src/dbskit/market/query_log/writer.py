@@ -100,7 +100,7 @@ class QueryLogWriter:
                 return 0
             cutoff = now - self._retention if purge_due else None
             try:
-                await self._db.run_write(lambda conn: self._write(conn, batch, cutoff), bulk=True)
+                await self._db.run_write(lambda conn: self._write(conn, batch, cutoff))
             except BaseException:
                 self._pending[:0] = batch  # keep them for the next attempt
                 raise
