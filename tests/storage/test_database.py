@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from dbskit.storage import db as db_module
 from dbskit.storage import migrations
 from dbskit.storage.db import Database
 from dbskit.storage.tables import sandbox_clock
@@ -180,3 +181,34 @@ async def test_a_short_write_cancelled_before_its_turn_does_not_run(tmp_path: Pa
         assert (ran, _clock_ids(database)) == ([1], [1])
     finally:
         database.dispose()
+
+
+async def test_the_wal_starts_again_under_continuous_short_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop's writes hold back while a checkpoint copies the WAL, so the checkpoint reaches
+    its end and the next write starts it again from the beginning: the file stays as small as a
+    few checkpoints' worth of commits however long the writes go on."""
+    monkeypatch.setattr(db_module, "CHECKPOINT_EVERY_COMMITS", 20)
+    database = _sqlite(tmp_path)
+    wal = tmp_path / "loop.sqlite3-wal"
+    commits = 1500
+
+    def bump(conn: sa.Connection, value: int) -> None:
+        conn.execute(sa.update(sandbox_clock).values(offset_us=value))
+
+    try:
+        await database.run_write(_insert_clock_row)
+        for value in range(commits):  # one after another: a commit each
+            await database.run_write(lambda conn, value=value: bump(conn, value))
+        page = 4096
+        # Every commit writes at least one page: a WAL that never restarted would hold them all.
+        assert wal.stat().st_size < commits * page / 10
+        with database.read() as conn:
+            assert conn.execute(sa.select(sandbox_clock.c.offset_us)).scalar_one() == commits - 1
+    finally:
+        database.dispose()
+
+
+def _insert_clock_row(conn: sa.Connection) -> None:
+    conn.execute(sa.insert(sandbox_clock).values(id=1, offset_us=0))

@@ -15,7 +15,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -285,7 +285,10 @@ class _LoopWriter:
     thread, another process) ``BEGIN IMMEDIATE`` fails at once and the writes go to the writer
     thread, which waits for the lock. Its automatic checkpoint is off, so that the loop never
     waits for a checkpoint's fsync: a checkpoint runs in a thread every
-    ``CHECKPOINT_EVERY_COMMITS`` commits instead.
+    ``CHECKPOINT_EVERY_COMMITS`` commits instead, and the loop's writes wait in the queue while
+    it runs. Were they committed meanwhile, the checkpoint would never reach the end of the WAL,
+    SQLite could never start it again from the beginning, and it would grow without end (tens of
+    megabytes a minute under load, every commit appending to the file).
     """
 
     _SAVEPOINT = "dbskit_write"
@@ -296,13 +299,13 @@ class _LoopWriter:
         self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
         self._commits = 0
         self._checkpoints: ThreadPoolExecutor | None = None
-        self._checkpoint: Future[None] | None = None
+        self._checkpointing = False
 
     async def run(self, work: Callable[[Connection], T]) -> T | _Unavailable:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T | _Unavailable] = loop.create_future()
         self._queue.append((work, future))
-        if len(self._queue) == 1:
+        if len(self._queue) == 1 and not self._checkpointing:
             loop.call_soon(self._commit_queued)
         # A caller cancelled before its turn is skipped: its write does not start.
         return await future
@@ -377,15 +380,25 @@ class _LoopWriter:
                 future.set_exception(error)
 
     def _checkpoint_in_thread(self) -> None:
-        if self._checkpoint is not None and not self._checkpoint.done():
-            return  # the last one is still copying
         if self._checkpoints is None:
             self._checkpoints = ThreadPoolExecutor(1, thread_name_prefix="dbskit-db-checkpoint")
-        self._checkpoint = self._checkpoints.submit(self._run_checkpoint)
+        loop = asyncio.get_running_loop()
+        self._checkpointing = True
+        checkpoint = self._checkpoints.submit(self._run_checkpoint)
+        checkpoint.add_done_callback(lambda _: _soon_unless_closed(loop, self._checkpoint_done))
+
+    def _checkpoint_done(self) -> None:
+        if not self._checkpointing:
+            return  # closed meanwhile: the held writes were committed then
+        self._checkpointing = False
+        if self._queue:
+            self._commit_queued()
 
     def _run_checkpoint(self) -> None:
-        # PASSIVE: copies what no reader still needs and never waits for readers or writers.
-        with self._engine.connect() as conn:
+        # PASSIVE never waits for readers or writers; with the loop's writes held back it copies
+        # the whole WAL unless a reader still needs part of it, and the next write starts the
+        # WAL again from the beginning. A failure leaves the WAL to the next checkpoint.
+        with contextlib.suppress(Exception), self._engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _open(self) -> Connection:
@@ -401,11 +414,19 @@ class _LoopWriter:
         if self._checkpoints is not None:
             self._checkpoints.shutdown(wait=True)
             self._checkpoints = None
+        if self._checkpointing:
+            self._checkpointing = False
+            self._commit_queued()  # the writes held back for the checkpoint
         if self._connection is not None:
             # Its settings are the loop's own: it is closed rather than returned to the pool.
             self._connection.invalidate()
             self._connection.close()
             self._connection = None
+
+
+def _soon_unless_closed(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop has closed: nothing waits any more
+        loop.call_soon_threadsafe(callback)
 
 
 def _is_lock_error(error: BaseException | None) -> bool:
