@@ -66,6 +66,7 @@ def _stored_orders(db: Database, campaign: int) -> tuple[Order, Order]:
         full,
         items=(replace(SHOES, instances=SHOE_CODES), SOCKS, replace(COAT, instances=COAT_CODES)),
         track=Track("RA2", 51),
+        updated_at=NOW,  # the track was set then
         status_updated_at=NOW,
     )
     return expected, replace(plain, status_updated_at=plain.created_at)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, select, true, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, select, update
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,7 +31,7 @@ from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import BuyerCall, Order, OrderItem, Track
 from dbskit.storage.db import Database
 from dbskit.storage.prepared import PreparedSelect, PreparedWrite
-from dbskit.storage.tables import marking_codes, order_items, order_tracks, orders
+from dbskit.storage.tables import marking_codes, order_items, orders
 
 _KOPECKS = Decimal(100)
 
@@ -129,13 +129,10 @@ def order_exists(conn: Connection, order_id: int) -> bool:
     return conn.execute(select(orders.c.id).where(orders.c.id == order_id)).first() is not None
 
 
-# An order with its current track, items and marking codes comes back in one statement: one row
-# per marking code (or per item without codes, or one row for an order without items), the order
-# and track columns repeated on each. One statement is one round trip and one snapshot.
-_TRACK_COLUMNS = (
-    order_tracks.c.track_code.label("track_code"),
-    order_tracks.c.delivery_service_id.label("track_service_id"),
-)
+# An order with its items and marking codes comes back in one statement: one row per marking
+# code (or per item without codes, or one row for an order without items), the order's columns
+# (its current track among them) repeated on each. One statement is one round trip and one
+# snapshot.
 _ITEM_COLUMNS = (
     order_items.c.item_id,
     order_items.c.offer_id,
@@ -156,13 +153,8 @@ _CODE_COLUMNS = (
 def _with_lines(source: FromClause) -> Select[Any]:
     """The rows of the orders in ``source`` (``orders`` or a page of it) with their lines."""
     order = source.c
-    return select(*order, *_TRACK_COLUMNS, *_ITEM_COLUMNS, *_CODE_COLUMNS).select_from(
-        source.outerjoin(
-            order_tracks,
-            and_(order_tracks.c.order_id == order.id, order_tracks.c.current == true()),
-        )
-        .outerjoin(order_items, order_items.c.order_id == order.id)
-        .outerjoin(
+    return select(*order, *_ITEM_COLUMNS, *_CODE_COLUMNS).select_from(
+        source.outerjoin(order_items, order_items.c.order_id == order.id).outerjoin(
             marking_codes,
             and_(
                 marking_codes.c.order_id == order_items.c.order_id,
@@ -189,8 +181,9 @@ def load_order(
     params = order_params(campaign_id=campaign_id, order_id=order_id)
     # The lock is taken by a statement of its own: on PostgreSQL a statement that waited for a
     # row lock still reads the other tables as they were when it started, so the lines are read
-    # by the next statement, which starts once the lock is held.
-    if for_update and not _LOCK_ORDER.rows_in(conn, params):
+    # by the next statement, which starts once the lock is held. SQLite's write transactions
+    # hold the whole database from their BEGIN IMMEDIATE: there is no row to lock.
+    if for_update and conn.dialect.name != "sqlite" and not _LOCK_ORDER.rows_in(conn, params):
         return None
     return _only_order(ORDER_TREE.rows_in(conn, params))
 

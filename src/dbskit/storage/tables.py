@@ -181,6 +181,10 @@ orders = Table(
     Column("cancellation_request_substatus", String(64), nullable=True),
     Column("buyer_calls", JSON, nullable=False),
     Column("buyer_phone_unreachable", Boolean, nullable=False),
+    # The current track (OQ-06): the newest of the order's ``order_tracks``, kept here as well so
+    # that getOrder reads it without a join and delivery/track writes no second history row.
+    Column("track_code", Text, nullable=True),
+    Column("track_service_id", BigInteger, nullable=True),
     Index("ix_orders_campaign_created", "campaign_id", "fake", "created_at", "id"),
 )
 
@@ -201,8 +205,8 @@ order_items = Table(
 
 # What the seed methods keep on an order; rows go with their order.
 
-# delivery/track: every track an order had; ``current`` marks the one getOrder shows (OQ-06).
-# Track codes have no documented length, so lookups use a hash of the code.
+# delivery/track: every track an order had, the newest being the current one (OQ-06), which the
+# order's row repeats. Track codes have no documented length, so lookups use a hash of the code.
 order_tracks = Table(
     "order_tracks",
     metadata,
@@ -215,11 +219,7 @@ order_tracks = Table(
     Column("track_hash", String(64), nullable=False),
     Column("delivery_service_id", BigInteger, nullable=False),
     Column("set_at", UtcTimestamp, nullable=False),
-    Column("current", Boolean, nullable=False),
     Index("ix_order_tracks_order", "order_id", "id"),
-    # The current track of an order without walking its history (`current = true`, indexable
-    # as an equality on both databases).
-    Index("ix_order_tracks_current", "order_id", "current"),
     Index("ix_order_tracks_campaign_hash", "campaign_id", "track_hash"),
 )
 

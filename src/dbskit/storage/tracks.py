@@ -1,17 +1,16 @@
-"""Track numbers of orders: the current one and the history (R-021, OQ-06)."""
+"""Track numbers of orders: the current one on the order's row, and the history (R-021, OQ-06)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, true, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from dbskit.market.domain.order import Track
 from dbskit.storage.prepared import PreparedWrite
-from dbskit.storage.tables import order_tracks
+from dbskit.storage.tables import order_tracks, orders
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,23 +24,6 @@ def track_hash(track_code: str) -> str:
     return hashlib.sha256(track_code.encode()).hexdigest()
 
 
-# Built once: read on every getOrder (see storage/orders.py).
-_CURRENT_TRACKS = select(
-    order_tracks.c.order_id, order_tracks.c.track_code, order_tracks.c.delivery_service_id
-).where(
-    order_tracks.c.order_id.in_(bindparam("order_ids", expanding=True)),
-    order_tracks.c.current == true(),
-)
-
-
-def current_tracks(conn: Connection, order_ids: Iterable[int]) -> dict[int, Track]:
-    ids = list(order_ids)
-    if not ids:
-        return {}
-    rows = conn.execute(_CURRENT_TRACKS, {"order_ids": ids})
-    return {row.order_id: Track(row.track_code, row.delivery_service_id) for row in rows}
-
-
 # Statements built once (see storage/digital_keys.py).
 _TRACK_OF_ANOTHER_ORDER = (
     select(order_tracks.c.id)
@@ -53,12 +35,8 @@ _TRACK_OF_ANOTHER_ORDER = (
     )
     .limit(1)
 )
-_NOT_CURRENT = PreparedWrite(
-    update(order_tracks)
-    .where(order_tracks.c.order_id == bindparam("o_id"), order_tracks.c.current == true())
-    .values(current=False)
-)
 _INSERT_TRACK = PreparedWrite(insert(order_tracks))
+_SET_ON_ORDER = PreparedWrite(update(orders).where(orders.c.id == bindparam("o_id")))
 
 
 def track_used_by_another_order(
@@ -80,8 +58,7 @@ def track_used_by_another_order(
 def set_current_track(
     conn: Connection, *, order_id: int, campaign_id: int, track: Track, now: datetime
 ) -> None:
-    """The new current track; the previous one stays in the history."""
-    _NOT_CURRENT.execute(conn, {"o_id": order_id})
+    """The new current track, added to the history; the order was updated ``now``."""
     _INSERT_TRACK.execute(
         conn,
         {
@@ -91,7 +68,15 @@ def set_current_track(
             "track_hash": track_hash(track.track_code),
             "delivery_service_id": track.delivery_service_id,
             "set_at": now,
-            "current": True,
+        },
+    )
+    _SET_ON_ORDER.execute(
+        conn,
+        {
+            "o_id": order_id,
+            "track_code": track.track_code,
+            "track_service_id": track.delivery_service_id,
+            "updated_at": now,
         },
     )
 
@@ -100,7 +85,10 @@ def track_history(conn: Connection, order_id: int) -> list[TrackRecord]:
     rows = conn.execute(
         select(order_tracks).where(order_tracks.c.order_id == order_id).order_by(order_tracks.c.id)
     )
-    return [
-        TrackRecord(Track(row.track_code, row.delivery_service_id), row.set_at, row.current)
+    records = [
+        TrackRecord(Track(row.track_code, row.delivery_service_id), row.set_at, current=False)
         for row in rows
     ]
+    if records:  # the newest is the current one (OQ-06)
+        records[-1] = replace(records[-1], current=True)
+    return records

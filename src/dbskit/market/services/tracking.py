@@ -20,7 +20,6 @@ from dbskit.market.domain.order import Track
 from dbskit.market.services.orders import require_order
 from dbskit.storage.db import Database
 from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.orders import touch_order
 from dbskit.storage.tracks import set_current_track, track_used_by_another_order
 
 OPERATION_ID: Final = "setOrderDeliveryTrackCode"
@@ -56,7 +55,6 @@ async def set_order_delivery_track_code(
             set_current_track(
                 conn, order_id=order_id, campaign_id=campaign_id, track=track, now=now
             )
-            touch_order(conn, order_id, now)
         record_warnings(
             conn, order_id=order_id, operation_id=OPERATION_ID, warnings=call_warnings, now=now
         )
