@@ -270,6 +270,11 @@ class _LoopReader:
         return self._connection
 
 
+# The two phases of the loop writer's checkpoint (``_LoopWriter``).
+_COPYING = "copying"  # the WAL copied while the loop goes on writing
+_FINISHING = "finishing"  # the rest copied while the loop's writes wait
+
+
 class _LoopWriter:
     """Short SQLite write transactions on the event loop, committed together.
 
@@ -285,10 +290,11 @@ class _LoopWriter:
     thread, another process) ``BEGIN IMMEDIATE`` fails at once and the writes go to the writer
     thread, which waits for the lock. Its automatic checkpoint is off, so that the loop never
     waits for a checkpoint's fsync: a checkpoint runs in a thread every
-    ``CHECKPOINT_EVERY_COMMITS`` commits instead, and the loop's writes wait in the queue while
-    it runs. Were they committed meanwhile, the checkpoint would never reach the end of the WAL,
-    SQLite could never start it again from the beginning, and it would grow without end (tens of
-    megabytes a minute under load, every commit appending to the file).
+    ``CHECKPOINT_EVERY_COMMITS`` commits instead, in two passes. The first copies the WAL while
+    the loop goes on committing; during the second, which copies what was committed meanwhile,
+    the loop's writes wait in the queue. Without that wait the checkpoint would never reach the
+    end of the WAL, SQLite could never start it again from the beginning, and it would grow
+    without end under steady load, every commit appending to a longer file.
     """
 
     _SAVEPOINT = "dbskit_write"
@@ -299,13 +305,13 @@ class _LoopWriter:
         self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
         self._commits = 0
         self._checkpoints: ThreadPoolExecutor | None = None
-        self._checkpointing = False
+        self._checkpoint_phase: str | None = None  # None, _COPYING or _FINISHING
 
     async def run(self, work: Callable[[Connection], T]) -> T | _Unavailable:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T | _Unavailable] = loop.create_future()
         self._queue.append((work, future))
-        if len(self._queue) == 1 and not self._checkpointing:
+        if len(self._queue) == 1 and self._checkpoint_phase is not _FINISHING:
             loop.call_soon(self._commit_queued)
         # A caller cancelled before its turn is skipped: its write does not start.
         return await future
@@ -380,19 +386,32 @@ class _LoopWriter:
                 future.set_exception(error)
 
     def _checkpoint_in_thread(self) -> None:
+        if self._checkpoint_phase is not None:
+            return
+        self._checkpoint_phase = _COPYING
+        self._submit_checkpoint(self._checkpoint_copied)
+
+    def _checkpoint_copied(self) -> None:
+        if self._checkpoint_phase is not _COPYING:
+            return  # closed meanwhile
+        # Most of the WAL is in the database now, its fsyncs done while the loop went on writing.
+        # The frames written since are few: the loop's writes wait while they are copied.
+        self._checkpoint_phase = _FINISHING
+        self._submit_checkpoint(self._checkpoint_done)
+
+    def _checkpoint_done(self) -> None:
+        if self._checkpoint_phase is not _FINISHING:
+            return  # closed meanwhile: the held writes were committed then
+        self._checkpoint_phase = None
+        if self._queue:
+            self._commit_queued()
+
+    def _submit_checkpoint(self, then: Callable[[], None]) -> None:
         if self._checkpoints is None:
             self._checkpoints = ThreadPoolExecutor(1, thread_name_prefix="dbskit-db-checkpoint")
         loop = asyncio.get_running_loop()
-        self._checkpointing = True
         checkpoint = self._checkpoints.submit(self._run_checkpoint)
-        checkpoint.add_done_callback(lambda _: _soon_unless_closed(loop, self._checkpoint_done))
-
-    def _checkpoint_done(self) -> None:
-        if not self._checkpointing:
-            return  # closed meanwhile: the held writes were committed then
-        self._checkpointing = False
-        if self._queue:
-            self._commit_queued()
+        checkpoint.add_done_callback(lambda _: _soon_unless_closed(loop, then))
 
     def _run_checkpoint(self) -> None:
         # PASSIVE never waits for readers or writers; with the loop's writes held back it copies
@@ -414,8 +433,9 @@ class _LoopWriter:
         if self._checkpoints is not None:
             self._checkpoints.shutdown(wait=True)
             self._checkpoints = None
-        if self._checkpointing:
-            self._checkpointing = False
+        held = self._checkpoint_phase is _FINISHING
+        self._checkpoint_phase = None
+        if held:
             self._commit_queued()  # the writes held back for the checkpoint
         if self._connection is not None:
             # Its settings are the loop's own: it is closed rather than returned to the pool.
