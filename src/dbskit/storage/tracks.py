@@ -8,8 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from dbskit.contract.enums import OrderStatus
 from dbskit.market.domain.order import Track
-from dbskit.storage.prepared import PreparedWrite
+from dbskit.market.domain.tracking import TrackedOrder
+from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import order_tracks, orders
 
 
@@ -37,6 +39,32 @@ _TRACK_OF_ANOTHER_ORDER = (
 )
 _INSERT_TRACK = PreparedWrite(insert(order_tracks))
 _SET_ON_ORDER = PreparedWrite(update(orders).where(orders.c.id == bindparam("o_id")))
+
+
+# delivery/track reads only the order's own row, locked for the transaction (PostgreSQL; SQLite's
+# write transaction holds the whole database): a statement that waited for the row lock reads
+# the row as the transaction before it left it.
+_TRACKED_ORDER = PreparedSelect(
+    select(
+        orders.c.id,
+        orders.c.campaign_id,
+        orders.c.status,
+        orders.c.track_code,
+        orders.c.track_service_id,
+    )
+    .where(orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
+    .with_for_update()
+)
+
+
+def lock_tracked_order(conn: Connection, *, campaign_id: int, order_id: int) -> TrackedOrder | None:
+    """The order's status and current track, its row locked until the transaction ends."""
+    rows = _TRACKED_ORDER.rows_in(conn, {"order_id": order_id, "campaign_id": campaign_id})
+    if not rows:
+        return None
+    ((found_id, found_campaign, status, track_code, service_id),) = rows
+    track = None if track_code is None else Track(track_code, service_id)
+    return TrackedOrder(found_id, found_campaign, OrderStatus(status), track)
 
 
 def track_used_by_another_order(

@@ -8,6 +8,7 @@ campaign is rejected only with ``strict_track_codes``.
 from __future__ import annotations
 
 from collections.abc import Container
+from dataclasses import dataclass
 from enum import StrEnum
 
 from dbskit.contract.enums import OrderStatus
@@ -36,13 +37,23 @@ class TrackCodeAlreadyUsed(BadRequest):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class TrackedOrder:
+    """What delivery/track looks at of an order (an ``Order`` has the same fields)."""
+
+    id: int
+    campaign_id: int
+    status: OrderStatus
+    track: Track | None
+
+
 class TrackAction(StrEnum):
     SET = "set"  # becomes the current track; the previous one goes to the history
     UNCHANGED = "unchanged"  # the same track again: nothing to record
 
 
 def set_order_delivery_track_code(
-    order: Order,
+    order: TrackedOrder | Order,
     request: SetOrderDeliveryTrackCodeRequest,
     *,
     delivery_services: Container[int],

@@ -17,10 +17,14 @@ from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
 from dbskit.market.domain import tracking
 from dbskit.market.domain.delivery_services import DELIVERY_SERVICES
 from dbskit.market.domain.order import Track
-from dbskit.market.services.orders import require_order
+from dbskit.market.services.orders import OrderNotFound
 from dbskit.storage.db import Database
 from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.tracks import set_current_track, track_used_by_another_order
+from dbskit.storage.tracks import (
+    lock_tracked_order,
+    set_current_track,
+    track_used_by_another_order,
+)
 
 OPERATION_ID: Final = "setOrderDeliveryTrackCode"
 DIRECTORY_IDS: Final = frozenset(service.id for service in DELIVERY_SERVICES)
@@ -39,7 +43,9 @@ async def set_order_delivery_track_code(
     """The track, and the call's warnings for the sandbox order view, in one transaction."""
 
     def work(conn: Connection) -> tracking.TrackAction:
-        order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+        order = lock_tracked_order(conn, campaign_id=campaign_id, order_id=order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
         used = strict_track_codes and track_used_by_another_order(
             conn, campaign_id=campaign_id, order_id=order_id, track_code=request.track_code
         )
