@@ -39,25 +39,11 @@ def too_big() -> BadRequest:
     return BadRequest(Messages.REQUEST_TOO_BIG.format(limit=limits.REQUEST_BODY_MAX_BYTES))
 
 
-async def read_limited(request: Request, limit: int = limits.REQUEST_BODY_MAX_BYTES) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_big()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_big()
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def receive_limited(
     receive: Receive, declared: str | None, limit: int = limits.REQUEST_BODY_MAX_BYTES
 ) -> bytes:
-    """``read_limited`` straight from the ASGI messages (``declared``: the Content-Length
-    header), as Starlette's ``Request.stream()`` reads them, without a request object."""
+    """The body, read from the ASGI messages as they come (``declared``: the Content-Length
+    header), refused once it passes ``limit`` (R-088) even when it was not declared."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_big()
     chunks: list[bytes] = []
@@ -105,5 +91,7 @@ async def read_json(
     if strict_content_type is None:
         strict_content_type = request.app.state.runtime.settings.strict_content_type
     check_content_type(request.headers.get("content-type"), strict=bool(strict_content_type))
-    body = await read_limited(request)
+    # Straight from the ASGI messages: Starlette's ``Request.stream()`` costs a generator and
+    # its state checks on every call, and nothing reads the body again.
+    body = await receive_limited(request.receive, request.headers.get("content-length"))
     return parse_json(body, model)
