@@ -51,8 +51,11 @@ class Database:
             )
             _configure_sqlite(self.engine)
         else:
+            # Every connection the worker threads may hold at once stays open: a connection
+            # closed on its return (the pool's overflow) costs PostgreSQL a new backend process
+            # on the next busy moment, over and over under steady load.
             self.engine = create_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+                url, echo=echo, pool_size=2 * pool_size, max_overflow=0, pool_pre_ping=False
             )
         # As many worker threads as connections: a thread more would only wait for the pool.
         self._thread_count = 2 * pool_size
