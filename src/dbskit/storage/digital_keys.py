@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
 from dbskit.market.domain.digital_goods import PreviousKeys
+from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import digital_deliveries
 
 
@@ -26,26 +27,35 @@ class StoredKeys:
     emailed_at: datetime | None
     email_failed: bool
 
-    @property
-    def previous(self) -> PreviousKeys:
-        return PreviousKeys(self.digest, emailed=self.emailed_at is not None)
-
 
 # Statements built once: a statement made per call with its values inline costs Core a fresh
 # cache key (tens of microseconds) on every call of these hot paths.
-_KEYS = select(digital_deliveries).where(digital_deliveries.c.order_id == bindparam("o_id"))
-_REPLACE_KEYS = (
+_OF_ORDER = digital_deliveries.c.order_id == bindparam("o_id")
+_KEYS = select(digital_deliveries).where(_OF_ORDER)
+_PREVIOUS = PreparedSelect(
+    select(digital_deliveries.c.digest, digital_deliveries.c.emailed_at).where(_OF_ORDER)
+)
+_REPLACE_KEYS = PreparedWrite(
     update(digital_deliveries)
-    .where(digital_deliveries.c.order_id == bindparam("o_id"))
+    .where(_OF_ORDER)
     .values(accepted_calls=digital_deliveries.c.accepted_calls + 1)
 )
-_REPEAT = (
+_REPEAT = PreparedWrite(
     update(digital_deliveries)
-    .where(digital_deliveries.c.order_id == bindparam("o_id"))
+    .where(_OF_ORDER)
     .values(repeated_calls=digital_deliveries.c.repeated_calls + 1)
 )
-_FIRST_KEYS = insert(digital_deliveries)
-_EMAILED = update(digital_deliveries).where(digital_deliveries.c.order_id == bindparam("o_id"))
+_FIRST_KEYS = PreparedWrite(insert(digital_deliveries))
+_EMAILED = PreparedWrite(update(digital_deliveries).where(_OF_ORDER))
+
+
+def previous_keys(conn: Connection, order_id: int) -> PreviousKeys | None:
+    """What a new call is compared with (OQ-01): only the digest and whether it was e-mailed."""
+    rows = _PREVIOUS.rows_in(conn, {"o_id": order_id})
+    if not rows:
+        return None
+    digest, emailed_at = rows[0]
+    return PreviousKeys(digest, emailed=emailed_at is not None)
 
 
 def load_keys(conn: Connection, order_id: int) -> StoredKeys | None:
@@ -85,10 +95,10 @@ def store_keys(
         "late_by_us": None if late_by is None else late_by // timedelta(microseconds=1),
     }
     if replacing:
-        conn.execute(_REPLACE_KEYS, {"o_id": order_id, **values})
+        _REPLACE_KEYS.execute(conn, {"o_id": order_id, **values})
         return
-    conn.execute(
-        _FIRST_KEYS,
+    _FIRST_KEYS.execute(
+        conn,
         {
             "order_id": order_id,
             "first_accepted_at": now,
@@ -104,8 +114,8 @@ def store_keys(
 
 def count_repeat(conn: Connection, order_id: int) -> None:
     """An identical repeat: the keys stay as they are, the sandbox counts the call (OQ-01)."""
-    conn.execute(_REPEAT, {"o_id": order_id})
+    _REPEAT.execute(conn, {"o_id": order_id})
 
 
 def mark_emailed(conn: Connection, *, order_id: int, now: datetime, failed: bool) -> None:
-    conn.execute(_EMAILED, {"o_id": order_id, "emailed_at": now, "email_failed": failed})
+    _EMAILED.execute(conn, {"o_id": order_id, "emailed_at": now, "email_failed": failed})

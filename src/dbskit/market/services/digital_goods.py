@@ -34,7 +34,13 @@ from dbskit.market.services.outbox import record_email
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
 from dbskit.settings import Settings
 from dbskit.storage.db import Database
-from dbskit.storage.digital_keys import count_repeat, load_keys, mark_emailed, store_keys
+from dbskit.storage.digital_keys import (
+    count_repeat,
+    load_keys,
+    mark_emailed,
+    previous_keys,
+    store_keys,
+)
 from dbskit.storage.order_warnings import record_warnings
 from dbskit.storage.orders import load_order, save_order
 
@@ -81,11 +87,10 @@ async def provide_order_digital_codes(
 
     def work(conn: Connection) -> _Outcome:
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
-        stored = load_keys(conn, order_id)
         decision = rules.provide_order_digital_codes(
             order,
             submission,
-            previous=stored.previous if stored else None,
+            previous=previous_keys(conn, order_id),
             now=now,
             switches=switches(settings),
         )
