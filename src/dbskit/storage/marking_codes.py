@@ -8,6 +8,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from dbskit.contract.enums import InstanceType
 from dbskit.market.domain.marking import MarkingCode
+from dbskit.storage.prepared import PreparedWrite
 from dbskit.storage.tables import marking_codes
 
 CodesByItem = dict[int, tuple[MarkingCode, ...]]
@@ -36,11 +37,15 @@ def codes_of_orders(conn: Connection, order_ids: Iterable[int]) -> dict[int, Cod
     }
 
 
-_DELETE_CODES = delete(marking_codes).where(
-    marking_codes.c.order_id == bindparam("o_id"),
-    marking_codes.c.item_id.in_(bindparam("item_ids", expanding=True)),
+# One DELETE per listed item rather than one with ``item_id IN (...)``: a statement whose text
+# stays the same runs prepared, while Core rewrites an expanding IN for each call.
+_DELETE_ITEM_CODES = PreparedWrite(
+    delete(marking_codes).where(
+        marking_codes.c.order_id == bindparam("o_id"),
+        marking_codes.c.item_id == bindparam("i_id"),
+    )
 )
-_INSERT_CODES = insert(marking_codes)
+_INSERT_CODES = PreparedWrite(insert(marking_codes))
 
 
 def replace_codes(
@@ -49,7 +54,9 @@ def replace_codes(
     """Each listed item gets exactly these codes; items not listed keep theirs (OQ-08)."""
     if not codes:
         return
-    conn.execute(_DELETE_CODES, {"o_id": order_id, "item_ids": list(codes)})
+    _DELETE_ITEM_CODES.execute_many(
+        conn, [{"o_id": order_id, "i_id": item_id} for item_id in codes]
+    )
     rows = [
         {
             "order_id": order_id,
@@ -63,5 +70,4 @@ def replace_codes(
         for item_id, item_codes in codes.items()
         for position, code in enumerate(item_codes)
     ]
-    if rows:
-        conn.execute(_INSERT_CODES, rows)
+    _INSERT_CODES.execute_many(conn, rows)
