@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
@@ -31,6 +31,9 @@ from dbskit.contract.errors import BadRequest, ErrorCode, ErrorDetail, Messages
 from dbskit.contract.operations import Profile
 
 _DATE = re.compile(limits.DATE_ISO_PATTERN, re.ASCII)
+# What ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` does, without building an
+# encoder on each call: the digests already stored were taken over this text.
+_DIGEST_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _iso_date(value: Any) -> date:
@@ -151,6 +154,8 @@ class DigitalGoodsSubmission:
 
     items: tuple[DigitalItemKeys, ...]
     warnings: tuple[CallWarning, ...] = ()
+    # Taken once: the rules compare it with the stored one, then it is stored.
+    _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def keys_by_item(self) -> dict[int, tuple[str, ...]]:
         return {item.item_id: item.codes for item in self.items}
@@ -173,8 +178,12 @@ class DigitalGoodsSubmission:
         ]
 
     def digest(self) -> str:
-        payload = json.dumps(self.canonical(), ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()
+        digest = self._digest
+        if digest is None:
+            payload = _DIGEST_JSON.encode(self.canonical())
+            digest = hashlib.sha256(payload.encode()).hexdigest()
+            object.__setattr__(self, "_digest", digest)
+        return digest
 
     @classmethod
     def from_canonical(cls, items: Sequence[Mapping[str, Any]]) -> DigitalGoodsSubmission:
