@@ -93,7 +93,8 @@ def provide_order_item_identifiers(
         )
     errors: list[ErrorDetail] = []
     replaced: dict[int, tuple[MarkingCode, ...]] = {}
-    entries: list[tuple[str, int, MarkingCode]] = []  # (field, item id, code) in request order
+    # (the instance's field, item id, code) in request order
+    entries: list[tuple[str, int, MarkingCode]] = []
     first_index: dict[int, int] = {}
 
     for index, element in enumerate(request.items):
@@ -125,7 +126,7 @@ def provide_order_item_identifiers(
                 errors.extend(parsed)
                 continue
             codes.append(parsed)
-            entries.append((f"{instance_field}.{parsed.kind.value.lower()}", item.id, parsed))
+            entries.append((instance_field, item.id, parsed))
         errors.extend(_count_errors(item, [instance_kind(each) for each in element.instances]))
         replaced[item.id] = tuple(codes)
 
@@ -140,12 +141,17 @@ def _count_errors(item: OrderItem, kinds: Sequence[InstanceType | None]) -> list
     errors: list[ErrorDetail] = []
     required = required_kinds(item)
     for kind, (too_few, too_many) in _COUNT_CODES.items():
-        given = sum(1 for each in kinds if each is kind)
-        values = {"item_id": item.id, "expected": item.count, "kind": kind.value, "given": given}
+        given = kinds.count(kind)
         if given > item.count:
-            errors.append(ErrorDetail(too_many, Messages.TOO_MANY_CODES.format(**values)))
+            code, template = too_many, Messages.TOO_MANY_CODES
         elif kind in required and given < item.count:
-            errors.append(ErrorDetail(too_few, Messages.TOO_FEW_CODES.format(**values)))
+            code, template = too_few, Messages.TOO_FEW_CODES
+        else:
+            continue
+        message = template.format(
+            item_id=item.id, expected=item.count, kind=kind.value, given=given
+        )
+        errors.append(ErrorDetail(code, message))
     return errors
 
 
@@ -168,7 +174,7 @@ def _duplicate_errors(
         key = (code.kind, code.identity)
         if key in owner:
             message = Messages.DUPLICATE_CODE.format(
-                field=field, kind=code.kind.value, item_id=owner[key]
+                field=f"{field}.{code.kind.value.lower()}", kind=code.kind.value, item_id=owner[key]
             )
             errors.append(ErrorDetail(duplicate_code, message))
         else:

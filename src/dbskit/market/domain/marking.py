@@ -135,7 +135,7 @@ def parse_instance(
     name = kind.value.lower()
     value: str = getattr(instance, name)
     errors: list[ErrorDetail] = []
-    code = MarkingCode(kind, value, country_code=instance.country_code)
+    cis: str | None = None
 
     if kind is InstanceType.CIS:
         parsed = parse_cis(value)
@@ -151,7 +151,7 @@ def parse_instance(
                 )
             )
         else:
-            code = MarkingCode(kind, value, cis=parsed.cis)
+            cis = parsed.cis
     elif kind is InstanceType.UIN:
         if not is_uin(value):
             errors.append(
@@ -173,7 +173,10 @@ def parse_instance(
     errors.extend(
         _country_code_errors(instance, kind, field, strict_country_code=strict_country_code)
     )
-    return errors or code
+    if errors:
+        return errors
+    # A CIS never gets here with a country code: it is an error (_country_code_errors).
+    return MarkingCode(kind, value, cis, instance.country_code)
 
 
 def _country_code_errors(
