@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dbskit.collector import settle_after_start
 from dbskit.contract.errors import REASON_PHRASES
 from dbskit.market.app import create_market_app
 from dbskit.market.runtime import Runtime
@@ -47,6 +48,8 @@ def create_app(
             market_lifespan(application) as state,
             store_lifespan(store, handle_sighup=handle_signals),
         ):
+            if handle_signals:  # the served process (tests share theirs with the test runner)
+                settle_after_start()
             yield state
 
     app.router.lifespan_context = lifespan
