@@ -92,6 +92,20 @@ async def test_every_read_path_returns_the_whole_order(db: Database, campaign: i
         assert load_order(conn, campaign_id=campaign, order_id=full.id, for_update=True) == full
 
 
+def test_a_parent_repeated_on_each_joined_row_is_converted_once(
+    db: Database, campaign: int
+) -> None:
+    """The order's columns repeat on each of its rows: converted once, the same value on each;
+    each item's own columns hold its own values."""
+    full, _ = _stored_orders(db, campaign)
+    rows = db.fetch(ORDER_TREE, order_params(campaign_id=campaign, order_id=full.id))
+    created, types = ORDER_TREE.index("created_at"), ORDER_TREE.index("required_instance_types")
+    assert len(rows) == 4  # two shoe codes, the socks, the coat's code
+    assert all(row[created] is rows[0][created] for row in rows)
+    assert rows[0][created] == full.created_at
+    assert [row[types] for row in rows] == [["CIS"], ["CIS"], [], ["UIN"]]
+
+
 async def test_an_order_of_another_campaign_or_unknown_is_not_found(
     db: Database, campaign: int
 ) -> None:

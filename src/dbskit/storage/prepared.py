@@ -40,6 +40,10 @@ class _Compiled:
 
 
 class PreparedSelect:
+    """A select whose rows hold the values Core would give. A value equal to the one above it in
+    the same column is the same object (a joined parent's columns repeat on each of its rows):
+    rows are to be read, not modified."""
+
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
         self.columns = tuple(column.key for column in statement.selected_columns)
@@ -56,14 +60,21 @@ class PreparedSelect:
         else:
             cursor.execute(compiled.sql, tuple(params[name] for name in compiled.positional_names))
         converters = compiled.converters
-        found = []
+        found: list[list[Any]] = []
+        previous_raw: Sequence[Any] = ()
         for raw in cursor.fetchall():
             row = list(raw)
             for index, convert in converters:
                 value = row[index]
-                if value is not None:
+                if value is None:
+                    continue
+                if previous_raw and previous_raw[index] == value:
+                    # A joined parent's columns repeat on each of its rows: converted once.
+                    row[index] = found[-1][index]
+                else:
                     row[index] = convert(value)
             found.append(row)
+            previous_raw = raw
         return found
 
     def rows_in(self, conn: Connection, params: Mapping[str, Any]) -> list[list[Any]]:
