@@ -24,6 +24,11 @@ def db(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def campaign(db: Database) -> int:
     """A seller's campaign to hold the orders of a test."""
+    return insert_shop(db)
+
+
+def insert_shop(db: Database) -> int:
+    """A business with one campaign; the campaign's id."""
     created = datetime(2030, 3, 1, tzinfo=UTC)
     with db.write() as conn:
         business = insert_business(conn, name="Shop", now=created)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from dbskit.market.services._access_store import insert_business, insert_campaign
 from dbskit.settings import normalise_database_url
 from dbskit.storage import migrations
 from dbskit.storage.db import Database
 from dbskit.storage.orders import insert_order, load_order
+from tests.storage.conftest import insert_shop
 from tests.unit.factories import make_order
-
-AT = datetime(2030, 3, 1, tzinfo=UTC)
 
 
 def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
@@ -42,18 +38,8 @@ def test_0011_moves_the_current_track_to_the_order_and_back(database_url: str) -
     db = Database(normalise_database_url(database_url))
     try:
         _migrate(db, "0010")
+        campaign = insert_shop(db)
         with db.write() as conn:
-            business = insert_business(conn, name="Shop", now=AT)
-            campaign = insert_campaign(
-                conn,
-                business_id=business,
-                name="Shop",
-                push_url=None,
-                push_auth_token=None,
-                push_auth_mode="HEADER",
-                notification_url=None,
-                now=AT,
-            )
             tracked = make_order(id=53_000_000_001, campaign_id=campaign)
             untracked = make_order(id=53_000_000_002, campaign_id=campaign)
             insert_order(conn, tracked)
