@@ -208,8 +208,8 @@ class _LoopReader:
     """
 
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._dialect = engine.dialect
-        self._connect_args = engine.dialect.create_connect_args(engine.url)
         self._connection: sqlite3.Connection | None = None
         self._busy = threading.Lock()  # one statement at a time, whichever thread calls
         self._remembered: dict[tuple[Any, ...], Any] = {}
@@ -261,15 +261,7 @@ class _LoopReader:
                 self._connection = None
 
     def _open(self) -> sqlite3.Connection:
-        args, kwargs = self._connect_args
-        options: dict[str, Any] = {
-            **kwargs,
-            "timeout": 0,  # no busy timeout: a locked database is reported at once
-            "isolation_level": None,
-            "check_same_thread": False,
-        }
-        (database,) = args
-        self._connection = sqlite3.connect(database, **options)
+        self._connection = _unpooled_connection(self._engine)
         return self._connection
 
 
@@ -308,6 +300,7 @@ class _LoopWriter:
         self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
         self._commits = 0
         self._checkpoints: ThreadPoolExecutor | None = None
+        self._checkpointer: sqlite3.Connection | None = None  # used by the checkpoint thread only
         self._checkpoint_phase: str | None = None  # None, _COPYING or _FINISHING
 
     async def run(self, work: Callable[[Connection], T]) -> T | _Unavailable:
@@ -419,9 +412,12 @@ class _LoopWriter:
     def _run_checkpoint(self) -> None:
         # PASSIVE never waits for readers or writers; with the loop's writes held back it copies
         # the whole WAL unless a reader still needs part of it, and the next write starts the
-        # WAL again from the beginning. A failure leaves the WAL to the next checkpoint.
-        with contextlib.suppress(Exception), self._engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        # WAL again from the beginning. A failure leaves the WAL to the next checkpoint. The
+        # connection is its own, not the pool's: the loop's writes must not wait for the pool.
+        with contextlib.suppress(Exception):
+            if self._checkpointer is None:
+                self._checkpointer = _unpooled_connection(self._engine)
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def _open(self) -> Connection:
         conn = self._engine.connect().execution_options(**{_WRITE: True})
@@ -436,6 +432,9 @@ class _LoopWriter:
         if self._checkpoints is not None:
             self._checkpoints.shutdown(wait=True)
             self._checkpoints = None
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         held = self._checkpoint_phase is _FINISHING
         self._checkpoint_phase = None
         if held:
@@ -445,6 +444,21 @@ class _LoopWriter:
             self._connection.invalidate()
             self._connection.close()
             self._connection = None
+
+
+def _unpooled_connection(engine: Engine) -> sqlite3.Connection:
+    """A connection to the engine's SQLite file outside its pool, without a busy timeout (a
+    locked database is reported at once). It does not touch the file on opening: the engine's
+    connections have already put the database in WAL mode."""
+    (database,), kwargs = engine.dialect.create_connect_args(engine.url)
+    options: dict[str, Any] = {
+        **kwargs,
+        "timeout": 0,
+        "isolation_level": None,
+        "check_same_thread": False,
+    }
+    connection: sqlite3.Connection = sqlite3.connect(database, **options)
+    return connection
 
 
 def _soon_unless_closed(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> None:
