@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
+from dbskit.contract.enums import DeliveryType, OrderStatus
 from dbskit.market.domain.digital_goods import PreviousKeys
 from dbskit.storage.prepared import PreparedSelect, PreparedWrite
-from dbskit.storage.tables import digital_deliveries
+from dbskit.storage.tables import digital_deliveries, order_items, orders
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,69 @@ _REPEAT = PreparedWrite(
 )
 _FIRST_KEYS = PreparedWrite(insert(digital_deliveries))
 _EMAILED = PreparedWrite(update(digital_deliveries).where(_OF_ORDER))
+
+
+@dataclass(frozen=True, slots=True)
+class ItemUnits:
+    id: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderForKeys:
+    """What deliverDigitalGoods decides on (``KeysOrder``), without the rest of the order."""
+
+    id: int
+    status: OrderStatus
+    status_updated_at: datetime | None
+    processing_since: datetime | None
+    delivery_type: DeliveryType
+    items: tuple[ItemUnits, ...]
+
+    @property
+    def is_digital(self) -> bool:
+        return self.delivery_type is DeliveryType.DIGITAL
+
+    def item(self, item_id: int) -> ItemUnits | None:
+        return next((item for item in self.items if item.id == item_id), None)
+
+
+# The order's row locked, read with its items' units in the same statement: on PostgreSQL a
+# statement that waited for the lock reads the joined items as they were when it started, which
+# is safe only because an order's items never change after it is created.
+_ORDER_FOR_KEYS = PreparedSelect(
+    select(
+        orders.c.id,
+        orders.c.status,
+        orders.c.status_updated_at,
+        orders.c.processing_since,
+        orders.c.delivery_type,
+        order_items.c.item_id,
+        order_items.c["count"],
+    )
+    .select_from(orders.outerjoin(order_items, order_items.c.order_id == orders.c.id))
+    .where(orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
+    .order_by(order_items.c.position)
+    .with_for_update(of=orders)
+)
+
+
+def lock_order_for_keys(
+    conn: Connection, *, campaign_id: int, order_id: int
+) -> OrderForKeys | None:
+    """The order's status, times, delivery type and item units, its row locked."""
+    rows = _ORDER_FOR_KEYS.rows_in(conn, {"order_id": order_id, "campaign_id": campaign_id})
+    if not rows:
+        return None
+    found_id, status, status_updated_at, processing_since, delivery_type, _, _ = rows[0]
+    return OrderForKeys(
+        id=found_id,
+        status=OrderStatus(status),
+        status_updated_at=status_updated_at,
+        processing_since=processing_since,
+        delivery_type=DeliveryType(delivery_type),
+        items=tuple(ItemUnits(row[5], row[6]) for row in rows if row[5] is not None),
+    )
 
 
 def previous_keys(conn: Connection, order_id: int) -> PreviousKeys | None:

@@ -7,13 +7,15 @@ what was stored before and ``now`` in; a decision or an error carrying its code 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from dbskit.contract import limits
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
-from dbskit.contract.enums import OrderStatus
+from dbskit.contract.enums import DeliveryType, OrderStatus
 from dbskit.contract.errors import (
     BadRequest,
     ErrorCode,
@@ -23,7 +25,44 @@ from dbskit.contract.errors import (
     OrderInTerminalState,
     item_not_found,
 )
-from dbskit.market.domain.order import Order
+
+
+class KeysItem(Protocol):
+    """What the rules read of an item: its id and how many units (keys) it has."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def count(self) -> int: ...
+
+
+class KeysOrder(Protocol):
+    """What deliverDigitalGoods' rules read of an order (an ``Order`` is one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status(self) -> OrderStatus: ...
+
+    @property
+    def status_updated_at(self) -> datetime | None: ...
+
+    @property
+    def processing_since(self) -> datetime | None: ...
+
+    @property
+    def delivery_type(self) -> DeliveryType: ...
+
+    @property
+    def is_digital(self) -> bool: ...
+
+    @property
+    def items(self) -> Sequence[KeysItem]: ...
+
+    def item(self, item_id: int) -> KeysItem | None: ...
+
 
 DIGITAL_STATUSES = (OrderStatus.PROCESSING,)  # OQ-03
 TERMINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})  # OQ-01
@@ -32,7 +71,7 @@ TERMINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})  #
 class NotDigital(BadRequest):
     """deliverDigitalGoods on an order whose ``delivery.type`` is not ``DIGITAL`` (OQ-03)."""
 
-    def __init__(self, order: Order) -> None:
+    def __init__(self, order: KeysOrder) -> None:
         super().__init__(
             Messages.NOT_DIGITAL.format(order_id=order.id, delivery_type=order.delivery_type)
         )
@@ -41,14 +80,14 @@ class NotDigital(BadRequest):
 class KeysAlreadyEmailed(BadRequest):
     """Different keys after the e-mail went out (OQ-01: replacing is possible only before)."""
 
-    def __init__(self, order: Order) -> None:
+    def __init__(self, order: KeysOrder) -> None:
         super().__init__(Messages.KEYS_ALREADY_EMAILED.format(order_id=order.id))
 
 
 class KeysTooLate(BadRequest):
     """OQ-04 with ``cancel_late_digital``: the order is cancelled instead of taking the keys."""
 
-    def __init__(self, order: Order, late_by: timedelta) -> None:
+    def __init__(self, order: KeysOrder, late_by: timedelta) -> None:
         super().__init__(
             Messages.KEYS_TOO_LATE.format(
                 order_id=order.id,
@@ -89,14 +128,14 @@ class DigitalDecision:
         return self.late_by is not None
 
 
-def keys_deadline(order: Order) -> datetime | None:
+def keys_deadline(order: KeysOrder) -> datetime | None:
     """When the 30-minute window closes: from the order's entry into PROCESSING (R-009)."""
     if order.processing_since is None:
         return None
     return order.processing_since + limits.DIGITAL_CODES_WINDOW
 
 
-def late_by(order: Order, now: datetime) -> timedelta | None:
+def late_by(order: KeysOrder, now: datetime) -> timedelta | None:
     """How far past the window ``now`` is; ``None`` up to and including the deadline itself."""
     deadline = keys_deadline(order)
     if deadline is None or now <= deadline:
@@ -118,7 +157,7 @@ class KeysLateness:
         return self.late_by is not None
 
 
-def keys_lateness(order: Order, *, received_at: datetime | None, now: datetime) -> KeysLateness:
+def keys_lateness(order: KeysOrder, *, received_at: datetime | None, now: datetime) -> KeysLateness:
     """Keys that came are measured when they first came. Keys that have not come are late once
     the window has closed: measured at ``now`` while the order waits in PROCESSING, or when it
     left PROCESSING without them."""
@@ -137,7 +176,7 @@ def keys_lateness(order: Order, *, received_at: datetime | None, now: datetime) 
 
 
 def provide_order_digital_codes(
-    order: Order,
+    order: KeysOrder,
     submission: DigitalGoodsSubmission,
     *,
     previous: PreviousKeys | None,
@@ -169,7 +208,7 @@ def provide_order_digital_codes(
 
 
 def key_errors(
-    order: Order, submission: DigitalGoodsSubmission, *, lenient: bool
+    order: KeysOrder, submission: DigitalGoodsSubmission, *, lenient: bool
 ) -> list[ErrorDetail]:
     """Unknown item ids (OQ-03), then items whose key count differs from ``count`` (OQ-02).
 

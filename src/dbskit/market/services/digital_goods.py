@@ -29,7 +29,7 @@ from dbskit.market.domain.status_model import (
     decide_store_change,
 )
 from dbskit.market.services.order_notifications import record_order_events
-from dbskit.market.services.orders import apply_decision, require_order
+from dbskit.market.services.orders import OrderNotFound, apply_decision, require_order
 from dbskit.market.services.outbox import record_email
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
 from dbskit.settings import Settings
@@ -37,6 +37,7 @@ from dbskit.storage.db import Database
 from dbskit.storage.digital_keys import (
     count_repeat,
     load_keys,
+    lock_order_for_keys,
     mark_emailed,
     previous_keys,
     store_keys,
@@ -56,7 +57,7 @@ LATE_CANCELLATION: Final = StatusChange(
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    order: Order
+    order: rules.KeysOrder
     decision: rules.DigitalDecision
 
 
@@ -86,7 +87,9 @@ async def provide_order_digital_codes(
     email_delay = timedelta(seconds=settings.digital_delivery_delay_seconds)
 
     def work(conn: Connection) -> _Outcome:
-        order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+        order = lock_order_for_keys(conn, campaign_id=campaign_id, order_id=order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
         decision = rules.provide_order_digital_codes(
             order,
             submission,
@@ -96,7 +99,8 @@ async def provide_order_digital_codes(
         )
         if decision.action is rules.DigitalAction.CANCEL:
             # OQ-04: the cancellation the store's own failure would give (SHOP_FAILED).
-            _move(conn, order, decide_store_change(order, LATE_CANCELLATION, now=now), now)
+            whole = require_order(conn, campaign_id=campaign_id, order_id=order_id)
+            _move(conn, whole, decide_store_change(whole, LATE_CANCELLATION, now=now), now)
             return _Outcome(order, decision)
         if decision.action is rules.DigitalAction.STORE:
             store_keys(
