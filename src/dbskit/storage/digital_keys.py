@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
 from dbskit.contract.enums import DeliveryType, OrderStatus
 from dbskit.market.domain.digital_goods import PreviousKeys
+from dbskit.storage.orders import OF_ORDER, order_params
 from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import digital_deliveries, order_items, orders
 
@@ -89,7 +90,7 @@ _ORDER_FOR_KEYS = PreparedSelect(
         order_items.c["count"],
     )
     .select_from(orders.outerjoin(order_items, order_items.c.order_id == orders.c.id))
-    .where(orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
+    .where(*OF_ORDER)
     .order_by(order_items.c.position)
     .with_for_update(of=orders)
 )
@@ -99,7 +100,7 @@ def lock_order_for_keys(
     conn: Connection, *, campaign_id: int, order_id: int
 ) -> OrderForKeys | None:
     """The order's status, times, delivery type and item units, its row locked."""
-    rows = _ORDER_FOR_KEYS.rows_in(conn, {"order_id": order_id, "campaign_id": campaign_id})
+    rows = _ORDER_FOR_KEYS.rows_in(conn, order_params(campaign_id=campaign_id, order_id=order_id))
     if not rows:
         return None
     found_id, status, status_updated_at, processing_since, delivery_type, _, _ = rows[0]

@@ -120,9 +120,10 @@ def save_order(conn: Connection, order: Order) -> None:
     _SAVE_ORDER.execute(conn, {"o_id": order.id, **values})
 
 
-def touch_order(conn: Connection, order_id: int, now: datetime) -> None:
-    """The order changed without a change of its own fields (a track, marking codes)."""
-    _SAVE_ORDER.execute(conn, {"o_id": order_id, "updated_at": now})
+def touch_order(conn: Connection, order_id: int, now: datetime, **columns: Any) -> None:
+    """The order changed at ``now`` through what it holds (a track, marking codes): its
+    ``updated_at``, and the order's ``columns`` given, are written, nothing else."""
+    _SAVE_ORDER.execute(conn, {"o_id": order_id, "updated_at": now, **columns})
 
 
 def order_exists(conn: Connection, order_id: int) -> bool:
@@ -165,9 +166,10 @@ def _with_lines(source: FromClause) -> Select[Any]:
 
 
 _LINES_ORDER = (order_items.c.position, marking_codes.c.position)
-_OF_ORDER = (orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
-ORDER_TREE = PreparedSelect(_with_lines(orders).where(*_OF_ORDER).order_by(*_LINES_ORDER))
-_LOCK_ORDER = PreparedSelect(select(orders.c.id).where(*_OF_ORDER).with_for_update())
+# One order of one campaign, by the parameters of ``order_params``.
+OF_ORDER = (orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
+ORDER_TREE = PreparedSelect(_with_lines(orders).where(*OF_ORDER).order_by(*_LINES_ORDER))
+_LOCK_ORDER = PreparedSelect(select(orders.c.id).where(*OF_ORDER).with_for_update())
 
 
 def order_params(*, campaign_id: int, order_id: int) -> dict[str, int]:

@@ -6,11 +6,12 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select
 
 from dbskit.contract.enums import OrderStatus
 from dbskit.market.domain.order import Track
 from dbskit.market.domain.tracking import TrackedOrder
+from dbskit.storage.orders import OF_ORDER, order_params, touch_order
 from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import order_tracks, orders
 
@@ -38,7 +39,6 @@ _TRACK_OF_ANOTHER_ORDER = (
     .limit(1)
 )
 _INSERT_TRACK = PreparedWrite(insert(order_tracks))
-_SET_ON_ORDER = PreparedWrite(update(orders).where(orders.c.id == bindparam("o_id")))
 
 
 # delivery/track reads only the order's own row, locked for the transaction (PostgreSQL; SQLite's
@@ -52,14 +52,14 @@ _TRACKED_ORDER = PreparedSelect(
         orders.c.track_code,
         orders.c.track_service_id,
     )
-    .where(orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
+    .where(*OF_ORDER)
     .with_for_update()
 )
 
 
 def lock_tracked_order(conn: Connection, *, campaign_id: int, order_id: int) -> TrackedOrder | None:
     """The order's status and current track, its row locked until the transaction ends."""
-    rows = _TRACKED_ORDER.rows_in(conn, {"order_id": order_id, "campaign_id": campaign_id})
+    rows = _TRACKED_ORDER.rows_in(conn, order_params(campaign_id=campaign_id, order_id=order_id))
     if not rows:
         return None
     ((found_id, found_campaign, status, track_code, service_id),) = rows
@@ -98,14 +98,12 @@ def set_current_track(
             "set_at": now,
         },
     )
-    _SET_ON_ORDER.execute(
+    touch_order(
         conn,
-        {
-            "o_id": order_id,
-            "track_code": track.track_code,
-            "track_service_id": track.delivery_service_id,
-            "updated_at": now,
-        },
+        order_id,
+        now,
+        track_code=track.track_code,
+        track_service_id=track.delivery_service_id,
     )
 
 
