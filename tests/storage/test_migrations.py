@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -33,6 +34,7 @@ def _track(conn: sa.Connection, order_id: int, campaign_id: int, code: str, curr
     )
 
 
+@pytest.mark.rule("OQ-06", "R-021")
 def test_0011_moves_the_current_track_to_the_order_and_back(database_url: str) -> None:
     """OQ-06: the order keeps showing the track it had; its history keeps every track."""
     db = Database(normalise_database_url(database_url))
