@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission, DigitalItemKeys, KeyBatch
-from dbskit.contract.enums import InstanceType
+from dbskit.contract.enums import InstanceType, OrderStatus, Vat
 from dbskit.market.domain.digital_goods import PreviousKeys
 from dbskit.market.domain.marking import MarkingCode
+from dbskit.market.domain.order import OrderItem
 from dbskit.storage.db import Database
 from dbskit.storage.digital_keys import (
     StoredKeys,
@@ -18,7 +22,14 @@ from dbskit.storage.digital_keys import (
     previous_keys,
     store_keys,
 )
-from dbskit.storage.marking_codes import codes_of_orders, replace_codes
+from dbskit.storage.marking_codes import (
+    ItemForCodes,
+    OrderForCodes,
+    codes_for_duplicate_check,
+    codes_of_orders,
+    lock_order_for_codes,
+    replace_codes,
+)
 from dbskit.storage.orders import insert_order
 from tests.unit.factories import make_order
 
@@ -114,3 +125,96 @@ def test_codes_of_the_listed_items_are_replaced(db: Database, campaign: int) -> 
         replace_codes(conn, order_id=order.id, codes={2: (), 1: (uin, cis, gtd)})
     with db.read() as conn:
         assert codes_of_orders(conn, [order.id]) == {order.id: {1: (uin, cis, gtd)}}
+
+
+# Items whose ids do not follow their positions: reads go by position, as getOrder shows them.
+COAT = OrderItem(
+    333, "coat", "Coat", 1, Decimal("7000.00"), Vat.VAT_10, frozenset({InstanceType.UIN})
+)
+SHOES = OrderItem(
+    111, "shoes", "Shoes", 2, Decimal("1500.50"), Vat.VAT_20, frozenset({InstanceType.CIS})
+)
+SOCKS = OrderItem(222, "socks", "Socks", 3, Decimal("99.99"), Vat.NO_VAT)
+SHOE_CODES = (
+    MarkingCode(
+        InstanceType.CIS, "010464007801637221XYZ0001\x1d93Zjqw", "010464007801637221XYZ0001"
+    ),
+    MarkingCode(InstanceType.CIS, "010464007801637221ABC0002", "010464007801637221ABC0002"),
+)
+COAT_CODE = MarkingCode(InstanceType.GTD, "10702070/010122/0000001", country_code="CN")
+
+
+def test_put_identifiers_reads_the_order_items_and_codes_it_decides_on(
+    db: Database, campaign: int
+) -> None:
+    order = make_order(campaign_id=campaign, items=(COAT, SHOES, SOCKS))
+    with db.write() as conn:
+        insert_order(conn, order)
+        replace_codes(conn, order_id=order.id, codes={SHOES.id: SHOE_CODES, COAT.id: (COAT_CODE,)})
+    with db.write() as conn:
+        found = lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
+        stored = codes_for_duplicate_check(conn, order.id)
+    assert found == OrderForCodes(
+        order.id,
+        OrderStatus.PROCESSING,
+        tuple(
+            ItemForCodes(
+                item.id,
+                item.count,
+                item.required_instance_types,
+                item.vat,
+                item.price,
+                item.offer_name,
+                item.offer_id,
+            )
+            for item in (COAT, SHOES, SOCKS)
+        ),
+    )
+    assert found.item(SHOES.id) == found.items[1]
+    assert found.item(400_000_001) is None
+    # What tells one unit from another (OQ-07), item by item in the order's order: no country.
+    assert list(stored.items()) == [
+        (COAT.id, (replace(COAT_CODE, country_code=None),)),
+        (SHOES.id, SHOE_CODES),
+    ]
+
+
+def test_put_identifiers_reads_nothing_of_another_campaign_or_an_unknown_order(
+    db: Database, campaign: int
+) -> None:
+    order = make_order(campaign_id=campaign, items=())
+    with db.write() as conn:
+        insert_order(conn, order)
+        assert lock_order_for_codes(conn, campaign_id=campaign + 1, order_id=order.id) is None
+        assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id + 1) is None
+        assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) == OrderForCodes(
+            order.id, OrderStatus.PROCESSING, ()
+        )
+        assert codes_for_duplicate_check(conn, order.id) == {}
+
+
+def test_a_call_that_waited_for_the_order_reads_the_codes_stored_before_it(
+    db: Database, campaign: int
+) -> None:
+    """PostgreSQL: a statement that waited for the row lock reads other tables as they were when
+    it started, so the codes are read after the locking statement, not joined to it."""
+    order = make_order(campaign_id=campaign, items=(SHOES,))
+    with db.write() as conn:
+        insert_order(conn, order)
+    locked = threading.Event()
+
+    def first_call() -> None:
+        with db.write() as conn:
+            lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
+            locked.set()
+            time.sleep(0.3)  # the second call starts meanwhile and waits for the lock
+            replace_codes(conn, order_id=order.id, codes={SHOES.id: SHOE_CODES})
+
+    thread = threading.Thread(target=first_call)
+    thread.start()
+    assert locked.wait(timeout=10)
+    with db.write() as conn:
+        assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) is not None
+        stored = codes_for_duplicate_check(conn, order.id)
+    thread.join()
+    assert stored == {SHOES.id: SHOE_CODES}

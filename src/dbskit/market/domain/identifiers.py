@@ -7,8 +7,10 @@ in PROCESSING; each call replaces the codes of the items it lists) and OQ-12 (DB
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
 
 from dbskit.contract.enums import (
     BuyerType,
@@ -17,6 +19,7 @@ from dbskit.contract.enums import (
     OrderStatus,
     OrderSubstatus,
     UinStatus,
+    Vat,
 )
 from dbskit.contract.errors import (
     BadRequest,
@@ -38,9 +41,47 @@ from dbskit.contract.identifiers import (
     UinValidation,
 )
 from dbskit.market.domain.marking import MarkingCode, instance_kind, parse_instance
-from dbskit.market.domain.order import Order, OrderItem
+from dbskit.market.domain.order import Order
 
 CodesByItem = Mapping[int, Sequence[MarkingCode]]
+
+
+class CodesItem(Protocol):
+    """What PUT identifiers reads of an item: its units, the kinds it needs, the answer's fields."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def required_instance_types(self) -> Set[InstanceType]: ...
+
+    @property
+    def vat(self) -> Vat: ...
+
+    @property
+    def price(self) -> Decimal: ...
+
+    @property
+    def offer_name(self) -> str: ...
+
+    @property
+    def offer_id(self) -> str: ...
+
+
+class CodesOrder(Protocol):
+    """What PUT identifiers' rules and answer read of an order (an ``Order`` is one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status(self) -> OrderStatus: ...
+
+    def item(self, item_id: int) -> CodesItem | None: ...
+
 
 IDENTIFIERS_STATUSES = (OrderStatus.PROCESSING,)  # OQ-08
 
@@ -70,7 +111,7 @@ def stored_codes(order: Order) -> dict[int, tuple[MarkingCode, ...]]:
     return {item.id: item.instances for item in order.items if item.instances}
 
 
-def required_kinds(item: OrderItem) -> tuple[InstanceType, ...]:
+def required_kinds(item: CodesItem) -> tuple[InstanceType, ...]:
     """The kinds whose codes must cover every unit of the item (R-027, OQ-07)."""
     return tuple(
         kind
@@ -80,7 +121,7 @@ def required_kinds(item: OrderItem) -> tuple[InstanceType, ...]:
 
 
 def provide_order_item_identifiers(
-    order: Order,
+    order: CodesOrder,
     request: ProvideOrderItemIdentifiersRequest,
     *,
     stored: CodesByItem,
@@ -136,7 +177,7 @@ def provide_order_item_identifiers(
     return replaced
 
 
-def _count_errors(item: OrderItem, kinds: Sequence[InstanceType | None]) -> list[ErrorDetail]:
+def _count_errors(item: CodesItem, kinds: Sequence[InstanceType | None]) -> list[ErrorDetail]:
     """One code per unit (R-028): never more than ``count``; exactly ``count`` where required."""
     errors: list[ErrorDetail] = []
     required = required_kinds(item)
@@ -183,7 +224,7 @@ def _duplicate_errors(
 
 
 def identifiers_answer(
-    order: Order, codes_by_item: CodesByItem, item_ids: Sequence[int]
+    order: CodesOrder, codes_by_item: CodesByItem, item_ids: Sequence[int]
 ) -> ProvideOrderItemIdentifiersResponse:
     """R-034: brief data and the stored codes of each item the call listed."""
     items = []

@@ -19,9 +19,13 @@ from dbskit.contract.identifiers import (
     ProvideOrderItemIdentifiersResponse,
 )
 from dbskit.market.domain import identifiers
-from dbskit.market.services.orders import require_order
+from dbskit.market.services.orders import OrderNotFound, require_order
 from dbskit.storage.db import Database
-from dbskit.storage.marking_codes import replace_codes
+from dbskit.storage.marking_codes import (
+    codes_for_duplicate_check,
+    lock_order_for_codes,
+    replace_codes,
+)
 from dbskit.storage.order_warnings import record_warnings
 from dbskit.storage.orders import touch_order
 
@@ -41,8 +45,10 @@ async def provide_order_item_identifiers(
     """The codes, and the call's warnings for the sandbox order view, in one transaction."""
 
     def work(conn: Connection) -> ProvideOrderItemIdentifiersResponse:
-        order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
-        stored = identifiers.stored_codes(order)
+        order = lock_order_for_codes(conn, campaign_id=campaign_id, order_id=order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
+        stored = codes_for_duplicate_check(conn, order_id)
         replaced = identifiers.provide_order_item_identifiers(
             order, request, stored=stored, switches=switches
         )
@@ -52,8 +58,10 @@ async def provide_order_item_identifiers(
         record_warnings(
             conn, order_id=order_id, operation_id=OPERATION_ID, warnings=call_warnings, now=now
         )
+        # An accepted call lists each of its items once, and those items now hold exactly the
+        # codes it sent: the answer's codes are the replaced ones (R-034, OQ-08).
         return identifiers.identifiers_answer(
-            order, {**stored, **replaced}, [element.id for element in request.items]
+            order, replaced, [element.id for element in request.items]
         )
 
     return await db.run_write(work)
