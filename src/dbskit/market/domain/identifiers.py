@@ -40,7 +40,7 @@ from dbskit.contract.identifiers import (
     ProvideOrderItemIdentifiersResponse,
     UinValidation,
 )
-from dbskit.market.domain.marking import MarkingCode, instance_kind, parse_instance
+from dbskit.market.domain.marking import MarkingCode, instance_identifier, parse_instance
 from dbskit.market.domain.order import Order
 
 CodesByItem = Mapping[int, Sequence[MarkingCode]]
@@ -92,6 +92,8 @@ _COUNT_CODES = {
     InstanceType.RNPT: (ErrorCode.BAD_REQUEST, ErrorCode.BAD_REQUEST),
     InstanceType.GTD: (ErrorCode.BAD_REQUEST, ErrorCode.BAD_REQUEST),
 }
+# Kinds whose codes must cover every unit of an item that requires them (R-027, OQ-07).
+_EXACT_COUNT_KINDS = (InstanceType.CIS, InstanceType.UIN)
 # A unit is one code in these systems, so a repeat within the order is an error (OQ-07); one
 # customs declaration (RNPT, GTD) covers many units.
 _DUPLICATE_CODES = {
@@ -113,11 +115,7 @@ def stored_codes(order: Order) -> dict[int, tuple[MarkingCode, ...]]:
 
 def required_kinds(item: CodesItem) -> tuple[InstanceType, ...]:
     """The kinds whose codes must cover every unit of the item (R-027, OQ-07)."""
-    return tuple(
-        kind
-        for kind in (InstanceType.CIS, InstanceType.UIN)
-        if kind in item.required_instance_types
-    )
+    return tuple(kind for kind in _EXACT_COUNT_KINDS if kind in item.required_instance_types)
 
 
 def provide_order_item_identifiers(
@@ -137,39 +135,45 @@ def provide_order_item_identifiers(
     # (the instance's field, item id, code) in request order
     entries: list[tuple[str, int, MarkingCode]] = []
     first_index: dict[int, int] = {}
+    strict_widths, strict_country_code = switches.strict_widths, switches.strict_country_code
 
     for index, element in enumerate(request.items):
-        field = f"items[{index}]"
-        if element.id in first_index:
-            first = f"items[{first_index[element.id]}].id"
+        item_id = element.id
+        if item_id in first_index:
             message = Messages.DUPLICATE_ITEM_ID.format(
-                field=f"{field}.id", item_id=element.id, first=first
+                field=f"items[{index}].id",
+                item_id=item_id,
+                first=f"items[{first_index[item_id]}].id",
             )
             errors.append(ErrorDetail(ErrorCode.BAD_REQUEST, message))
             continue
-        first_index[element.id] = index
-        item = order.item(element.id)
+        first_index[item_id] = index
+        item = order.item(item_id)
         if item is None:
             errors.append(
-                item_not_found(order_id=order.id, item_id=element.id, field=f"{field}.id")
+                item_not_found(order_id=order.id, item_id=item_id, field=f"items[{index}].id")
             )
             continue
         codes: list[MarkingCode] = []
+        kinds: list[InstanceType | None] = []
         for position, instance in enumerate(element.instances):
-            instance_field = f"{field}.instances[{position}]"
+            identifier = instance_identifier(instance)
+            kinds.append(None if identifier is None else identifier[0])
+            instance_field = f"items[{index}].instances[{position}]"
             parsed = parse_instance(
                 instance,
+                identifier,
                 instance_field,
-                strict_widths=switches.strict_widths,
-                strict_country_code=switches.strict_country_code,
+                strict_widths=strict_widths,
+                strict_country_code=strict_country_code,
             )
             if isinstance(parsed, list):
                 errors.extend(parsed)
                 continue
             codes.append(parsed)
-            entries.append((instance_field, item.id, parsed))
-        errors.extend(_count_errors(item, [instance_kind(each) for each in element.instances]))
-        replaced[item.id] = tuple(codes)
+            entries.append((instance_field, item_id, parsed))
+        errors.extend(_count_errors(item, kinds))
+        replaced[item_id] = tuple(codes)
 
     errors.extend(_duplicate_errors(stored, replaced, entries))
     if errors:
@@ -180,18 +184,20 @@ def provide_order_item_identifiers(
 def _count_errors(item: CodesItem, kinds: Sequence[InstanceType | None]) -> list[ErrorDetail]:
     """One code per unit (R-028): never more than ``count``; exactly ``count`` where required."""
     errors: list[ErrorDetail] = []
-    required = required_kinds(item)
+    count = item.count
     for kind, (too_few, too_many) in _COUNT_CODES.items():
         given = kinds.count(kind)
-        if given > item.count:
+        if given > count:
             code, template = too_many, Messages.TOO_MANY_CODES
-        elif kind in required and given < item.count:
+        elif (
+            given < count
+            and kind in _EXACT_COUNT_KINDS
+            and kind in item.required_instance_types  # required_kinds(item), kind by kind
+        ):
             code, template = too_few, Messages.TOO_FEW_CODES
         else:
             continue
-        message = template.format(
-            item_id=item.id, expected=item.count, kind=kind.value, given=given
-        )
+        message = template.format(item_id=item.id, expected=count, kind=kind.value, given=given)
         errors.append(ErrorDetail(code, message))
     return errors
 

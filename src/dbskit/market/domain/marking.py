@@ -41,18 +41,29 @@ class Cis:
     has_crypto_tail: bool
 
 
+def _cis_match(value: str) -> tuple[re.Match[str], bool] | None:
+    """The seed expression matching all of ``value``, and whether it is the one with the tail."""
+    match = limits.CIS_WITH_CRYPTO_TAIL.fullmatch(value)
+    if match is not None:
+        return match, True
+    match = limits.CIS_WITHOUT_CRYPTO_TAIL.fullmatch(value)
+    return None if match is None else (match, False)
+
+
+def _cis_head(value: str, match: re.Match[str]) -> str:
+    """``01`` + GTIN + ``21``: group 1 starts after the optional leading GS; group 2 is the
+    serial number."""
+    return value[match.start(1) : match.start(2)].replace("(", "").replace(")", "")
+
+
 def parse_cis(value: str) -> Cis | None:
     """The code, or ``None`` when neither seed expression matches all of ``value`` (R-031)."""
-    match = limits.CIS_WITH_CRYPTO_TAIL.fullmatch(value)
-    has_crypto_tail = match is not None
-    if match is None:
-        match = limits.CIS_WITHOUT_CRYPTO_TAIL.fullmatch(value)
-        if match is None:
-            return None
-    # Group 1 starts after the optional leading GS; group 2 is the serial number.
-    serial_start, serial_end = match.span(2)
-    head = value[match.start(1) : serial_start].replace("(", "").replace(")", "")
-    serial = value[serial_start:serial_end]
+    found = _cis_match(value)
+    if found is None:
+        return None
+    match, has_crypto_tail = found
+    head = _cis_head(value, match)
+    serial = match.group(2)
     return Cis(
         cis=head + serial,
         cis_full=value,
@@ -60,6 +71,15 @@ def parse_cis(value: str) -> Cis | None:
         serial=serial,
         has_crypto_tail=has_crypto_tail,
     )
+
+
+def short_cis(value: str) -> str | None:
+    """``parse_cis(value).cis`` without the rest of the decomposition (R-031, OQ-09)."""
+    found = _cis_match(value)
+    if found is None:
+        return None
+    match = found[0]
+    return _cis_head(value, match) + match.group(2)
 
 
 def is_uin(value: str) -> bool:
@@ -114,98 +134,93 @@ IDENTIFIER_FIELDS: tuple[tuple[str, InstanceType], ...] = (
 )
 _COUNTRY_ALLOWED_WITH = frozenset({InstanceType.RNPT, InstanceType.GTD})
 
+Identifier = tuple[InstanceType, str]
 
-def instance_kind(instance: BriefOrderItemInstance) -> InstanceType | None:
-    """The one identifier kind the instance carries, or ``None`` if it has none or several."""
-    kinds = [kind for name, kind in IDENTIFIER_FIELDS if getattr(instance, name) is not None]
-    return kinds[0] if len(kinds) == 1 else None
+
+def instance_identifier(instance: BriefOrderItemInstance) -> Identifier | None:
+    """The one identifier the instance carries and its kind, or ``None`` if it has none or
+    several."""
+    found: Identifier | None = None
+    for name, kind in IDENTIFIER_FIELDS:
+        value = getattr(instance, name)
+        if value is not None:
+            if found is not None:
+                return None
+            found = (kind, value)
+    return found
 
 
 def parse_instance(
     instance: BriefOrderItemInstance,
+    identifier: Identifier | None,
     field: str,
     *,
     strict_widths: bool,
     strict_country_code: bool,
 ) -> MarkingCode | list[ErrorDetail]:
-    """One unit's code, or every violation in it (R-030..R-033, C-09, C-10)."""
-    kind = instance_kind(instance)
-    if kind is None:
+    """One unit's code, or every violation in it (R-030..R-033, C-09, C-10); ``identifier`` is
+    ``instance_identifier(instance)``."""
+    if identifier is None:
         return [ErrorDetail(ErrorCode.BAD_REQUEST, Messages.ONE_IDENTIFIER.format(field=field))]
-    name = kind.value.lower()
-    value: str = getattr(instance, name)
-    errors: list[ErrorDetail] = []
+    kind, value = identifier
+    error: ErrorDetail | None = None
     cis: str | None = None
 
     if kind is InstanceType.CIS:
-        parsed = parse_cis(value)
-        if parsed is None:
-            errors.append(
-                ErrorDetail(
-                    ErrorCode.INVALID_CIS,
-                    Messages.INVALID_CIS.format(
-                        field=f"{field}.cis",
-                        with_tail=CIS_WITH_CRYPTO_TAIL_TEXT,
-                        without_tail=CIS_WITHOUT_CRYPTO_TAIL_TEXT,
-                    ),
-                )
+        cis = short_cis(value)
+        if cis is None:
+            error = ErrorDetail(
+                ErrorCode.INVALID_CIS,
+                Messages.INVALID_CIS.format(
+                    field=f"{field}.cis",
+                    with_tail=CIS_WITH_CRYPTO_TAIL_TEXT,
+                    without_tail=CIS_WITHOUT_CRYPTO_TAIL_TEXT,
+                ),
             )
-        else:
-            cis = parsed.cis
     elif kind is InstanceType.UIN:
         if not is_uin(value):
-            errors.append(
-                ErrorDetail(
-                    ErrorCode.INVALID_UIN,
-                    Messages.INVALID_UIN.format(field=f"{field}.uin", value=value),
-                )
+            error = ErrorDetail(
+                ErrorCode.INVALID_UIN,
+                Messages.INVALID_UIN.format(field=f"{field}.uin", value=value),
             )
     elif kind is InstanceType.RNPT:
         if not is_rnpt(value, strict_widths=strict_widths):
-            errors.append(
-                _formatErrorDetail(ErrorCode.INVALID_RNPT, f"{field}.rnpt", value, strict_widths)
+            error = _formatErrorDetail(
+                ErrorCode.INVALID_RNPT, f"{field}.rnpt", value, strict_widths
             )
     elif not is_gtd(value, strict_widths=strict_widths):
-        errors.append(
-            _formatErrorDetail(ErrorCode.INVALID_GTD, f"{field}.gtd", value, strict_widths)
-        )
+        error = _formatErrorDetail(ErrorCode.INVALID_GTD, f"{field}.gtd", value, strict_widths)
 
-    errors.extend(
-        _country_code_errors(instance, kind, field, strict_country_code=strict_country_code)
-    )
-    if errors:
-        return errors
-    # A CIS never gets here with a country code: it is an error (_country_code_errors).
-    return MarkingCode(kind, value, cis, instance.country_code)
-
-
-def _country_code_errors(
-    instance: BriefOrderItemInstance, kind: InstanceType, field: str, *, strict_country_code: bool
-) -> list[ErrorDetail]:
     country_code = instance.country_code
+    country_error = _country_code_error(
+        country_code, kind, field, strict_country_code=strict_country_code
+    )
+    if error is None and country_error is None:
+        # A CIS never gets here with a country code: it is an error (_country_code_error).
+        return MarkingCode(kind, value, cis, country_code)
+    return [each for each in (error, country_error) if each is not None]
+
+
+def _country_code_error(
+    country_code: str | None, kind: InstanceType, field: str, *, strict_country_code: bool
+) -> ErrorDetail | None:
     if country_code is None:
         if strict_country_code and kind is InstanceType.GTD:
-            return [
-                ErrorDetail(
-                    ErrorCode.COUNTRY_CODE_AND_GTD_ARE_REQUIRED_VALIDATION_ERROR,
-                    Messages.COUNTRY_CODE_REQUIRED.format(field=field),
-                )
-            ]
-        return []
+            return ErrorDetail(
+                ErrorCode.COUNTRY_CODE_AND_GTD_ARE_REQUIRED_VALIDATION_ERROR,
+                Messages.COUNTRY_CODE_REQUIRED.format(field=field),
+            )
+        return None
     if kind not in _COUNTRY_ALLOWED_WITH:
-        return [
-            ErrorDetail(
-                ErrorCode.BAD_REQUEST, Messages.COUNTRY_CODE_NOT_ALLOWED.format(field=field)
-            )
-        ]
+        return ErrorDetail(
+            ErrorCode.BAD_REQUEST, Messages.COUNTRY_CODE_NOT_ALLOWED.format(field=field)
+        )
     if not is_country_code(country_code):
-        return [
-            ErrorDetail(
-                ErrorCode.INVALID_COUNTRY_CODE,
-                Messages.INVALID_COUNTRY_CODE.format(value=country_code),
-            )
-        ]
-    return []
+        return ErrorDetail(
+            ErrorCode.INVALID_COUNTRY_CODE,
+            Messages.INVALID_COUNTRY_CODE.format(value=country_code),
+        )
+    return None
 
 
 def _formatErrorDetail(code: ErrorCode, field: str, value: str, strict_widths: bool) -> ErrorDetail:
