@@ -116,13 +116,17 @@ class MarkingCode:
 
     def as_instance(self) -> OrderItemInstance:
         """The answer's ``OrderItemInstanceDTO`` (R-034)."""
+        return OrderItemInstance(**self.instance_fields())
+
+    def instance_fields(self) -> dict[str, str | None]:
+        """The fields of ``as_instance()`` by name, for an answer validated as a whole."""
         if self.kind is InstanceType.CIS:
-            return OrderItemInstance(cis=self.cis, cis_full=self.value)
+            return {"cis": self.cis, "cis_full": self.value}
         if self.kind is InstanceType.UIN:
-            return OrderItemInstance(uin=self.value, country_code=self.country_code)
+            return {"uin": self.value, "country_code": self.country_code}
         if self.kind is InstanceType.RNPT:
-            return OrderItemInstance(rnpt=self.value, country_code=self.country_code)
-        return OrderItemInstance(gtd=self.value, country_code=self.country_code)
+            return {"rnpt": self.value, "country_code": self.country_code}
+        return {"gtd": self.value, "country_code": self.country_code}
 
 
 # The identifier fields of an instance, in the order the answer names them (C-10).
