@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Delete, Insert, Select, Update
@@ -115,8 +116,13 @@ class _CompiledWrite:
     # For each parameter, in the driver's order: its name, its bind processor (None: the value
     # goes as it is) and the value the statement itself gives it (``.values(current=False)``).
     plan: tuple[tuple[str, Processor | None, Any], ...]
+    # When the call gives every parameter and none is converted (the marking codes' columns),
+    # the driver's parameters are the call's values, taken in order.
+    plain: Callable[[Mapping[str, Any]], Sequence[Any] | Mapping[str, Any]] | None
 
     def parameters(self, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        if self.plain is not None:
+            return self.plain(params)
         values = []
         for name, process, fixed in self.plan:
             value = params.get(name, fixed)
@@ -178,6 +184,25 @@ class PreparedWrite:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             fixed = _REQUIRED if name in keys or bind.required else bind.effective_value
             plan.append((name, process, fixed))
-        result = _CompiledWrite(sql=compiled.string, named=named, plan=tuple(plan))
+        result = _CompiledWrite(
+            sql=compiled.string, named=named, plan=tuple(plan), plain=_plain(plan, keys, named)
+        )
         self._compiled[key] = result
         return result
+
+
+def _plain(
+    plan: Sequence[tuple[str, Processor | None, Any]], keys: Sequence[str], named: bool
+) -> Callable[[Mapping[str, Any]], Sequence[Any] | Mapping[str, Any]] | None:
+    """The call's values as the driver's parameters, when that is all ``parameters`` would do."""
+    names = tuple(name for name, _, _ in plan)
+    if not names or any(process is not None for _, process, _ in plan):
+        return None
+    if not set(names) <= set(keys):
+        return None
+    if named:
+        return lambda params: {name: params[name] for name in names}
+    if len(names) == 1:
+        (only,) = names
+        return lambda params: (params[only],)
+    return itemgetter(*names)
