@@ -216,6 +216,52 @@ async def test_duplicate_cis_within_the_order(client: httpx.AsyncClient, shops: 
     )
 
 
+@pytest.mark.rule("OQ-07", "OQ-08")
+async def test_a_code_kept_by_an_item_not_listed_cannot_be_given_again(
+    client: httpx.AsyncClient, shops: Shops
+) -> None:
+    """Codes of the items a call leaves out stay theirs; the items it lists give theirs up."""
+    order = await marked_order(shops)
+    shoes, ring, mug = ids(order)
+    first = {"items": [{"id": shoes, "instances": [{"cis": CIS_A}, {"cis": CIS_B}]}]}
+    assert (await client.put(identifiers_path(shops, order), json=first)).status_code == 200
+
+    taken = {"items": [{"id": mug, "instances": [{"cis": CIS_B_SHORT}]}]}
+    response = await client.put(identifiers_path(shops, order), json=taken)
+    assert (response.status_code, response.json()) == (
+        400,
+        envelope(
+            (
+                "DUPLICATE_CIS",
+                "Value of field items[0].instances[0].cis repeats a CIS code already given "
+                f"for item {shoes}",
+            )
+        ),
+    )
+    moved = {
+        "items": [
+            {"id": ring, "instances": [{"uin": UIN_A}]},
+            {"id": mug, "instances": [{"cis": CIS_B_SHORT}]},
+            {"id": shoes, "instances": [{"cis": CIS_A}]},
+        ]
+    }
+    response = await client.put(identifiers_path(shops, order), json=moved)
+    assert response.status_code == 400  # the shoes need two codes: nothing is written
+    assert [error["code"] for error in response.json()["errors"]] == ["TOO_FEW_CISES_FOR_ITEM"]
+    moved["items"][2]["instances"].append({"cis": "01030410947874432155Qbag?"})
+    response = await client.put(identifiers_path(shops, order), json=moved)
+    assert response.status_code == 200
+    items = (await client.get(shops.path(order["id"]))).json()["order"]["items"]
+    assert [item.get("instances") for item in items] == [
+        [
+            {"cis": CIS_A_SHORT, "cisFull": CIS_A},
+            {"cis": "01030410947874432155Qbag?", "cisFull": "01030410947874432155Qbag?"},
+        ],
+        [{"uin": UIN_A}],
+        [{"cis": CIS_B_SHORT, "cisFull": CIS_B_SHORT}],
+    ]
+
+
 @pytest.mark.rule("C-09", "C-10")
 @pytest.mark.parametrize(
     "settings_overrides", [{"strict_marking_widths": True, "strict_country_code": True}]

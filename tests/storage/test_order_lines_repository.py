@@ -25,8 +25,8 @@ from dbskit.storage.digital_keys import (
 from dbskit.storage.marking_codes import (
     ItemForCodes,
     OrderForCodes,
-    codes_for_duplicate_check,
     codes_of_orders,
+    kept_codes,
     lock_order_for_codes,
     replace_codes,
 )
@@ -153,7 +153,9 @@ def test_put_identifiers_reads_the_order_items_and_codes_it_decides_on(
         replace_codes(conn, order_id=order.id, codes={SHOES.id: SHOE_CODES, COAT.id: (COAT_CODE,)})
     with db.write() as conn:
         found = lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
-        stored = codes_for_duplicate_check(conn, order.id)
+        every_item = kept_codes(conn, order_id=order.id, item_ids={SOCKS.id, SHOES.id, COAT.id})
+        two_items = kept_codes(conn, order_id=order.id, item_ids={SOCKS.id, SHOES.id})
+        no_item = kept_codes(conn, order_id=order.id, item_ids=set())
     assert found == OrderForCodes(
         order.id,
         OrderStatus.PROCESSING,
@@ -173,10 +175,11 @@ def test_put_identifiers_reads_the_order_items_and_codes_it_decides_on(
     assert found.item(SHOES.id) == found.items[1]
     assert found.item(400_000_001) is None
     # What tells one unit from another (OQ-07), item by item in the order's order: no country.
-    assert list(stored.items()) == [
+    assert list(every_item.items()) == [
         (COAT.id, (replace(COAT_CODE, country_code=None),)),
         (SHOES.id, SHOE_CODES),
     ]
+    assert (two_items, no_item) == ({SHOES.id: SHOE_CODES}, {})
 
 
 def test_put_identifiers_reads_nothing_of_another_campaign_or_an_unknown_order(
@@ -190,7 +193,7 @@ def test_put_identifiers_reads_nothing_of_another_campaign_or_an_unknown_order(
         assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) == OrderForCodes(
             order.id, OrderStatus.PROCESSING, ()
         )
-        assert codes_for_duplicate_check(conn, order.id) == {}
+        assert kept_codes(conn, order_id=order.id, item_ids={400_000_001}) == {}
 
 
 def test_a_call_that_waited_for_the_order_reads_the_codes_stored_before_it(
@@ -215,6 +218,6 @@ def test_a_call_that_waited_for_the_order_reads_the_codes_stored_before_it(
     assert locked.wait(timeout=10)
     with db.write() as conn:
         assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) is not None
-        stored = codes_for_duplicate_check(conn, order.id)
+        stored = kept_codes(conn, order_id=order.id, item_ids={SHOES.id})
     thread.join()
     assert stored == {SHOES.id: SHOE_CODES}

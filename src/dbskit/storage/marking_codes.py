@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -90,7 +90,7 @@ _ORDER_FOR_CODES = PreparedSelect(
     .with_for_update(of=orders)
 )
 # What the duplicate check needs of the stored codes (OQ-07), in the order of the items.
-_STORED_CODES = PreparedSelect(
+_CODES_TO_COMPARE = PreparedSelect(
     select(
         marking_codes.c.item_id, marking_codes.c.kind, marking_codes.c.value, marking_codes.c.cis
     )
@@ -134,12 +134,16 @@ def lock_order_for_codes(
     )
 
 
-def codes_for_duplicate_check(conn: Connection, order_id: int) -> CodesByItem:
-    """The order's stored codes by item, as far as they tell one unit from another: kind,
-    value and short ``cis``, not the country code (OQ-07)."""
+def kept_codes(conn: Connection, *, order_id: int, item_ids: Collection[int]) -> CodesByItem:
+    """The stored codes of these items of the order (those a call does not list keep theirs:
+    OQ-08), as far as they tell one unit from another (OQ-07): kind, value and short ``cis``,
+    not the country code. No statement runs for no items."""
+    if not item_ids:
+        return {}
     found: dict[int, list[MarkingCode]] = {}
-    for item_id, kind, value, cis in _STORED_CODES.rows_in(conn, {"o_id": order_id}):
-        found.setdefault(item_id, []).append(MarkingCode(InstanceType(kind), value, cis))
+    for item_id, kind, value, cis in _CODES_TO_COMPARE.rows_in(conn, {"o_id": order_id}):
+        if item_id in item_ids:
+            found.setdefault(item_id, []).append(MarkingCode(InstanceType(kind), value, cis))
     return {item_id: tuple(codes) for item_id, codes in found.items()}
 
 

@@ -22,7 +22,7 @@ from dbskit.market.domain import identifiers
 from dbskit.market.services.orders import OrderNotFound, require_order
 from dbskit.storage.db import Database
 from dbskit.storage.marking_codes import (
-    codes_for_duplicate_check,
+    kept_codes,
     lock_order_for_codes,
     replace_codes,
 )
@@ -48,7 +48,14 @@ async def provide_order_item_identifiers(
         order = lock_order_for_codes(conn, campaign_id=campaign_id, order_id=order_id)
         if order is None:
             raise OrderNotFound(order_id)
-        stored = codes_for_duplicate_check(conn, order_id)
+        # Only the items the call does not list keep their codes (OQ-08), so only their codes
+        # can repeat a new one (OQ-07): none to read when the call lists every item.
+        listed = {element.id for element in request.items}
+        stored = kept_codes(
+            conn,
+            order_id=order_id,
+            item_ids={item.id for item in order.items if item.id not in listed},
+        )
         replaced = identifiers.provide_order_item_identifiers(
             order, request, stored=stored, switches=switches
         )
