@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select
+from sqlalchemy import Connection, Text, and_, bindparam, cast, delete, insert, select
 
 from dbskit.contract.enums import InstanceType, OrderStatus, Vat
 from dbskit.market.domain.marking import MarkingCode
@@ -78,7 +80,8 @@ _ORDER_FOR_CODES = PreparedSelect(
         orders.c.status,
         order_items.c.item_id,
         order_items.c["count"],
-        order_items.c.required_instance_types,
+        # As stored, the JSON text: a few distinct values, each converted once (_instance_types).
+        cast(order_items.c.required_instance_types, Text),
         order_items.c.vat,
         order_items.c.price_kopecks,
         order_items.c.offer_name,
@@ -108,6 +111,11 @@ _CODES_TO_COMPARE = PreparedSelect(
 )
 
 
+@functools.lru_cache(maxsize=64)  # an item needs one kind or none: a handful of values
+def _instance_types(stored: str) -> frozenset[InstanceType]:
+    return frozenset(InstanceType(kind) for kind in json.loads(stored))
+
+
 def lock_order_for_codes(
     conn: Connection, *, campaign_id: int, order_id: int
 ) -> OrderForCodes | None:
@@ -122,7 +130,7 @@ def lock_order_for_codes(
             ItemForCodes(
                 id=item_id,
                 count=count,
-                required_instance_types=frozenset(InstanceType(kind) for kind in kinds),
+                required_instance_types=_instance_types(kinds),
                 vat=Vat(vat),
                 price=from_kopecks(price_kopecks),
                 offer_name=offer_name,

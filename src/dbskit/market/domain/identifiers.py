@@ -181,17 +181,16 @@ def provide_order_item_identifiers(
 
 def _count_errors(item: CodesItem, kinds: Sequence[InstanceType | None]) -> list[ErrorDetail]:
     """One code per unit (R-028): never more than ``count``; exactly ``count`` where required."""
-    errors: list[ErrorDetail] = []
     count = item.count
+    required = required_kinds(item)
+    if len(kinds) <= count and all(kinds.count(kind) == count for kind in required):
+        return []  # no kind over the count and each required one at it: the usual call
+    errors: list[ErrorDetail] = []
     for kind, (too_few, too_many) in _COUNT_CODES.items():
         given = kinds.count(kind)
         if given > count:
             code, template = too_many, Messages.TOO_MANY_CODES
-        elif (
-            given < count
-            and kind in _EXACT_COUNT_KINDS
-            and kind in item.required_instance_types  # required_kinds(item), kind by kind
-        ):
+        elif kind in required and given < count:
             code, template = too_few, Messages.TOO_FEW_CODES
         else:
             continue

@@ -129,13 +129,6 @@ class MarkingCode:
         return {"gtd": self.value, "country_code": self.country_code}
 
 
-# The identifier fields of an instance, in the order the answer names them (C-10).
-IDENTIFIER_FIELDS: tuple[tuple[str, InstanceType], ...] = (
-    ("cis", InstanceType.CIS),
-    ("uin", InstanceType.UIN),
-    ("rnpt", InstanceType.RNPT),
-    ("gtd", InstanceType.GTD),
-)
 _COUNTRY_ALLOWED_WITH = frozenset({InstanceType.RNPT, InstanceType.GTD})
 
 Identifier = tuple[InstanceType, str]
@@ -143,15 +136,15 @@ Identifier = tuple[InstanceType, str]
 
 def instance_identifier(instance: BriefOrderItemInstance) -> Identifier | None:
     """The one identifier the instance carries and its kind, or ``None`` if it has none or
-    several."""
-    found: Identifier | None = None
-    for name, kind in IDENTIFIER_FIELDS:
-        value = getattr(instance, name)
-        if value is not None:
-            if found is not None:
-                return None
-            found = (kind, value)
-    return found
+    several (R-030)."""
+    cis, uin, rnpt, gtd = instance.cis, instance.uin, instance.rnpt, instance.gtd
+    if cis is not None:
+        return (InstanceType.CIS, cis) if uin is None and rnpt is None and gtd is None else None
+    if uin is not None:
+        return (InstanceType.UIN, uin) if rnpt is None and gtd is None else None
+    if rnpt is not None:
+        return (InstanceType.RNPT, rnpt) if gtd is None else None
+    return None if gtd is None else (InstanceType.GTD, gtd)
 
 
 def parse_instance(
