@@ -98,7 +98,7 @@ class Database:
         """``work`` in a write transaction: committed when it returns, rolled back if it raises.
 
         On SQLite a short write runs on the event loop, committed together with the other short
-        writes that came in the same turn of the loop (``_LoopWriter``); a ``bulk`` write (many
+        writes asked for in the same two turns of the loop (``_LoopWriter``); a ``bulk`` write (many
         rows, or a large body) goes to the writer thread so as not to hold the loop. Either way
         SQLite's writes of this process run one at a time, in the order asked.
         """
@@ -289,11 +289,12 @@ class _LoopWriter:
 
     A write of a Partner API call is a few statements on one order: handing it to a thread and
     back cost more CPU than the write itself (the hand-off, and the two threads taking the GIL
-    from each other at every statement). Here the writes asked for in one turn of the loop run
-    one after another at the end of it, each in a savepoint of one transaction, and one COMMIT
-    makes them durable together. A write that raises is rolled back to its savepoint alone; the
-    others are committed. Callers learn their result only after the COMMIT, so nothing is
-    reported as done that is not committed; if the COMMIT fails, every write of it fails.
+    from each other at every statement). Here the writes asked for in one turn of the loop and
+    the next run one after another at the end of the second, each in a savepoint of one
+    transaction, and one COMMIT makes them durable together. A write that raises is rolled back
+    to its savepoint alone; the others are committed. Callers learn their result only after the
+    COMMIT, so nothing is reported as done that is not committed; if the COMMIT fails, every
+    write of it fails.
 
     The connection has no busy timeout: when another connection holds the write lock (the writer
     thread, another process) ``BEGIN IMMEDIATE`` fails at once and the writes go to the writer
@@ -322,7 +323,9 @@ class _LoopWriter:
         future: asyncio.Future[T | _Unavailable] = loop.create_future()
         self._queue.append((work, future))
         if len(self._queue) == 1 and self._checkpoint_phase is not _FINISHING:
-            loop.call_soon(self._commit_queued)
+            # The COMMIT waits for the end of the next turn of the loop rather than this one:
+            # the writes of the calls whose requests that turn reads join it.
+            loop.call_soon(loop.call_soon, self._commit_queued)
         # A caller cancelled before its turn is skipped: its write does not start.
         return await future
 
