@@ -19,13 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from pydantic_core import to_json
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from dbskit.storage.prepared import PreparedSelect
+from dbskit.storage.types import json_text
 
 T = TypeVar("T")
 
@@ -49,7 +49,7 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 connect_args={"check_same_thread": False, "isolation_level": None},
-                json_serializer=_json_text,
+                json_serializer=json_text,
             )
             _configure_sqlite(self.engine)
         else:
@@ -62,7 +62,7 @@ class Database:
                 pool_size=2 * pool_size,
                 max_overflow=0,
                 pool_pre_ping=False,
-                json_serializer=_json_text,
+                json_serializer=json_text,
             )
         # As many worker threads as connections: a thread more would only wait for the pool.
         self._thread_count = 2 * pool_size
@@ -187,13 +187,6 @@ class Database:
                 executor.shutdown(wait=True)
         self._threads = self._writer = None
         self.engine.dispose()
-
-
-def _json_text(value: Any) -> str:
-    # JSON columns (stored keys, payloads, item marking types) are written on the hot write
-    # paths: pydantic-core's encoder is several times faster than json.dumps, and its compact
-    # UTF-8 text reads back to the same values.
-    return to_json(value).decode()
 
 
 class _Unavailable:

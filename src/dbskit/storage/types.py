@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import BigInteger
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+
+def json_text(value: Any) -> str:
+    """What a JSON column stores: pydantic-core's compact UTF-8 JSON, several times faster than
+    ``json.dumps`` on the small values the write paths store, and read back to the same values."""
+    return to_json(value).decode()
 
 
 def to_micros(moment: datetime) -> int:
