@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dbskit.market.domain.marking import Cis, parse_cis
+from dbskit.market.domain.marking import Cis, parse_cis, short_cis
 
 SEED_WITH_TAIL = re.compile(
     r"^(?=.{1,256}$)\u001D?(\(?01\)?\d{14}\(?21\)?([!-~]{6,8}|[!-~]{13}|[!-~]{20})"
@@ -193,6 +193,18 @@ def cis_parts(draw: st.DrawFn, *, crypto_tail: bool) -> tuple[str, str, str, str
 @example(DOCS_SAMPLE_WRONG)
 def test_parser_agrees_with_the_seed_regexes(value: str) -> None:
     assert (parse_cis(value) is not None) is seed_accepts(value)
+
+
+@pytest.mark.rule("R-031", "OQ-09")
+@settings(max_examples=300, deadline=None)
+@given(
+    st.booleans().flatmap(lambda tail: cis_parts(crypto_tail=tail)).map(lambda parts: parts[0])
+    | st.text(ALPHABET, max_size=60)
+)
+@example(DOCS_SAMPLE)
+def test_the_short_form_put_identifiers_stores_is_the_parsers(value: str) -> None:
+    parsed = parse_cis(value)
+    assert short_cis(value) == (None if parsed is None else parsed.cis)
 
 
 @pytest.mark.rule("R-031", "OQ-09")
