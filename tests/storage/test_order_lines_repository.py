@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from dbskit.contract.digital_goods import DigitalGoodsSubmission, DigitalItemKeys, KeyBatch
 from dbskit.contract.enums import InstanceType, OrderStatus, Vat
 from dbskit.market.domain.digital_goods import PreviousKeys
@@ -25,16 +27,35 @@ from dbskit.storage.digital_keys import (
 from dbskit.storage.marking_codes import (
     ItemForCodes,
     OrderForCodes,
-    codes_of_orders,
     kept_codes,
     lock_order_for_codes,
     replace_codes,
 )
 from dbskit.storage.orders import insert_order
+from dbskit.storage.tables import marking_codes
 from tests.unit.factories import make_order
 
 NOW = datetime(2030, 3, 2, 6, 0, 0, 123456, tzinfo=UTC)
 EMAIL_DUE = NOW + timedelta(hours=1)
+
+
+def codes_of_orders(
+    conn: sa.Connection, order_ids: list[int]
+) -> dict[int, dict[int, tuple[MarkingCode, ...]]]:
+    """Every stored code of these orders, by order and item, in the order they were sent."""
+    rows = conn.execute(
+        sa.select(marking_codes)
+        .where(marking_codes.c.order_id.in_(order_ids))
+        .order_by(marking_codes.c.order_id, marking_codes.c.item_id, marking_codes.c.position)
+    )
+    found: dict[int, dict[int, list[MarkingCode]]] = {}
+    for row in rows:
+        code = MarkingCode(InstanceType(row.kind), row.value, row.cis, row.country_code)
+        found.setdefault(row.order_id, {}).setdefault(row.item_id, []).append(code)
+    return {
+        order_id: {item_id: tuple(codes) for item_id, codes in items.items()}
+        for order_id, items in found.items()
+    }
 
 
 def keys(*items: tuple[int, tuple[str, ...]]) -> DigitalGoodsSubmission:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,29 +17,6 @@ from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import marking_codes, order_items, orders
 
 CodesByItem = dict[int, tuple[MarkingCode, ...]]
-
-
-# Built once: read on every getOrder (see storage/orders.py).
-_CODES_OF_ORDERS = (
-    select(marking_codes)
-    .where(marking_codes.c.order_id.in_(bindparam("order_ids", expanding=True)))
-    .order_by(marking_codes.c.order_id, marking_codes.c.item_id, marking_codes.c.position)
-)
-
-
-def codes_of_orders(conn: Connection, order_ids: Iterable[int]) -> dict[int, CodesByItem]:
-    ids = list(order_ids)
-    if not ids:
-        return {}
-    rows = conn.execute(_CODES_OF_ORDERS, {"order_ids": ids})
-    found: dict[int, dict[int, list[MarkingCode]]] = {}
-    for row in rows:
-        code = MarkingCode(InstanceType(row.kind), row.value, row.cis, row.country_code)
-        found.setdefault(row.order_id, {}).setdefault(row.item_id, []).append(code)
-    return {
-        order_id: {item_id: tuple(codes) for item_id, codes in items.items()}
-        for order_id, items in found.items()
-    }
 
 
 @dataclass(frozen=True, slots=True)
