@@ -3,7 +3,8 @@
 SQLite (the default) runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so that concurrent writers wait for the lock instead of failing half-way.
 PostgreSQL (``postgresql://`` URLs, psycopg 3) needs neither; writers that must be serialised on
-one row lock it with ``SELECT ... FOR UPDATE``. Single-statement reads of the hottest methods
+one row lock it with ``SELECT ... FOR UPDATE``, and the request handlers' write transactions
+send their writes with their next read or their COMMIT (``held_writes``). Single-statement reads of the hottest methods
 (``run_select``) skip the transaction, and on SQLite run on the event loop itself, as do SQLite's
 short write transactions (``run_write``), committed together (``_LoopWriter``).
 """
@@ -24,6 +25,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from dbskit.storage.held_writes import (
+    send_held_before_each_statement,
+    transaction_with_held_writes,
+)
 from dbskit.storage.prepared import PreparedSelect
 from dbskit.storage.types import json_text
 
@@ -64,6 +69,7 @@ class Database:
                 pool_pre_ping=False,
                 json_serializer=json_text,
             )
+            send_held_before_each_statement(self.engine)
         # As many worker threads as connections: a thread more would only wait for the pool.
         self._thread_count = 2 * pool_size
         self._threads: ThreadPoolExecutor | None = None
@@ -100,7 +106,8 @@ class Database:
         On SQLite a short write runs on the event loop, committed together with the other short
         writes asked for in the same two turns of the loop (``_LoopWriter``); a ``bulk`` write (many
         rows, or a large body) goes to the writer thread so as not to hold the loop. Either way
-        SQLite's writes of this process run one at a time, in the order asked.
+        SQLite's writes of this process run one at a time, in the order asked. On PostgreSQL it
+        runs in a worker thread, its writes held until its next read or its COMMIT.
         """
         if not self.is_sqlite:
             return await self._in_thread(self._in_write, work)
@@ -174,7 +181,10 @@ class Database:
             return work(conn)
 
     def _in_write(self, work: Callable[[Connection], T]) -> T:
-        with self.write() as conn:
+        if self.is_sqlite:
+            with self.write() as conn:
+                return work(conn)
+        with self.engine.connect() as conn, transaction_with_held_writes(conn):
             return work(conn)
 
     def dispose(self) -> None:

@@ -24,6 +24,8 @@ from sqlalchemy import Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import Compiled
 
+from dbskit.storage.held_writes import held_writes
+
 
 class Cursor(Protocol):
     """What is used of a DBAPI cursor (sqlite3's, psycopg's)."""
@@ -80,6 +82,9 @@ class PreparedSelect:
 
     def rows_in(self, conn: Connection, params: Mapping[str, Any]) -> list[list[Any]]:
         """The rows, inside the transaction ``conn`` has open."""
+        held = held_writes(conn)
+        if held is not None:  # sent with the statements held before it
+            return self.rows(held, conn.dialect, params)
         cursor = conn.connection.cursor()
         try:
             return self.rows(cursor, conn.dialect, params)
@@ -146,14 +151,16 @@ class PreparedWrite:
         self.statement = statement
         self._compiled: dict[tuple[str, tuple[str, ...]], _CompiledWrite] = {}
 
-    def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
-        """Run once; the number of rows the statement matched."""
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> None:
+        """Run once (on PostgreSQL, held until the transaction's next read: ``held_writes``)."""
         compiled = self._compiled_for(conn.dialect, params)
+        held = held_writes(conn)
+        if held is not None:
+            held.hold(compiled.sql, compiled.parameters(params))
+            return
         cursor = conn.connection.cursor()
         try:
             cursor.execute(compiled.sql, compiled.parameters(params))
-            count: int = cursor.rowcount
-            return count
         finally:
             cursor.close()
 
@@ -162,6 +169,11 @@ class PreparedWrite:
         if not rows:
             return
         compiled = self._compiled_for(conn.dialect, rows[0])
+        held = held_writes(conn)
+        if held is not None:
+            for row in rows:
+                held.hold(compiled.sql, compiled.parameters(row))
+            return
         cursor = conn.connection.cursor()
         try:
             cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])  # type: ignore[arg-type]

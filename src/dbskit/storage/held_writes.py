@@ -1,0 +1,113 @@
+"""PostgreSQL write transactions in as few round trips as their reads allow.
+
+A round trip to PostgreSQL costs the client some tens of microseconds of CPU (the driver and its
+system calls) and, from a worker thread, hands the GIL to the event loop and back. A Partner API
+write used one for each of BEGIN, the locking select, each INSERT or UPDATE, and COMMIT.
+
+Here the statements whose results nobody reads (``PreparedWrite``'s INSERT, UPDATE and DELETE) are
+held in the transaction and sent with the next statement that is read, or with the COMMIT; BEGIN
+goes with the first. A write method then takes two round trips: BEGIN with its locking select,
+then its writes with COMMIT. A call refused before its first read sends nothing at all.
+
+Held statements are bound by the driver (psycopg's ``ClientCursor`` quotes each value for the
+connection) and sent together as one query. PostgreSQL runs them in order and stops at the first
+error, which is raised then; the transaction is rolled back as with any other error. Statements
+run through SQLAlchemy (``Connection.execute``) send what is held first, so every statement runs
+in the order it was given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import Engine
+
+_HELD = "dbskit_held_writes"  # key of the open transaction's HeldWrites in the connection's info
+
+
+class HeldWrites:
+    """The statements of one transaction not sent yet; a cursor for ``PreparedSelect``."""
+
+    def __init__(self, driver: psycopg.Connection[Any]) -> None:
+        self._cursor = psycopg.ClientCursor(driver)
+        self._held: list[str] = ["BEGIN"]
+        self._begun = False  # BEGIN has been sent
+
+    def hold(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any]) -> None:
+        self._held.append(self._cursor.mogrify(sql, parameters))
+
+    def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any], /) -> None:
+        """Send what is held and this statement, whose rows ``fetchall`` then returns."""
+        self.hold(sql, parameters)
+        self._send()
+        while self._cursor.nextset():  # the results of the held statements come first
+            pass
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._cursor.fetchall()
+
+    def send(self) -> None:
+        """Send what is held (before a statement that does not go through here)."""
+        if self._held:
+            self._send()
+
+    def commit(self) -> None:
+        if not self._begun and self._held == ["BEGIN"]:
+            return  # nothing ran: there is nothing to commit
+        self._held.append("COMMIT")
+        self._send()
+
+    def rollback(self) -> None:
+        self._held = []
+        if self._begun:
+            self._cursor.execute("ROLLBACK")
+
+    def _send(self) -> None:
+        text, self._held = ";\n".join(self._held), []
+        self._begun = True
+        self._cursor.execute(text)  # the values are literals already, quoted by mogrify
+
+
+def held_writes(conn: Connection) -> HeldWrites | None:
+    """The held statements of the transaction ``conn`` runs in, if it holds them."""
+    held: HeldWrites | None = conn.info.get(_HELD)
+    return held
+
+
+@contextmanager
+def transaction_with_held_writes(conn: Connection) -> Iterator[None]:
+    """A write transaction on ``conn`` (PostgreSQL) whose writes are held as described above:
+    committed when the block ends, rolled back if it raises."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    # BEGIN and COMMIT are ours to send, with the statements around them.
+    driver.autocommit = True
+    held = conn.info[_HELD] = HeldWrites(driver)
+    try:
+        yield
+        held.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the caller learns of the first error
+            held.rollback()
+        if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.invalidate()  # neither committed nor rolled back: not handed out again
+        raise
+    finally:
+        conn.info.pop(_HELD, None)
+        if not driver.closed:
+            driver.autocommit = False
+
+
+def send_held_before_each_statement(engine: Engine) -> None:
+    """Statements run through SQLAlchemy on a connection that holds writes send them first."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _send_held(conn: Connection, *_: Any) -> None:
+        held = conn.info.get(_HELD)
+        if held is not None:
+            held.send()

@@ -1,0 +1,180 @@
+"""Write transactions of the request handlers (``Database.run_write``).
+
+On PostgreSQL their INSERT, UPDATE and DELETE statements are held until the transaction's next
+read or its COMMIT (storage/held_writes.py); on SQLite they run at once. Either way what is
+written reads back exactly, and a transaction that fails leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from dbskit.contract.digital_goods import DigitalGoodsSubmission, DigitalItemKeys, KeyBatch
+from dbskit.contract.enums import InstanceType
+from dbskit.market.domain.marking import MarkingCode
+from dbskit.market.domain.order import Track
+from dbskit.storage.db import Database
+from dbskit.storage.digital_keys import load_keys, store_keys
+from dbskit.storage.marking_codes import replace_codes
+from dbskit.storage.orders import insert_order, touch_order
+from dbskit.storage.tables import orders
+from dbskit.storage.tracks import lock_tracked_order, set_current_track, track_history
+from tests.storage.test_order_lines_repository import codes_of_orders
+from tests.unit.factories import make_order
+
+NOW = datetime(2030, 3, 2, 6, 0, 0, 123456, tzinfo=UTC)
+# Text a client-side bound statement must carry through unchanged: quotes, backslashes,
+# placeholders of either style, a semicolon that could end a statement, and non-ASCII letters.
+AWKWARD = "O'Brien \\ 100% %s %(id)s $1; -- Ключ «ы» 🔑"
+
+
+@pytest.fixture
+def postgres(db: Database) -> Database:
+    if db.dialect != "postgresql":
+        pytest.skip("writes are held on PostgreSQL only")
+    return db
+
+
+@pytest.fixture
+def sent_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The text of each query a held-writes transaction sends (one per round trip)."""
+    sent: list[str] = []
+    execute = psycopg.ClientCursor.execute
+
+    def counting(cursor: psycopg.ClientCursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", counting)
+    yield sent
+
+
+async def test_a_write_sends_its_lock_then_its_writes_and_commit(
+    postgres: Database, campaign: int, sent_queries: list[str]
+) -> None:
+    order = make_order(campaign_id=campaign)
+    with postgres.write() as conn:
+        insert_order(conn, order)
+
+    def work(conn: sa.Connection) -> None:
+        assert lock_tracked_order(conn, campaign_id=campaign, order_id=order.id) is not None
+        set_current_track(
+            conn, order_id=order.id, campaign_id=campaign, track=Track(AWKWARD, 7), now=NOW
+        )
+
+    await postgres.run_write(work)
+
+    assert len(sent_queries) == 2
+    assert sent_queries[0].startswith("BEGIN;") and "FOR UPDATE" in sent_queries[0]
+    assert sent_queries[1].startswith("INSERT INTO order_tracks")
+    assert sent_queries[1].endswith("COMMIT")
+    with postgres.read() as conn:
+        [record] = track_history(conn, order.id)
+        tracked = lock_tracked_order(conn, campaign_id=campaign, order_id=order.id)
+    assert (record.track, record.set_at) == (Track(AWKWARD, 7), NOW)
+    assert tracked is not None and tracked.track == Track(AWKWARD, 7)
+
+
+async def test_a_write_refused_before_its_first_read_sends_nothing(
+    postgres: Database, sent_queries: list[str]
+) -> None:
+    def work(conn: sa.Connection) -> None:
+        raise LookupError("refused by a rule")
+
+    with pytest.raises(LookupError):
+        await postgres.run_write(work)
+    assert sent_queries == []
+
+
+async def test_a_failing_held_write_undoes_the_writes_before_it(
+    postgres: Database, campaign: int
+) -> None:
+    order = make_order(campaign_id=campaign)
+    with postgres.write() as conn:
+        insert_order(conn, order)
+
+    def work(conn: sa.Connection) -> None:
+        touch_order(conn, order.id, NOW, track_code="held")
+        # A track of an order that does not exist breaks the foreign key when it is sent.
+        set_current_track(
+            conn, order_id=order.id + 1, campaign_id=campaign, track=Track("T", 7), now=NOW
+        )
+
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        await postgres.run_write(work)
+    with postgres.read() as conn:
+        row = conn.execute(sa.select(orders.c.track_code, orders.c.updated_at)).one()
+    assert tuple(row) == (None, order.updated_at)
+
+    # The connection went back to the pool usable: the next write on it commits.
+    await postgres.run_write(lambda conn: touch_order(conn, order.id, NOW, track_code="next"))
+    with postgres.read() as conn:
+        assert conn.execute(sa.select(orders.c.track_code)).scalar_one() == "next"
+
+
+async def test_statements_run_through_sqlalchemy_see_the_writes_held_before_them(
+    postgres: Database, campaign: int
+) -> None:
+    order = make_order(campaign_id=campaign)
+    with postgres.write() as conn:
+        insert_order(conn, order)
+
+    def work(conn: sa.Connection) -> str | None:
+        touch_order(conn, order.id, NOW, track_code=AWKWARD)
+        found: str | None = conn.execute(
+            sa.select(orders.c.track_code).where(orders.c.id == order.id)
+        ).scalar_one()
+        return found
+
+    assert await postgres.run_write(work) == AWKWARD
+
+
+async def test_keys_and_codes_written_by_a_handler_read_back_exactly(
+    db: Database, campaign: int
+) -> None:
+    """On both databases: the values of a request handler's write, awkward text included."""
+    order = make_order(campaign_id=campaign)
+    with db.write() as conn:
+        insert_order(conn, order)
+    submission = DigitalGoodsSubmission(
+        (
+            DigitalItemKeys(
+                order.items[0].id,
+                (KeyBatch((AWKWARD, "K-2"), f"<p>{AWKWARD}</p>", date(2030, 4, 1)),),
+                0,
+            ),
+        )
+    )
+    codes = (
+        MarkingCode(InstanceType.CIS, f"010464007801637221{AWKWARD}\x1d93Zjqw", "0104640078016372"),
+        MarkingCode(InstanceType.GTD, "10702070/010122/0000001", country_code="CN"),
+    )
+
+    def work(conn: sa.Connection) -> None:
+        store_keys(
+            conn,
+            order_id=order.id,
+            submission=submission,
+            late_by=timedelta(minutes=3),
+            now=NOW,
+            email_due_at=NOW + timedelta(hours=1),
+            replacing=False,
+        )
+        replace_codes(conn, order_id=order.id, codes={order.items[0].id: codes})
+
+    await db.run_write(work)
+    with db.read() as conn:
+        stored = load_keys(conn, order.id)
+        assert codes_of_orders(conn, [order.id]) == {order.id: {order.items[0].id: codes}}
+    assert stored is not None
+    assert (stored.submission, stored.digest, stored.late_by) == (
+        submission,
+        submission.digest(),
+        timedelta(minutes=3),
+    )
