@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import psycopg
@@ -28,7 +29,9 @@ from psycopg import sql
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
 
-_HELD = "dbskit_held_writes"  # key of the open transaction's HeldWrites in the connection's info
+# The connection of the transaction open in this thread, and what it holds. A context variable
+# rather than the connection's info: every statement asks, and on SQLite the answer is always no.
+_HELD: ContextVar[tuple[Connection, HeldWrites] | None] = ContextVar("dbskit_held", default=None)
 
 
 class HeldWrites:
@@ -76,8 +79,8 @@ class HeldWrites:
 
 def held_writes(conn: Connection) -> HeldWrites | None:
     """The held statements of the transaction ``conn`` runs in, if it holds them."""
-    held: HeldWrites | None = conn.info.get(_HELD)
-    return held
+    found = _HELD.get()
+    return found[1] if found is not None and found[0] is conn else None
 
 
 @contextmanager
@@ -88,7 +91,8 @@ def transaction_with_held_writes(conn: Connection) -> Iterator[None]:
     assert isinstance(driver, psycopg.Connection)
     # BEGIN and COMMIT are ours to send, with the statements around them.
     driver.autocommit = True
-    held = conn.info[_HELD] = HeldWrites(driver)
+    held = HeldWrites(driver)
+    token = _HELD.set((conn, held))
     try:
         yield
         held.commit()
@@ -99,7 +103,7 @@ def transaction_with_held_writes(conn: Connection) -> Iterator[None]:
             conn.invalidate()  # neither committed nor rolled back: not handed out again
         raise
     finally:
-        conn.info.pop(_HELD, None)
+        _HELD.reset(token)
         if not driver.closed:
             driver.autocommit = False
 
@@ -127,6 +131,6 @@ def send_held_before_each_statement(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _send_held(conn: Connection, *_: Any) -> None:
-        held = conn.info.get(_HELD)
+        held = held_writes(conn)
         if held is not None:
             held.send()
