@@ -178,3 +178,24 @@ async def test_keys_and_codes_written_by_a_handler_read_back_exactly(
         submission.digest(),
         timedelta(minutes=3),
     )
+
+
+async def test_the_ends_of_int64_reach_postgresql_as_numbers(
+    postgres: Database, campaign: int
+) -> None:
+    """psycopg writes a negative literal as ``-9223372036854775808``; before a cast it would be
+    read as the negation of a number out of range."""
+    order = make_order(campaign_id=campaign)
+    with postgres.write() as conn:
+        insert_order(conn, order)
+
+    def work(conn: sa.Connection) -> tuple[object, object]:
+        touch_order(conn, order.id, NOW, track_service_id=-(2**63))
+        return (
+            lock_tracked_order(conn, campaign_id=campaign, order_id=-(2**63)),
+            lock_tracked_order(conn, campaign_id=campaign, order_id=2**63 - 1),
+        )
+
+    assert await postgres.run_write(work) == (None, None)
+    with postgres.read() as conn:
+        assert conn.execute(sa.select(orders.c.track_service_id)).scalar_one() == -(2**63)

@@ -19,6 +19,8 @@ in the order it was given.
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -42,12 +44,12 @@ class HeldWrites:
         self._held: list[str] = ["BEGIN"]
         self._begun = False  # BEGIN has been sent
 
-    def hold(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any]) -> None:
-        self._held.append(self._cursor.mogrify(sql, parameters))
+    def hold(self, statement: str, parameters: Mapping[str, Any] | Sequence[Any]) -> None:
+        self._held.append(self._cursor.mogrify(_for_literals(statement), parameters))
 
-    def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any], /) -> None:
+    def execute(self, statement: str, parameters: Mapping[str, Any] | Sequence[Any], /) -> None:
         """Send what is held and this statement, whose rows ``fetchall`` then returns."""
-        self.hold(sql, parameters)
+        self.hold(statement, parameters)
         self._send()
         while self._cursor.nextset():  # the results of the held statements come first
             pass
@@ -75,6 +77,18 @@ class HeldWrites:
         text, self._held = ";\n".join(self._held), []
         self._begun = True
         self._cursor.execute(text)  # the values are literals already, quoted by mogrify
+
+
+# A parameter SQLAlchemy casts (``%(order_id)s::BIGINT``, psycopg's dialect renders the casts).
+_CAST_PARAMETER = re.compile(r"(%(?:\([^)]+\))?s)::")
+
+
+@functools.lru_cache(maxsize=1024)
+def _for_literals(statement: str) -> str:
+    """The statement with each cast parameter in parentheses. psycopg writes a negative number as
+    ``-5``, and ``-9223372036854775808::BIGINT`` casts 9223372036854775808 before negating it,
+    which overflows: ``(-9223372036854775808)::BIGINT`` does not."""
+    return _CAST_PARAMETER.sub(r"(\1)::", statement)
 
 
 def held_writes(conn: Connection) -> HeldWrites | None:
