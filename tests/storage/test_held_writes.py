@@ -7,6 +7,7 @@ written reads back exactly, and a transaction that fails leaves nothing behind.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission, DigitalItemKeys, KeyBatch
 from dbskit.contract.enums import InstanceType
@@ -199,3 +202,36 @@ async def test_the_ends_of_int64_reach_postgresql_as_numbers(
     assert await postgres.run_write(work) == (None, None)
     with postgres.read() as conn:
         assert conn.execute(sa.select(orders.c.track_service_id)).scalar_one() == -(2**63)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    code=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00")),
+    service=st.integers(-(2**63), 2**63 - 1),
+    at=st.datetimes(timezones=st.just(UTC)),
+)
+def test_held_values_read_back_as_they_were_given(
+    postgres: Database, campaign: int, code: str, service: int, at: datetime
+) -> None:
+    """Any text PostgreSQL can hold, any int64 and any time, bound as literals by the driver."""
+    order = make_order(campaign_id=campaign, id=make_order().id + service % 1_000_000)
+    with postgres.write() as conn:
+        if conn.execute(sa.select(orders.c.id).where(orders.c.id == order.id)).first() is None:
+            insert_order(conn, order)
+
+    def work(conn: sa.Connection) -> tuple[str | None, int | None]:
+        touch_order(conn, order.id, at, track_code=code, track_service_id=service)
+        tracked = lock_tracked_order(conn, campaign_id=campaign, order_id=order.id)
+        assert tracked is not None and tracked.track is not None
+        return tracked.track.track_code, tracked.track.delivery_service_id
+
+    assert asyncio.run(postgres.run_write(work)) == (code, service)
+    with postgres.read() as conn:
+        row = conn.execute(
+            sa.select(orders.c.track_code, orders.c.track_service_id, orders.c.updated_at).where(
+                orders.c.id == order.id
+            )
+        ).one()
+    assert tuple(row) == (code, service, at)
