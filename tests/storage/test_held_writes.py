@@ -208,7 +208,7 @@ async def test_the_ends_of_int64_reach_postgresql_as_numbers(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    code=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00")),
+    code=st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00")),
     service=st.integers(-(2**63), 2**63 - 1),
     at=st.datetimes(timezones=st.just(UTC)),
 )
