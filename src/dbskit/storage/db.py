@@ -101,18 +101,18 @@ class Database:
     async def run_read(self, work: Callable[[Connection], T]) -> T:
         return await self._in_thread(self._in_read, work)
 
-    async def run_write(self, work: Callable[[Connection], T], *, bulk: bool = False) -> T:
+    async def run_write(self, work: Callable[[Connection], T]) -> T:
         """``work`` in a write transaction: committed when it returns, rolled back if it raises.
 
-        On SQLite a short write runs on the event loop, committed together with the other short
-        writes asked for in the same two turns of the loop (``_LoopWriter``); a ``bulk`` write (many
-        rows, or a large body) goes to the writer thread so as not to hold the loop. Either way
-        SQLite's writes of this process run one at a time, in the order asked. On PostgreSQL it
-        runs in a worker thread, its writes held until its next read or its COMMIT.
+        On SQLite it runs on the event loop, committed together with the other writes asked for in
+        the same two turns of the loop (``_LoopWriter``), or in the writer thread while another
+        connection holds the database; either way SQLite's writes of this process run one at a
+        time, in the order asked. On PostgreSQL it runs in a worker thread, its writes held until
+        its next read or its COMMIT.
         """
         if not self.is_sqlite:
             return await self._in_thread(self._in_write, work)
-        if not bulk and self._loop_writer is not None:
+        if self._loop_writer is not None:
             done = await self._loop_writer.run(work)
             if not isinstance(done, _Unavailable):
                 return done
