@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from dbskit.contract.digital_goods import DigitalGoodsSubmission, DigitalItemKeys, KeyBatch
 from dbskit.contract.enums import InstanceType
 from dbskit.market.domain.marking import MarkingCode
-from dbskit.market.domain.order import Track
+from dbskit.market.domain.order import Order, Track
 from dbskit.storage.db import Database
 from dbskit.storage.digital_keys import load_keys, store_keys
 from dbskit.storage.marking_codes import replace_codes
@@ -45,6 +45,15 @@ def postgres(db: Database) -> Database:
 
 
 @pytest.fixture
+def order(db: Database, campaign: int) -> Order:
+    """A stored order of the campaign, in PROCESSING."""
+    stored = make_order(campaign_id=campaign)
+    with db.write() as conn:
+        insert_order(conn, stored)
+    return stored
+
+
+@pytest.fixture
 def sent_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The text of each query a held-writes transaction sends (one per round trip)."""
     sent: list[str] = []
@@ -59,11 +68,8 @@ def sent_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 async def test_a_write_sends_its_lock_then_its_writes_and_commit(
-    postgres: Database, campaign: int, sent_queries: list[str]
+    postgres: Database, campaign: int, order: Order, sent_queries: list[str]
 ) -> None:
-    order = make_order(campaign_id=campaign)
-    with postgres.write() as conn:
-        insert_order(conn, order)
 
     def work(conn: sa.Connection) -> None:
         assert lock_tracked_order(conn, campaign_id=campaign, order_id=order.id) is not None
@@ -96,11 +102,8 @@ async def test_a_write_refused_before_its_first_read_sends_nothing(
 
 
 async def test_a_failing_held_write_undoes_the_writes_before_it(
-    postgres: Database, campaign: int
+    postgres: Database, campaign: int, order: Order
 ) -> None:
-    order = make_order(campaign_id=campaign)
-    with postgres.write() as conn:
-        insert_order(conn, order)
 
     def work(conn: sa.Connection) -> None:
         touch_order(conn, order.id, NOW, track_code="held")
@@ -122,11 +125,8 @@ async def test_a_failing_held_write_undoes_the_writes_before_it(
 
 
 async def test_statements_run_through_sqlalchemy_see_the_writes_held_before_them(
-    postgres: Database, campaign: int
+    postgres: Database, order: Order
 ) -> None:
-    order = make_order(campaign_id=campaign)
-    with postgres.write() as conn:
-        insert_order(conn, order)
 
     def work(conn: sa.Connection) -> str | None:
         touch_order(conn, order.id, NOW, track_code=AWKWARD)
@@ -139,12 +139,9 @@ async def test_statements_run_through_sqlalchemy_see_the_writes_held_before_them
 
 
 async def test_keys_and_codes_written_by_a_handler_read_back_exactly(
-    db: Database, campaign: int
+    db: Database, order: Order
 ) -> None:
     """On both databases: the values of a request handler's write, awkward text included."""
-    order = make_order(campaign_id=campaign)
-    with db.write() as conn:
-        insert_order(conn, order)
     submission = DigitalGoodsSubmission(
         (
             DigitalItemKeys(
@@ -184,13 +181,10 @@ async def test_keys_and_codes_written_by_a_handler_read_back_exactly(
 
 
 async def test_the_ends_of_int64_reach_postgresql_as_numbers(
-    postgres: Database, campaign: int
+    postgres: Database, campaign: int, order: Order
 ) -> None:
     """psycopg writes a negative literal as ``-9223372036854775808``; before a cast it would be
     read as the negation of a number out of range."""
-    order = make_order(campaign_id=campaign)
-    with postgres.write() as conn:
-        insert_order(conn, order)
 
     def work(conn: sa.Connection) -> tuple[object, object]:
         touch_order(conn, order.id, NOW, track_service_id=-(2**63))
