@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +26,18 @@ def redacted_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     """Headers as a dict (repeated names joined by ``, ``), credentials replaced by ``***``."""
     headers: dict[str, str] = {}
     for raw_name, raw_value in raw:
-        name = raw_name.decode("latin-1").lower()
-        value = REDACTED if name in _SECRET_HEADERS else raw_value.decode("latin-1")
+        name, secret = _header_name(raw_name)
+        value = REDACTED if secret else raw_value.decode("latin-1")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers
+
+
+@functools.lru_cache(maxsize=512)
+def _header_name(raw_name: bytes) -> tuple[str, bool]:
+    """A header's name as logged, and whether its value is a credential (the same few names
+    come with every call)."""
+    name = raw_name.decode("latin-1").lower()
+    return name, name in _SECRET_HEADERS
 
 
 class ClippedBody(NamedTuple):
