@@ -11,7 +11,8 @@ OK_BODY = b'{"status":"OK"}'  # R-010, R-020: EmptyApiResponse
 
 def json_body(model: BaseModel) -> bytes:
     """A contract model as the Market writes it: field aliases, absent fields left out."""
-    return model.model_dump_json(by_alias=True, exclude_none=True).encode()
+    # The serializer's bytes as they are: ``model_dump_json`` would decode them to a str.
+    return model.__pydantic_serializer__.to_json(model, by_alias=True, exclude_none=True)
 
 
 def json_response(model: BaseModel, *, status_code: int = 200) -> Response:
