@@ -63,6 +63,22 @@ def test_concurrent_read_modify_write_loses_nothing(db: Database) -> None:
         assert conn.execute(sa.select(sandbox_clock.c.offset_us)).scalar_one() == 200
 
 
+def test_a_read_transaction_sees_one_snapshot(db: Database) -> None:
+    """A write committed between two statements of a read transaction is not seen by the second
+    (SQLite's read transactions; on PostgreSQL, REPEATABLE READ: READ COMMITTED would not do)."""
+
+    def rows(conn: sa.Connection) -> int:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(sandbox_clock)).scalar_one())
+
+    with db.read() as conn:
+        assert rows(conn) == 0
+        with db.write() as other:
+            other.execute(sa.insert(sandbox_clock).values(id=1, offset_us=5))
+        assert rows(conn) == 0
+    with db.read() as conn:
+        assert rows(conn) == 1
+
+
 def test_failed_write_leaves_nothing_behind(db: Database) -> None:
     with pytest.raises(RuntimeError), db.write() as conn:
         conn.execute(sa.insert(sandbox_clock).values(id=5, offset_us=1))

@@ -57,7 +57,7 @@ def test_an_order_reads_back_as_written(db: Database, campaign: int) -> None:
     )
     with db.write() as conn:
         save_order(conn, later)
-    with db.read() as conn:
+    with db.write() as conn:  # the locking read needs a write transaction
         assert load_order(conn, campaign_id=campaign, order_id=order.id, for_update=True) == later
     with db.write() as conn:
         assert delete_order(conn, order.id) is True
