@@ -689,6 +689,30 @@ async def test_plain_http_off_loopback_is_refused_without_a_call(
 # --- Requests the sandbox refuses before calling --------------------------------------------------
 
 
+@pytest.mark.rule("R-079")
+async def test_an_inactive_store_gets_no_checkout(market: Market, stores: StoreRouter) -> None:
+    campaign = market.demo_campaign
+    switched = await market.client.post(
+        f"/sandbox/campaigns/{campaign}/activity", json={"active": False}, headers=market.headers
+    )
+    assert switched.status_code == 200
+    refused = await market.check_out(campaign, items=[PHONE], regionId=213)
+    assert (refused.status_code, refused.json()) == (
+        403,
+        envelope(
+            ("FORBIDDEN", f"Access denied for campaign '{campaign}' because it is not active")
+        ),
+    )
+    assert await market.logged(campaign) == []  # the store was not called
+
+    await market.client.post(
+        f"/sandbox/campaigns/{campaign}/activity", json={"active": True}, headers=market.headers
+    )
+    accepted = await market.check_out(campaign, items=[PHONE], regionId=213)
+    assert accepted.status_code == 201, accepted.text
+    assert await market.logged(campaign) != []  # switched on again, the store is called
+
+
 @pytest.mark.rule("R-081", "OQ-13")
 async def test_bad_checkout_requests_are_refused_before_the_store_is_called(
     market: Market,

@@ -144,17 +144,22 @@ class CampaignPush:
     url: str | None
     auth_token: str | None
     auth_mode: PushAuthMode
+    active: bool = True  # an inactive store gets no orders
 
 
 def campaign_push(conn: Connection, campaign_id: int) -> CampaignPush | None:
     c = campaigns.c
     row = conn.execute(
-        select(c.business_id, c.push_url, c.push_auth_token, c.push_auth_mode).where(
+        select(c.business_id, c.push_url, c.push_auth_token, c.push_auth_mode, c.active).where(
             c.id == campaign_id
         )
     ).first()
     if row is None:
         return None
     return CampaignPush(
-        int(row.business_id), row.push_url, row.push_auth_token, PushAuthMode(row.push_auth_mode)
+        int(row.business_id),
+        row.push_url,
+        row.push_auth_token,
+        PushAuthMode(row.push_auth_mode),
+        active=bool(row.active),
     )

@@ -18,7 +18,7 @@ from dbskit.checker.results import Finding
 from dbskit.contract import limits
 from dbskit.contract.cart import CartAnswerBody
 from dbskit.contract.checkout import CheckoutRequest
-from dbskit.contract.errors import BadRequest, Messages, NotFound
+from dbskit.contract.errors import BadRequest, Forbidden, Messages, NotFound
 from dbskit.contract.sandbox_access import PushAuthMode
 from dbskit.market.domain.checkout import (
     PUSH_CART_OPERATION,
@@ -63,6 +63,8 @@ async def checkout(deps: CheckoutDeps, *, campaign_id: int, basket: CheckoutRequ
     push = await deps.db.run_read(lambda conn: campaign_push(conn, campaign_id))
     if push is None:
         raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
+    if not push.active:  # a switched-off store is closed to the Market, buyers included
+        raise Forbidden(Messages.CAMPAIGN_NOT_ACTIVE.format(campaign_id=campaign_id))
     if not push.url:
         raise BadRequest(Messages.NO_PUSH_URL.format(campaign_id=campaign_id))
     body = (
