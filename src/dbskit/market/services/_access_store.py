@@ -144,7 +144,7 @@ class CampaignPush:
     url: str | None
     auth_token: str | None
     auth_mode: PushAuthMode
-    active: bool = True  # an inactive store gets no orders
+    active: bool  # an inactive store gets no orders
 
 
 def campaign_push(conn: Connection, campaign_id: int) -> CampaignPush | None:
