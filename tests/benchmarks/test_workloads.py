@@ -142,9 +142,14 @@ def test_every_track_call_records_a_new_track(dbskit: tuple[Server, str, Path]) 
 @needs_wrk
 def test_put_identifiers_stores_the_run_s_codes(dbskit: tuple[Server, str, Path]) -> None:
     server, token, database = dbskit
-    before = {row[0] for row in query(database, "SELECT DISTINCT order_id FROM marking_codes")}
+    coded = "SELECT order_id, instances FROM order_items WHERE instances IS NOT NULL"
+    before = {row[0] for row in query(database, coded)}
     result, orders = run(server, token, "put-identifiers")
-    rows = query(database, "SELECT order_id, kind, value FROM marking_codes")
+    rows = [
+        (order_id, kind, value)
+        for order_id, codes in query(database, coded)
+        for kind, value, _, _ in json.loads(str(codes))
+    ]
     fresh = [row for row in rows if row[0] not in before]
     assert len({row[0] for row in fresh}) == orders  # every order of the pool got codes
     assert Counter(kind for _, kind, _ in fresh) == {"CIS": 2 * orders, "UIN": orders}

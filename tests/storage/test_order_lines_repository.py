@@ -32,7 +32,7 @@ from dbskit.storage.marking_codes import (
     replace_codes,
 )
 from dbskit.storage.orders import insert_order
-from dbskit.storage.tables import marking_codes
+from dbskit.storage.tables import order_items
 from tests.unit.factories import make_order
 
 NOW = datetime(2030, 3, 2, 6, 0, 0, 123456, tzinfo=UTC)
@@ -44,18 +44,14 @@ def codes_of_orders(
 ) -> dict[int, dict[int, tuple[MarkingCode, ...]]]:
     """Every stored code of these orders, by order and item, in the order they were sent."""
     rows = conn.execute(
-        sa.select(marking_codes)
-        .where(marking_codes.c.order_id.in_(order_ids))
-        .order_by(marking_codes.c.order_id, marking_codes.c.item_id, marking_codes.c.position)
+        sa.select(order_items.c.order_id, order_items.c.item_id, order_items.c.instances)
+        .where(order_items.c.order_id.in_(order_ids), order_items.c.instances.is_not(None))
+        .order_by(order_items.c.order_id, order_items.c.item_id)
     )
-    found: dict[int, dict[int, list[MarkingCode]]] = {}
-    for row in rows:
-        code = MarkingCode(InstanceType(row.kind), row.value, row.cis, row.country_code)
-        found.setdefault(row.order_id, {}).setdefault(row.item_id, []).append(code)
-    return {
-        order_id: {item_id: tuple(codes) for item_id, codes in items.items()}
-        for order_id, items in found.items()
-    }
+    found: dict[int, dict[int, tuple[MarkingCode, ...]]] = {}
+    for order_id, item_id, codes in rows:
+        found.setdefault(order_id, {})[item_id] = codes
+    return found
 
 
 def keys(*items: tuple[int, tuple[str, ...]]) -> DigitalGoodsSubmission:
@@ -129,7 +125,11 @@ def test_keys_read_back_as_written(db: Database, campaign: int) -> None:
 
 
 def test_codes_of_the_listed_items_are_replaced(db: Database, campaign: int) -> None:
-    order = make_order(campaign_id=campaign)
+    items = tuple(
+        OrderItem(item_id, f"sku-{item_id}", "Boots", 3, Decimal("10.00"), Vat.VAT_20)
+        for item_id in (1, 2, 3)
+    )
+    order = make_order(campaign_id=campaign, items=items)
     cis = MarkingCode(InstanceType.CIS, "01030410947874432155Qbag!\x1d93Zjqw", "0103041094787443")
     uin = MarkingCode(InstanceType.UIN, "1234567890123456")
     gtd = MarkingCode(InstanceType.GTD, "10702070/010122/0000001", country_code="CN")
@@ -174,33 +174,29 @@ def test_put_identifiers_reads_the_order_items_and_codes_it_decides_on(
         replace_codes(conn, order_id=order.id, codes={SHOES.id: SHOE_CODES, COAT.id: (COAT_CODE,)})
     with db.write() as conn:
         found = lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
-        every_item = kept_codes(conn, order_id=order.id, item_ids={SOCKS.id, SHOES.id, COAT.id})
-        two_items = kept_codes(conn, order_id=order.id, item_ids={SOCKS.id, SHOES.id})
-        no_item = kept_codes(conn, order_id=order.id, item_ids=set())
-    assert found == OrderForCodes(
-        order.id,
-        OrderStatus.PROCESSING,
-        tuple(
-            ItemForCodes(
-                item.id,
-                item.count,
-                item.required_instance_types,
-                item.vat,
-                item.price,
-                item.offer_name,
-                item.offer_id,
-            )
-            for item in (COAT, SHOES, SOCKS)
-        ),
-    )
+    assert found is not None
+    assert found.id == order.id and found.status is OrderStatus.PROCESSING
+    assert [replace(item, stored_codes_text=None) for item in found.items] == [
+        ItemForCodes(
+            item.id,
+            item.count,
+            item.required_instance_types,
+            item.vat,
+            item.price,
+            item.offer_name,
+            item.offer_id,
+        )
+        for item in (COAT, SHOES, SOCKS)
+    ]
     assert found.item(SHOES.id) == found.items[1]
     assert found.item(400_000_001) is None
-    # What tells one unit from another (OQ-07), item by item in the order's order: no country.
-    assert list(every_item.items()) == [
-        (COAT.id, (replace(COAT_CODE, country_code=None),)),
+    # The codes the items a call does not list keep (OQ-08), in the order's order.
+    assert list(kept_codes(found, listed=set()).items()) == [
+        (COAT.id, (COAT_CODE,)),
         (SHOES.id, SHOE_CODES),
     ]
-    assert (two_items, no_item) == ({SHOES.id: SHOE_CODES}, {})
+    assert kept_codes(found, listed={COAT.id}) == {SHOES.id: SHOE_CODES}
+    assert kept_codes(found, listed={SOCKS.id, SHOES.id, COAT.id}) == {}
 
 
 def test_put_identifiers_reads_nothing_of_another_campaign_or_an_unknown_order(
@@ -214,14 +210,15 @@ def test_put_identifiers_reads_nothing_of_another_campaign_or_an_unknown_order(
         assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) == OrderForCodes(
             order.id, OrderStatus.PROCESSING, ()
         )
-        assert kept_codes(conn, order_id=order.id, item_ids={400_000_001}) == {}
+        locked = lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
+        assert locked is not None and kept_codes(locked, listed={400_000_001}) == {}
 
 
 def test_a_call_that_waited_for_the_order_reads_the_codes_stored_before_it(
     db: Database, campaign: int
 ) -> None:
     """PostgreSQL: a statement that waited for the row lock reads other tables as they were when
-    it started, so the codes are read after the locking statement, not joined to it."""
+    it started, so the items and their codes are read by the statement after the locking one."""
     order = make_order(campaign_id=campaign, items=(SHOES,))
     with db.write() as conn:
         insert_order(conn, order)
@@ -238,7 +235,6 @@ def test_a_call_that_waited_for_the_order_reads_the_codes_stored_before_it(
     thread.start()
     assert locked.wait(timeout=10)
     with db.write() as conn:
-        assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) is not None
-        stored = kept_codes(conn, order_id=order.id, item_ids={SHOES.id})
+        second = lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
     thread.join()
-    assert stored == {SHOES.id: SHOE_CODES}
+    assert second is not None and kept_codes(second, listed=set()) == {SHOES.id: SHOE_CODES}

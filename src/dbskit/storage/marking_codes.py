@@ -1,4 +1,7 @@
-"""Marking codes of order items, in the order they were sent (R-035, OQ-08)."""
+"""Marking codes of order items, in the order they were sent (R-035, OQ-08).
+
+An item's codes are a column of its row (``tables.order_items.instances``, ``types.UnitCodes``).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,14 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, Text, and_, bindparam, cast, delete, insert, select
+from sqlalchemy import Connection, Text, bindparam, cast, select, update
 
 from dbskit.contract.enums import InstanceType, OrderStatus, Vat
 from dbskit.market.domain.marking import MarkingCode
-from dbskit.storage.orders import OF_ORDER, from_kopecks, order_params
+from dbskit.storage.orders import OF_ORDER, from_kopecks, lock_order, order_params
 from dbskit.storage.prepared import PreparedSelect, PreparedWrite
-from dbskit.storage.tables import marking_codes, order_items, orders
+from dbskit.storage.tables import order_items, orders
+from dbskit.storage.types import unit_codes_from_text
 
 CodesByItem = dict[int, tuple[MarkingCode, ...]]
 
@@ -30,6 +34,9 @@ class ItemForCodes:
     price: Decimal
     offer_name: str
     offer_id: str
+    # The stored codes as ``types.UnitCodes`` wrote them: read only for the items a call does
+    # not list (``kept_codes``), whose codes it keeps.
+    stored_codes_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +54,7 @@ class OrderForCodes:
         return None
 
 
-# The order's row locked, read with its items in the same statement: on PostgreSQL a statement
-# that waited for the lock reads the joined items as they were when it started, which is safe only
-# because an order's items never change after it is created. Its codes do change (another PUT
-# identifiers on the order), so they are read by the next statement, once the lock is held.
+# The order's items, their codes among them, read once the order's row is locked (``lock_order``).
 _ORDER_FOR_CODES = PreparedSelect(
     select(
         orders.c.id,
@@ -63,28 +67,12 @@ _ORDER_FOR_CODES = PreparedSelect(
         order_items.c.price_kopecks,
         order_items.c.offer_name,
         order_items.c.offer_id,
+        # As stored: decoded only for the items whose codes are kept (kept_codes).
+        cast(order_items.c.instances, Text),
     )
     .select_from(orders.outerjoin(order_items, order_items.c.order_id == orders.c.id))
     .where(*OF_ORDER)
     .order_by(order_items.c.position)
-    .with_for_update(of=orders)
-)
-# What the duplicate check needs of the stored codes (OQ-07), in the order of the items.
-_CODES_TO_COMPARE = PreparedSelect(
-    select(
-        marking_codes.c.item_id, marking_codes.c.kind, marking_codes.c.value, marking_codes.c.cis
-    )
-    .select_from(
-        marking_codes.join(
-            order_items,
-            and_(
-                order_items.c.order_id == marking_codes.c.order_id,
-                order_items.c.item_id == marking_codes.c.item_id,
-            ),
-        )
-    )
-    .where(marking_codes.c.order_id == bindparam("o_id"))
-    .order_by(order_items.c.position, marking_codes.c.position)
 )
 
 
@@ -96,8 +84,11 @@ def _instance_types(stored: str) -> frozenset[InstanceType]:
 def lock_order_for_codes(
     conn: Connection, *, campaign_id: int, order_id: int
 ) -> OrderForCodes | None:
-    """The order's status and its items (units, kinds, the answer's fields), its row locked."""
-    rows = _ORDER_FOR_CODES.rows_in(conn, order_params(campaign_id=campaign_id, order_id=order_id))
+    """The order's status and its items (units, kinds, codes, the answer's fields), its row
+    locked until the transaction ends."""
+    params = order_params(campaign_id=campaign_id, order_id=order_id)
+    lock_order(conn, params)
+    rows = _ORDER_FOR_CODES.rows_in(conn, params)
     if not rows:
         return None
     return OrderForCodes(
@@ -112,35 +103,30 @@ def lock_order_for_codes(
                 price=from_kopecks(price_kopecks),
                 offer_name=offer_name,
                 offer_id=offer_id,
+                stored_codes_text=codes,
             )
-            for _, _, item_id, count, kinds, vat, price_kopecks, offer_name, offer_id in rows
+            for _, _, item_id, count, kinds, vat, price_kopecks, offer_name, offer_id, codes in rows
             if item_id is not None
         ),
     )
 
 
-def kept_codes(conn: Connection, *, order_id: int, item_ids: Collection[int]) -> CodesByItem:
-    """The stored codes of these items of the order (those a call does not list keep theirs:
-    OQ-08), as far as they tell one unit from another (OQ-07): kind, value and short ``cis``,
-    not the country code. No statement runs for no items."""
-    if not item_ids:
-        return {}
-    found: dict[int, list[MarkingCode]] = {}
-    for item_id, kind, value, cis in _CODES_TO_COMPARE.rows_in(conn, {"o_id": order_id}):
-        if item_id in item_ids:
-            found.setdefault(item_id, []).append(MarkingCode(InstanceType(kind), value, cis))
-    return {item_id: tuple(codes) for item_id, codes in found.items()}
+def kept_codes(order: OrderForCodes, *, listed: Collection[int]) -> CodesByItem:
+    """The stored codes of the order's items a call does not list: they keep them (OQ-08), and
+    a new code may not repeat one of them (OQ-07)."""
+    return {
+        item.id: unit_codes_from_text(item.stored_codes_text)
+        for item in order.items
+        if item.id not in listed and item.stored_codes_text is not None
+    }
 
 
-# One DELETE per listed item rather than one with ``item_id IN (...)``: a statement whose text
-# stays the same runs prepared, while Core rewrites an expanding IN for each call.
-_DELETE_ITEM_CODES = PreparedWrite(
-    delete(marking_codes).where(
-        marking_codes.c.order_id == bindparam("o_id"),
-        marking_codes.c.item_id == bindparam("i_id"),
+# One UPDATE per listed item: the statement's text stays the same whatever the items.
+_SET_ITEM_CODES = PreparedWrite(
+    update(order_items).where(
+        order_items.c.order_id == bindparam("o_id"), order_items.c.item_id == bindparam("i_id")
     )
 )
-_INSERT_CODES = PreparedWrite(insert(marking_codes))
 
 
 def replace_codes(
@@ -149,20 +135,10 @@ def replace_codes(
     """Each listed item gets exactly these codes; items not listed keep theirs (OQ-08)."""
     if not codes:
         return
-    _DELETE_ITEM_CODES.execute_many(
-        conn, [{"o_id": order_id, "i_id": item_id} for item_id in codes]
+    _SET_ITEM_CODES.execute_many(
+        conn,
+        [
+            {"o_id": order_id, "i_id": item_id, "instances": item_codes}
+            for item_id, item_codes in codes.items()
+        ],
     )
-    rows = [
-        {
-            "order_id": order_id,
-            "item_id": item_id,
-            "position": position,
-            "kind": code.kind.value,
-            "value": code.value,
-            "cis": code.cis,
-            "country_code": code.country_code,
-        }
-        for item_id, item_codes in codes.items()
-        for position, code in enumerate(item_codes)
-    ]
-    _INSERT_CODES.execute_many(conn, rows)

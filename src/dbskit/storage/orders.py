@@ -5,12 +5,12 @@ Money is kept in kopecks so that sums are exact on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,11 +27,10 @@ from dbskit.contract.enums import (
     TaxSystem,
     Vat,
 )
-from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import BuyerCall, Order, OrderItem, Track
 from dbskit.storage.db import Database
 from dbskit.storage.prepared import PreparedSelect, PreparedWrite
-from dbskit.storage.tables import marking_codes, order_items, orders
+from dbskit.storage.tables import order_items, orders
 
 _KOPECKS = Decimal(100)
 
@@ -130,10 +129,9 @@ def order_exists(conn: Connection, order_id: int) -> bool:
     return conn.execute(select(orders.c.id).where(orders.c.id == order_id)).first() is not None
 
 
-# An order with its items and marking codes comes back in one statement: one row per marking
-# code (or per item without codes, or one row for an order without items), the order's columns
-# (its current track among them) repeated on each. One statement is one round trip and one
-# snapshot.
+# An order with its items (and their marking codes) comes back in one statement: one row per
+# item, or one row for an order without items, the order's columns (its current track among them)
+# repeated on each. One statement is one round trip and one snapshot.
 _ITEM_COLUMNS = (
     order_items.c.item_id,
     order_items.c.offer_id,
@@ -142,30 +140,19 @@ _ITEM_COLUMNS = (
     order_items.c.price_kopecks,
     order_items.c.vat,
     order_items.c.required_instance_types,
-)
-_CODE_COLUMNS = (
-    marking_codes.c.kind,
-    marking_codes.c.value,
-    marking_codes.c.cis,
-    marking_codes.c.country_code,
+    order_items.c.instances,
 )
 
 
 def _with_lines(source: FromClause) -> Select[Any]:
-    """The rows of the orders in ``source`` (``orders`` or a page of it) with their lines."""
+    """The rows of the orders in ``source`` (``orders`` or a page of it) with their items."""
     order = source.c
-    return select(*order, *_ITEM_COLUMNS, *_CODE_COLUMNS).select_from(
-        source.outerjoin(order_items, order_items.c.order_id == order.id).outerjoin(
-            marking_codes,
-            and_(
-                marking_codes.c.order_id == order_items.c.order_id,
-                marking_codes.c.item_id == order_items.c.item_id,
-            ),
-        )
+    return select(*order, *_ITEM_COLUMNS).select_from(
+        source.outerjoin(order_items, order_items.c.order_id == order.id)
     )
 
 
-_LINES_ORDER = (order_items.c.position, marking_codes.c.position)
+_LINES_ORDER = (order_items.c.position,)
 # One order of one campaign, by the parameters of ``order_params``.
 OF_ORDER = (orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
 ORDER_TREE = PreparedSelect(_with_lines(orders).where(*OF_ORDER).order_by(*_LINES_ORDER))
@@ -176,17 +163,26 @@ def order_params(*, campaign_id: int, order_id: int) -> dict[str, int]:
     return {"order_id": order_id, "campaign_id": campaign_id}
 
 
+def lock_order(conn: Connection, params: Mapping[str, int]) -> None:
+    """Lock the order's row (``order_params``) until the transaction ends, before the next read.
+
+    On PostgreSQL the lock is taken by a statement of its own, sent with the next read
+    (``PreparedSelect.lock_in``): a statement that waited for a row lock still reads the other
+    tables as they were when it started, while the next one starts once the lock is held and
+    reads what the transaction it waited for wrote. SQLite's write transactions hold the whole
+    database from their BEGIN IMMEDIATE: there is no row to lock.
+    """
+    if conn.dialect.name != "sqlite":
+        _LOCK_ORDER.lock_in(conn, params)
+
+
 def load_order(
     conn: Connection, *, campaign_id: int, order_id: int, for_update: bool = False
 ) -> Order | None:
     """One order of the campaign; ``for_update`` locks its row until the transaction ends."""
     params = order_params(campaign_id=campaign_id, order_id=order_id)
-    # The lock is taken by a statement of its own: on PostgreSQL a statement that waited for a
-    # row lock still reads the other tables as they were when it started, so the lines are read
-    # by the next statement, which starts once the lock is held. SQLite's write transactions
-    # hold the whole database from their BEGIN IMMEDIATE: there is no row to lock.
-    if for_update and conn.dialect.name != "sqlite" and not _LOCK_ORDER.rows_in(conn, params):
-        return None
+    if for_update:
+        lock_order(conn, params)
     return _only_order(ORDER_TREE.rows_in(conn, params))
 
 
@@ -225,38 +221,27 @@ def delete_order(conn: Connection, order_id: int) -> bool:
 
 # Positions in the rows of ``_with_lines`` (every variant selects the same columns).
 _AT = {key: index for index, key in enumerate(ORDER_TREE.columns)}
-_ID, _ITEM_ID, _CODE_KIND = _AT["id"], _AT["item_id"], _AT["kind"]
+_ID, _ITEM_ID = _AT["id"], _AT["item_id"]
 
 
 def orders_from_rows(rows: Iterable[Sequence[Any]]) -> list[Order]:
     """The orders in rows of ``_with_lines``, in row order (an order's rows come together)."""
     found: list[Order] = []
     head: Sequence[Any] | None = None
-    lines: list[tuple[Sequence[Any], list[MarkingCode]]] = []
+    lines: list[Sequence[Any]] = []
     for row in rows:
         if head is None or row[_ID] != head[_ID]:
             if head is not None:
                 found.append(_order(head, lines))
             head, lines = row, []
-        if row[_ITEM_ID] is None:
-            continue
-        if not lines or lines[-1][0][_ITEM_ID] != row[_ITEM_ID]:
-            lines.append((row, []))
-        if row[_CODE_KIND] is not None:
-            lines[-1][1].append(_code(row))
+        if row[_ITEM_ID] is not None:
+            lines.append(row)
     if head is not None:
         found.append(_order(head, lines))
     return found
 
 
-def _code(row: Sequence[Any]) -> MarkingCode:
-    at = _AT
-    return MarkingCode(
-        InstanceType(row[_CODE_KIND]), row[at["value"]], row[at["cis"]], row[at["country_code"]]
-    )
-
-
-def _item(row: Sequence[Any], codes: list[MarkingCode]) -> OrderItem:
+def _item(row: Sequence[Any]) -> OrderItem:
     at = _AT
     return OrderItem(
         id=row[_ITEM_ID],
@@ -268,7 +253,7 @@ def _item(row: Sequence[Any], codes: list[MarkingCode]) -> OrderItem:
         required_instance_types=frozenset(
             InstanceType(value) for value in row[at["required_instance_types"]]
         ),
-        instances=tuple(codes),
+        instances=row[at["instances"]] or (),  # NULL, which no converter sees: no codes
     )
 
 
@@ -276,7 +261,7 @@ def _optional_substatus(value: str | None) -> OrderSubstatus | None:
     return OrderSubstatus(value) if value else None
 
 
-def _order(row: Sequence[Any], lines: list[tuple[Sequence[Any], list[MarkingCode]]]) -> Order:
+def _order(row: Sequence[Any], lines: list[Sequence[Any]]) -> Order:
     at = _AT
     track_code = row[at["track_code"]]
     return Order(
@@ -296,7 +281,7 @@ def _order(row: Sequence[Any], lines: list[tuple[Sequence[Any], list[MarkingCode
         payment_type=PaymentType(row[at["payment_type"]]),
         payment_method=PaymentMethod(row[at["payment_method"]]),
         delivery_price=from_kopecks(row[at["delivery_price_kopecks"]]),
-        items=tuple(_item(item_row, codes) for item_row, codes in lines),
+        items=tuple(_item(item_row) for item_row in lines),
         cancellation_requested_at=row[at["cancellation_requested_at"]],
         cancellation_request_substatus=_optional_substatus(
             row[at["cancellation_request_substatus"]]

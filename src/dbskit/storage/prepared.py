@@ -91,6 +91,22 @@ class PreparedSelect:
         finally:
             cursor.close()
 
+    def lock_in(self, conn: Connection, params: Mapping[str, Any]) -> None:
+        """Run a ``FOR UPDATE`` select for its row locks alone, inside the transaction ``conn``
+        has open. Where writes are held (``held_writes``) it is held too: it goes with the next
+        statement that is read, which PostgreSQL starts once the locks are taken, and so sees
+        what the transactions it waited for committed. One round trip for the lock and the read.
+        """
+        held = held_writes(conn)
+        if held is None:
+            self.rows_in(conn, params)
+            return
+        compiled = self._compiled.get(conn.dialect.name) or self._compile(conn.dialect)
+        if compiled.positional_names is None:
+            held.hold(compiled.sql, params)
+        else:
+            held.hold(compiled.sql, tuple(params[name] for name in compiled.positional_names))
+
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
         converters: list[tuple[int, Callable[[Any], Any]]] = []

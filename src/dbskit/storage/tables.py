@@ -21,7 +21,7 @@ from sqlalchemy import (
     true,
 )
 
-from dbskit.storage.types import UtcTimestamp
+from dbskit.storage.types import UnitCodes, UtcTimestamp
 
 metadata = MetaData(
     naming_convention={
@@ -200,6 +200,8 @@ order_items = Table(
     Column("price_kopecks", BigInteger, nullable=False),
     Column("vat", String(16), nullable=False),
     Column("required_instance_types", JSON, nullable=False),
+    # PUT identifiers: the item's codes, one per unit in the order sent (R-035, OQ-08).
+    Column("instances", UnitCodes, nullable=True),
     PrimaryKeyConstraint("order_id", "item_id"),
 )
 
@@ -221,20 +223,6 @@ order_tracks = Table(
     Column("set_at", UtcTimestamp, nullable=False),
     Index("ix_order_tracks_order", "order_id", "id"),
     Index("ix_order_tracks_campaign_hash", "campaign_id", "track_hash"),
-)
-
-# PUT identifiers: the stored codes of each item, in the order sent (R-035, OQ-08).
-marking_codes = Table(
-    "marking_codes",
-    metadata,
-    Column("order_id", BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
-    Column("item_id", BigInteger, nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("kind", String(8), nullable=False),
-    Column("value", Text, nullable=False),
-    Column("cis", Text, nullable=True),
-    Column("country_code", String(2), nullable=True),
-    PrimaryKeyConstraint("order_id", "item_id", "position"),
 )
 
 # Everything the Market "sends": buyer e-mails and API notifications (GET /sandbox/outbox).

@@ -49,13 +49,8 @@ async def provide_order_item_identifiers(
         if order is None:
             raise OrderNotFound(order_id)
         # Only the items the call does not list keep their codes (OQ-08), so only their codes
-        # can repeat a new one (OQ-07): none to read when the call lists every item.
-        listed = {element.id for element in request.items}
-        stored = kept_codes(
-            conn,
-            order_id=order_id,
-            item_ids={item.id for item in order.items if item.id not in listed},
-        )
+        # can repeat a new one (OQ-07).
+        stored = kept_codes(order, listed={element.id for element in request.items})
         replaced = identifiers.provide_order_item_identifiers(
             order, request, stored=stored, switches=switches
         )
