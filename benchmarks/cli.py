@@ -19,7 +19,16 @@ from benchmarks.calls import GeneratedStore
 from benchmarks.load import LoadGeneratorMissing, LoadResult, run_wrk, wrk_path
 from benchmarks.method_setups import bench_settings
 from benchmarks.store_setup import write_generated_store
-from benchmarks.workloads import BARE, WORKLOADS, Call, SetupContext, Variant, Workload
+from benchmarks.workloads import (
+    BARE,
+    BARE_POSTGRES,
+    BARE_POSTGRES_LABEL,
+    WORKLOADS,
+    Call,
+    SetupContext,
+    Variant,
+    Workload,
+)
 
 # Requests sent after start-up, before idle memory is read (first-request imports and caches).
 _REQUESTS_BEFORE_RSS = 50
@@ -87,12 +96,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     with ExitStack() as stack:
         token = secrets.token_urlsafe(16)
         under_test: dict[str, servers.Server] = {}
+        bare_postgres = None
         if any(w.server == "market" for w in workloads) or args.startup_only:
             database_url = None
             if args.database_url:
                 database_url = stack.enter_context(
                     targets.fresh_postgres_database(args.database_url)
                 )
+                if not args.startup_only:
+                    bare_postgres = _serving(
+                        stack,
+                        targets.start_bare_postgres(
+                            workers=args.workers,
+                            database_url=stack.enter_context(
+                                targets.fresh_postgres_database(args.database_url)
+                            ),
+                        ),
+                    )
             under_test["market"] = _serving(
                 stack,
                 targets.start_dbskit(
@@ -113,7 +133,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         prism = None
         if not prism_skipped and any(w.prism is not None for w in workloads):
             prism = _serving(stack, targets.start_prism())
-        every = [*under_test.values(), bare, *([prism] if prism else [])]
+        references = [
+            bare,
+            *([bare_postgres] if bare_postgres else []),
+            *([prism] if prism else []),
+        ]
+        every = [*under_test.values(), *references]
         results.servers = {s.name: _idle_figures(s) for s in every}
         client = stack.enter_context(httpx.Client(timeout=60))
         rounds = 0 if args.startup_only else args.repeat
@@ -124,6 +149,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 if not running:
                     continue
                 results.add("bare", None, _load(bare, BARE, args, connections))
+                if bare_postgres is not None and any(w.server == "market" for w in running):
+                    results.add(
+                        bare_postgres.name,
+                        None,
+                        _load(bare_postgres, BARE_POSTGRES, args, connections),
+                        label=BARE_POSTGRES_LABEL,
+                    )
                 for workload in running:
                     server = under_test[workload.server]
                     context = SetupContext(server.base_url, token, connections, client, store)

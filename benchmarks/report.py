@@ -16,7 +16,7 @@ from typing import Any
 from benchmarks import targets
 from benchmarks._paths import RESULTS_DIR
 from benchmarks.load import REQUIRED_SHARE, LoadGeneratorMissing, LoadResult, wrk_path
-from benchmarks.workloads import Workload
+from benchmarks.workloads import BARE_POSTGRES_LABEL, BARE_POSTGRES_TARGET, Workload
 
 
 @dataclass
@@ -45,8 +45,11 @@ class Results:
             workloads={w.name: w.measures for w in workloads},
         )
 
-    def add(self, target: str, workload: Workload | None, result: LoadResult) -> None:
-        key = (target, workload.name if workload else "", result.connections)
+    def add(
+        self, target: str, workload: Workload | None, result: LoadResult, *, label: str = ""
+    ) -> None:
+        """A round of ``workload`` on ``target``; a reference route has a ``label`` instead."""
+        key = (target, workload.name if workload else label, result.connections)
         self.runs.setdefault(key, []).append(result)
 
     def rows(self) -> list[dict[str, Any]]:
@@ -67,10 +70,16 @@ class Results:
                 "worst_expected_share": min(r.expected_share for r in results),
                 "statuses": [r.statuses for r in results],
             }
-            if target not in ("bare", "prism"):  # dbskit serve, or dbskit store serve
+            if target not in ("bare", "prism"):  # dbskit, its store, the bare PostgreSQL route
                 row["vs_bare"] = self._ratios(results, self.runs.get(("bare", "", connections)))
+            if target in ("dbskit", "store"):
                 prism = self.runs.get(("prism", workload, connections))
                 row["vs_prism"] = self._ratios(results, prism)
+                on_postgres = self.runs.get(
+                    (BARE_POSTGRES_TARGET, BARE_POSTGRES_LABEL, connections)
+                )
+                if on_postgres is not None and target == "dbskit":
+                    row["vs_bare_postgres"] = self._ratios(results, on_postgres)
             rows.append(row)
         return rows
 
@@ -173,14 +182,15 @@ def print_tables(results: Results) -> None:
         print(f"  (store: generated data {results.store_data}; its start includes loading them)")
     print(
         f"\n{'target':7} {'workload':22} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'counted':>7} {'CPU µs':>7} {'vs bare':>10} {'vs Prism':>10}"
+        f"{'counted':>7} {'CPU µs':>7} {'vs bare':>10} {'vs Prism':>10} {'vs bare-pg':>10}"
     )
     for row in sorted(results.rows(), key=lambda r: (r["workload"], r["connections"], r["target"])):
         print(
             f"{row['target']:7} {row['workload'][:22]:22} {row['connections']:>5} "
             f"{_fmt(row['rps'], 0):>9} {_fmt(row['p50_ms'], 2):>7} {_fmt(row['p99_ms'], 2):>7} "
             f"{row['counted']:>3}/{row['rounds']:<3} {_fmt(row['cpu_us_per_request'], 0):>7} "
-            f"{_ratio(row.get('vs_bare')):>10} {_ratio(row.get('vs_prism')):>10}"
+            f"{_ratio(row.get('vs_bare')):>10} {_ratio(row.get('vs_prism')):>10} "
+            f"{_ratio(row.get('vs_bare_postgres')):>10}"
         )
         if row["counted"] < row["rounds"]:
             print(

@@ -16,10 +16,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks import servers
+from benchmarks import bare_postgres, servers
 from benchmarks._paths import CACHE_DIR, REPO, child_env, reference_spec
 from benchmarks.calls import GeneratedStore
-from benchmarks.workloads import BARE, PRISM_READY
+from benchmarks.workloads import BARE, BARE_POSTGRES, BARE_POSTGRES_TARGET, PRISM_READY
 
 UVICORN_FLAGS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log")
 PRISM_PACKAGE = "@stoplight/prism-cli"
@@ -69,6 +69,25 @@ def start_bare(*, workers: int) -> servers.Server:
     command += ["--host", servers.HOST, "--port", str(port), "--workers", str(workers)]
     command += UVICORN_FLAGS
     return servers.start("bare", command, port=port, env=child_env(), ready_path=BARE.path)
+
+
+def start_bare_postgres(*, workers: int, database_url: str) -> servers.Server:
+    """The bare route's server running a write method's two round trips on ``database_url``
+    (``benchmarks/bare_postgres.py``)."""
+    port = servers.free_port()
+    command = [sys.executable, "-m", "uvicorn", "benchmarks.bare_postgres:app"]
+    command += ["--app-dir", str(REPO), "--host", servers.HOST, "--port", str(port)]
+    command += ["--workers", str(workers), *UVICORN_FLAGS]
+    env = child_env({bare_postgres.URL_VARIABLE: database_url})
+    # Its connections are open before uvicorn listens: any answer (405 to a GET) means ready.
+    return servers.start(
+        BARE_POSTGRES_TARGET,
+        command,
+        port=port,
+        env=env,
+        ready_path=BARE_POSTGRES.path,
+        ready_status=405,
+    )
 
 
 def prism_unavailable() -> str | None:

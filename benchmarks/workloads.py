@@ -20,7 +20,18 @@ from typing import Literal
 from benchmarks import method_setups, store_setup
 from benchmarks.calls import Call, Prepared, SetupContext, Variant
 
-__all__ = ["BARE", "PRISM_READY", "WORKLOADS", "Call", "Prepared", "SetupContext", "Variant"]
+__all__ = [
+    "BARE",
+    "BARE_POSTGRES",
+    "BARE_POSTGRES_LABEL",
+    "BARE_POSTGRES_TARGET",
+    "PRISM_READY",
+    "WORKLOADS",
+    "Call",
+    "Prepared",
+    "SetupContext",
+    "Variant",
+]
 
 Setup = Callable[[SetupContext], Prepared]
 
@@ -41,6 +52,16 @@ class Workload:
 
 # The bare reference answers this one route (benchmarks/bare.py); every workload is compared to it.
 BARE = Call(method="GET", path="/", expected_status=200)
+# The bare PostgreSQL reference (bare_postgres.py), with a delivery/track body.
+BARE_POSTGRES = Call(
+    method="POST",
+    path="/write",
+    expected_status=200,
+    headers={"Content-Type": "application/json"},
+    body='{"trackCode":"RA123456789RU","deliveryServiceId":51}',
+)
+BARE_POSTGRES_LABEL = "POST /write (bare, 2 RT)"
+BARE_POSTGRES_TARGET = "bare-pg"
 
 _PRISM_KEY = {"Api-Key": "benchmark"}
 _JSON = {"Content-Type": "application/json"}

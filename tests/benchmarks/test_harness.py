@@ -7,13 +7,23 @@ import shutil
 import sys
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from benchmarks._paths import REPO, child_env
 from benchmarks.load import LoadResult, _request_text, run_wrk, threads_for
 from benchmarks.report import Results
-from benchmarks.workloads import BARE, WORKLOADS, Call, Variant
+from benchmarks.workloads import (
+    BARE,
+    BARE_POSTGRES,
+    BARE_POSTGRES_LABEL,
+    BARE_POSTGRES_TARGET,
+    WORKLOADS,
+    Call,
+    Variant,
+)
 
-from benchmarks import servers
+from benchmarks import bare_postgres, servers, targets
+from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
 
 
 def result(
@@ -131,3 +141,48 @@ def test_a_variant_can_carry_its_own_path(bare_server: servers.Server) -> None:
     variants = (Variant("a", "/"), Variant("b", "/"))
     result = run_wrk(bare_server.base_url, elsewhere, connections=2, duration=1, variants=variants)
     assert result.valid and result.statuses == {"200": result.requests}
+
+
+def test_dbskit_on_postgresql_is_compared_with_the_bare_postgresql_route_too() -> None:
+    args = argparse.Namespace(duration=5, database_url="postgresql://bench")
+    results = Results.begin(args, list(WORKLOADS))
+    workload = WORKLOADS[0]
+    results.add("bare", None, result(10_000, {"200": 1000}, cpu_us=30.0))
+    bare_pg = result(2_000, {"200": 1000}, cpu_us=300.0)
+    results.add(BARE_POSTGRES_TARGET, None, bare_pg, label=BARE_POSTGRES_LABEL)
+    results.add("dbskit", workload, result(1_000, {"200": 1000}, cpu_us=600.0))
+    rows = {row["target"]: row for row in results.rows()}
+    assert rows[BARE_POSTGRES_TARGET]["workload"] == BARE_POSTGRES_LABEL
+    assert rows[BARE_POSTGRES_TARGET]["vs_bare"]["median"] == 0.2
+    assert rows["dbskit"]["vs_bare"]["median"] == 0.1
+    assert rows["dbskit"]["vs_bare_postgres"] == {
+        "median": 0.5,
+        "rounds": [0.5],
+        "cpu_median": 0.5,
+        "cpu_rounds": [0.5],
+    }
+    assert "vs_bare_postgres" not in rows["bare"]
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_the_bare_postgresql_route_commits_each_write() -> None:
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_URL_VARIABLE} to run this case")
+    with targets.fresh_postgres_database(url) as database:
+        server = targets.start_bare_postgres(workers=1, database_url=database)
+        try:
+            load = run_wrk(server.base_url, BARE_POSTGRES, connections=4, duration=1)
+        finally:
+            server.stop()
+        assert load.valid and load.requests > 0
+        with psycopg.connect(database) as conn:
+            logged = conn.execute("SELECT count(*), min(body), max(body) FROM bench_log").fetchone()
+            tracked = conn.execute("SELECT count(*) FROM bench_rows WHERE track IS NOT NULL")
+            (rows_tracked,) = tracked.fetchone() or (0,)
+    # Every answered request committed its log row; wrk may stop with some calls unanswered.
+    assert logged is not None and logged[0] >= load.requests
+    assert logged[1] == logged[2] == BARE_POSTGRES.body
+    assert rows_tracked == min(logged[0], bare_postgres.ROWS)
