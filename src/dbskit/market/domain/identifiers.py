@@ -7,6 +7,7 @@ in PROCESSING; each call replaces the codes of the items it lists) and OQ-12 (DB
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
@@ -113,7 +114,12 @@ def stored_codes(order: Order) -> dict[int, tuple[MarkingCode, ...]]:
 
 def required_kinds(item: CodesItem) -> tuple[InstanceType, ...]:
     """The kinds whose codes must cover every unit of the item (R-027, OQ-07)."""
-    return tuple(kind for kind in _EXACT_COUNT_KINDS if kind in item.required_instance_types)
+    return _required_of(frozenset(item.required_instance_types))
+
+
+@functools.lru_cache(maxsize=64)  # an item requires one kind or none: a handful of sets
+def _required_of(required_instance_types: frozenset[InstanceType]) -> tuple[InstanceType, ...]:
+    return tuple(kind for kind in _EXACT_COUNT_KINDS if kind in required_instance_types)
 
 
 def provide_order_item_identifiers(

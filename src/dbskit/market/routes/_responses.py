@@ -15,9 +15,28 @@ def json_body(model: BaseModel) -> bytes:
     return model.__pydantic_serializer__.to_json(model, by_alias=True, exclude_none=True)
 
 
+class JsonBodyResponse(Response):
+    """A JSON body ready as bytes. Its two headers are set directly: Starlette's constructor
+    looks through the headers a caller may give, and these answers are given none."""
+
+    media_type = JSON
+
+    def __init__(self, body: bytes, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = [
+            (b"content-length", str(len(body)).encode("latin-1")),
+            (b"content-type", _JSON_BYTES),
+        ]
+
+
+_JSON_BYTES = JSON.encode("latin-1")
+
+
 def json_response(model: BaseModel, *, status_code: int = 200) -> Response:
-    return Response(json_body(model), status_code=status_code, media_type=JSON)
+    return JsonBodyResponse(json_body(model), status_code)
 
 
 def ok_response() -> Response:
-    return Response(OK_BODY, media_type=JSON)
+    return JsonBodyResponse(OK_BODY)
