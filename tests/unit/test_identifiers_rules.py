@@ -6,13 +6,20 @@ R-025, R-028..R-035, R-121, C-09, C-10, OQ-07, OQ-08, OQ-09, OQ-12.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic_core import to_json
 
-from dbskit.contract.enums import BuyerType, InstanceType, OrderStatus, OrderSubstatus
+from dbskit.contract.enums import BuyerType, InstanceType, OrderStatus, OrderSubstatus, Vat
 from dbskit.contract.errors import BadRequest
-from dbskit.contract.identifiers import ProvideOrderItemIdentifiersRequest
+from dbskit.contract.identifiers import (
+    ProvideOrderItemIdentifiersRequest,
+    ProvideOrderItemIdentifiersResponse,
+)
 from dbskit.market.domain.identifiers import (
     MarkingSwitches,
     check_marking_before_status,
@@ -23,6 +30,7 @@ from dbskit.market.domain.identifiers import (
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order
 from dbskit.market.routes._body import parse_json
+from dbskit.market.routes._responses import json_body
 from tests.unit._builders import item, order
 
 CIS, UIN, RNPT, GTD = InstanceType.CIS, InstanceType.UIN, InstanceType.RNPT, InstanceType.GTD
@@ -413,7 +421,7 @@ def test_answer_shape() -> None:
         3: (),
     }
     answer = identifiers_answer(ORDER, codes, [1, 2, 3])
-    assert answer.model_dump(mode="json", by_alias=True, exclude_none=True) == {
+    assert answer == {
         "status": "OK",
         "result": {
             "items": [
@@ -449,6 +457,43 @@ def test_answer_shape() -> None:
             ]
         },
     }
+
+
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_CODES = st.one_of(
+    st.builds(MarkingCode, st.just(CIS), _TEXT, st.one_of(st.none(), _TEXT)),
+    st.builds(
+        MarkingCode,
+        st.sampled_from([UIN, RNPT, GTD]),
+        _TEXT,
+        st.none(),
+        st.one_of(st.none(), st.text(max_size=2)),
+    ),
+)
+_PRICES = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False)
+
+
+@pytest.mark.rule("R-034", "OQ-09")
+@settings(max_examples=200, deadline=None)
+@given(
+    codes=st.lists(st.lists(_CODES, max_size=4), min_size=1, max_size=3),
+    prices=st.lists(_PRICES, min_size=3, max_size=3),
+    vat=st.sampled_from(list(Vat)),
+    name=_TEXT,
+)
+def test_the_answer_document_is_what_the_contract_model_writes(
+    codes: list[list[MarkingCode]], prices: list[Decimal], vat: Vat, name: str
+) -> None:
+    """The answer is built as its JSON document; it is exactly what validating the contract
+    model and serialising it write, byte for byte."""
+    items = [
+        item(index + 1, 3, offer_name=name, price=price, vat=vat)
+        for index, price in enumerate(prices[: len(codes)])
+    ]
+    by_item = {index + 1: tuple(item_codes) for index, item_codes in enumerate(codes)}
+    document = identifiers_answer(order(*items), by_item, list(by_item))
+    model = ProvideOrderItemIdentifiersResponse.model_validate(document)
+    assert to_json(document) == json_body(model)
 
 
 BUSINESS = order(item(1, 2, CIS), item(2, 1, UIN), item(3, 1), buyer_type=BuyerType.BUSINESS)

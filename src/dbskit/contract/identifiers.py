@@ -16,12 +16,13 @@ from dbskit.contract._base import ContractModel, Int64
 from dbskit.contract.enums import CisStatus, CisSubstatus, UinStatus, UinSubstatus, Vat
 
 
-def _json_number(value: Decimal) -> int | float:
+def json_number(value: Decimal) -> int | float:
+    """A price as the wire writes it: a plain JSON number (R-034: ``price`` is a number)."""
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-# Prices are exact in storage and plain JSON numbers on the wire (R-034: ``price`` is a number).
-Price = Annotated[Decimal, PlainSerializer(_json_number, return_type=int | float, when_used="json")]
+# Prices are exact in storage and plain JSON numbers on the wire.
+Price = Annotated[Decimal, PlainSerializer(json_number, return_type=int | float, when_used="json")]
 
 
 class BriefOrderItemInstance(ContractModel):

@@ -118,6 +118,18 @@ class MarkingCode:
         """The answer's ``OrderItemInstanceDTO`` (R-034)."""
         return OrderItemInstance(**self.instance_fields())
 
+    def answer_fields(self) -> dict[str, str]:
+        """The answer's ``OrderItemInstanceDTO`` as the Market writes it: JSON names, absent
+        fields left out (R-034, OQ-09)."""
+        if self.kind is InstanceType.CIS:
+            if self.cis is None:
+                return {"cisFull": self.value}
+            return {"cis": self.cis, "cisFull": self.value}
+        name = _FIELD_OF_KIND[self.kind]
+        if self.country_code is None:
+            return {name: self.value}
+        return {name: self.value, "countryCode": self.country_code}
+
     def instance_fields(self) -> dict[str, str | None]:
         """The fields of ``as_instance()`` by name, for an answer validated as a whole."""
         if self.kind is InstanceType.CIS:
@@ -130,6 +142,13 @@ class MarkingCode:
 
 
 _COUNTRY_ALLOWED_WITH = frozenset({InstanceType.RNPT, InstanceType.GTD})
+# The instance field each kind of code is written in (R-030).
+_FIELD_OF_KIND = {
+    InstanceType.CIS: "cis",
+    InstanceType.UIN: "uin",
+    InstanceType.RNPT: "rnpt",
+    InstanceType.GTD: "gtd",
+}
 
 Identifier = tuple[InstanceType, str]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel
+from pydantic_core import to_json
 from starlette.responses import Response
 
 JSON = "application/json"
@@ -36,6 +39,11 @@ _JSON_BYTES = JSON.encode("latin-1")
 
 def json_response(model: BaseModel, *, status_code: int = 200) -> Response:
     return JsonBodyResponse(json_body(model), status_code)
+
+
+def document_response(document: Mapping[str, object]) -> Response:
+    """An answer built as its JSON document (plain dicts, lists, strings and numbers)."""
+    return JsonBodyResponse(to_json(document))
 
 
 def ok_response() -> Response:

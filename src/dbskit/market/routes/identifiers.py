@@ -9,7 +9,7 @@ from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.domain.identifiers import MarkingSwitches
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
-from dbskit.market.routes._responses import json_response
+from dbskit.market.routes._responses import document_response, json_response
 from dbskit.market.services import identifiers as service
 
 
@@ -29,7 +29,7 @@ async def provide_order_item_identifiers(partner: PartnerRequest) -> Response:
         now=runtime.clock.now(),
         call_warnings=credential_warnings(partner.call.credential),
     )
-    return json_response(answer)
+    return document_response(answer)
 
 
 async def get_order_identifiers_status(partner: PartnerRequest) -> Response:

@@ -16,7 +16,6 @@ from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.identifiers import (
     GetOrderIdentifiersStatusResponse,
     ProvideOrderItemIdentifiersRequest,
-    ProvideOrderItemIdentifiersResponse,
 )
 from dbskit.market.domain import identifiers
 from dbskit.market.services.orders import OrderNotFound, require_order
@@ -41,10 +40,11 @@ async def provide_order_item_identifiers(
     switches: identifiers.MarkingSwitches,
     now: datetime,
     call_warnings: Sequence[CallWarning] = (),
-) -> ProvideOrderItemIdentifiersResponse:
-    """The codes, and the call's warnings for the sandbox order view, in one transaction."""
+) -> dict[str, object]:
+    """The codes, and the call's warnings for the sandbox order view, in one transaction; the
+    answer's JSON document (``ProvideOrderItemIdentifiersResponse``)."""
 
-    def work(conn: Connection) -> ProvideOrderItemIdentifiersResponse:
+    def work(conn: Connection) -> dict[str, object]:
         order = lock_order_for_codes(conn, campaign_id=campaign_id, order_id=order_id)
         if order is None:
             raise OrderNotFound(order_id)
