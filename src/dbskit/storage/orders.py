@@ -40,7 +40,7 @@ def to_kopecks(amount: Decimal) -> int:
 
 
 def from_kopecks(kopecks: int) -> Decimal:
-    return (Decimal(kopecks) / _KOPECKS).quantize(Decimal("0.01"))
+    return Decimal(kopecks).scaleb(-2)  # exact, two decimal places: 49950 -> 499.50
 
 
 def _order_values(order: Order) -> dict[str, Any]:
