@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,14 @@ from dbskit.storage.db import Database
 from dbskit.storage.orders import insert_order, load_order
 from tests.storage.conftest import insert_shop
 from tests.unit.factories import make_order
+
+
+@pytest.fixture
+def empty_db(database_url: str) -> Iterator[Database]:
+    """A database without a schema: a test migrates it to the revision it starts from."""
+    db = Database(normalise_database_url(database_url))
+    yield db
+    db.dispose()
 
 
 def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
@@ -40,40 +49,36 @@ def _track(conn: sa.Connection, order_id: int, campaign_id: int, code: str, curr
 
 
 @pytest.mark.rule("OQ-06", "R-021")
-def test_0011_moves_the_current_track_to_the_order_and_back(database_url: str) -> None:
+def test_0011_moves_the_current_track_to_the_order_and_back(empty_db: Database) -> None:
     """OQ-06: the order keeps showing the track it had; its history keeps every track."""
-    db = Database(normalise_database_url(database_url))
-    try:
-        _migrate(db, "0010")
-        campaign = insert_shop(db)
-        with db.write() as conn:
-            tracked = make_order(id=53_000_000_001, campaign_id=campaign)
-            untracked = make_order(id=53_000_000_002, campaign_id=campaign)
-            insert_order(conn, tracked)
-            insert_order(conn, untracked)
-            _track(conn, tracked.id, campaign, "RA1", current=False)
-            _track(conn, tracked.id, campaign, "RA2", current=True)
+    _migrate(empty_db, "0010")
+    campaign = insert_shop(empty_db)
+    with empty_db.write() as conn:
+        tracked = make_order(id=53_000_000_001, campaign_id=campaign)
+        untracked = make_order(id=53_000_000_002, campaign_id=campaign)
+        insert_order(conn, tracked)
+        insert_order(conn, untracked)
+        _track(conn, tracked.id, campaign, "RA1", current=False)
+        _track(conn, tracked.id, campaign, "RA2", current=True)
 
-        _migrate(db, "0011")
-        with db.read() as conn:
-            tracks = conn.execute(
-                sa.text("SELECT id, track_code, track_service_id FROM orders ORDER BY id")
-            ).all()
-            history = conn.execute(sa.text("SELECT track_code FROM order_tracks ORDER BY id"))
-            assert [row.track_code for row in history] == ["RA1", "RA2"]
-        assert [tuple(row) for row in tracks] == [
-            (tracked.id, "RA2", 51),
-            (untracked.id, None, None),
-        ]
+    _migrate(empty_db, "0011")
+    with empty_db.read() as conn:
+        tracks = conn.execute(
+            sa.text("SELECT id, track_code, track_service_id FROM orders ORDER BY id")
+        ).all()
+        history = conn.execute(sa.text("SELECT track_code FROM order_tracks ORDER BY id"))
+        assert [row.track_code for row in history] == ["RA1", "RA2"]
+    assert [tuple(row) for row in tracks] == [
+        (tracked.id, "RA2", 51),
+        (untracked.id, None, None),
+    ]
 
-        _migrate(db, "0010", down=True)
-        with db.read() as conn:
-            rows = conn.execute(
-                sa.text('SELECT track_code, "current" FROM order_tracks ORDER BY id')
-            ).all()
-        assert [(code, bool(current)) for code, current in rows] == [("RA1", False), ("RA2", True)]
-    finally:
-        db.dispose()
+    _migrate(empty_db, "0010", down=True)
+    with empty_db.read() as conn:
+        rows = conn.execute(
+            sa.text('SELECT track_code, "current" FROM order_tracks ORDER BY id')
+        ).all()
+    assert [(code, bool(current)) for code, current in rows] == [("RA1", False), ("RA2", True)]
 
 
 def _code_rows(conn: sa.Connection) -> list[tuple[object, ...]]:
@@ -89,75 +94,71 @@ def _code_rows(conn: sa.Connection) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.rule("R-035", "OQ-08")
-def test_0012_moves_the_marking_codes_to_their_items_and_back(database_url: str) -> None:
+def test_0012_moves_the_marking_codes_to_their_items_and_back(empty_db: Database) -> None:
     """R-035: every item keeps showing its codes, in the order they were sent, unchanged."""
-    db = Database(normalise_database_url(database_url))
-    try:
-        _migrate(db, "0011")
-        campaign = insert_shop(db)
-        items = tuple(
-            OrderItem(item_id, f"sku-{item_id}", "Boots", 2, Decimal("990.00"), Vat.VAT_20)
-            for item_id in (401, 402, 403)
-        )
-        order = make_order(id=53_000_000_011, campaign_id=campaign, items=items)
-        bare = make_order(id=53_000_000_012, campaign_id=campaign)
-        first, second = 401, 402
-        rows = [
-            (
-                order.id,
-                first,
-                0,
-                "CIS",
-                "010460620309818721ab\u001d93ЖЖ",
-                "010460620309818721ab",
-                None,
-            ),
-            (order.id, first, 1, "UIN", "1234567890123456", None, None),
-            (order.id, second, 0, "GTD", "10702070/010122/0000001", None, "CN"),
-        ]
-        with db.write() as conn:
-            # Inserted out of their order: the move goes by position.
-            insert_order(conn, order)
-            insert_order(conn, bare)
-            for row in reversed(rows):
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO marking_codes VALUES"
-                        " (:order_id, :item_id, :position, :kind, :value, :cis, :country_code)"
-                    ),
-                    dict(
-                        zip(
-                            (
-                                "order_id",
-                                "item_id",
-                                "position",
-                                "kind",
-                                "value",
-                                "cis",
-                                "country_code",
-                            ),
-                            row,
-                            strict=True,
-                        )
-                    ),
-                )
+    _migrate(empty_db, "0011")
+    campaign = insert_shop(empty_db)
+    items = tuple(
+        OrderItem(item_id, f"sku-{item_id}", "Boots", 2, Decimal("990.00"), Vat.VAT_20)
+        for item_id in (401, 402, 403)
+    )
+    order = make_order(id=53_000_000_011, campaign_id=campaign, items=items)
+    bare = make_order(id=53_000_000_012, campaign_id=campaign)
+    first, second = 401, 402
+    rows = [
+        (
+            order.id,
+            first,
+            0,
+            "CIS",
+            "010460620309818721ab\u001d93ЖЖ",
+            "010460620309818721ab",
+            None,
+        ),
+        (order.id, first, 1, "UIN", "1234567890123456", None, None),
+        (order.id, second, 0, "GTD", "10702070/010122/0000001", None, "CN"),
+    ]
+    with empty_db.write() as conn:
+        # Inserted out of their order: the move goes by position.
+        insert_order(conn, order)
+        insert_order(conn, bare)
+        for row in reversed(rows):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO marking_codes VALUES"
+                    " (:order_id, :item_id, :position, :kind, :value, :cis, :country_code)"
+                ),
+                dict(
+                    zip(
+                        (
+                            "order_id",
+                            "item_id",
+                            "position",
+                            "kind",
+                            "value",
+                            "cis",
+                            "country_code",
+                        ),
+                        row,
+                        strict=True,
+                    )
+                ),
+            )
 
-        _migrate(db, "0012")
-        with db.read() as conn:
-            found = load_order(conn, campaign_id=campaign, order_id=order.id)
-            plain = load_order(conn, campaign_id=campaign, order_id=bare.id)
-        assert found is not None and plain is not None
-        assert found.items[0].instances == (
-            MarkingCode(InstanceType.CIS, rows[0][4], rows[0][5]),
-            MarkingCode(InstanceType.UIN, "1234567890123456"),
-        )
-        assert found.items[1].instances == (
-            MarkingCode(InstanceType.GTD, "10702070/010122/0000001", country_code="CN"),
-        )
-        assert all(item.instances == () for item in (*found.items[2:], *plain.items))
+    _migrate(empty_db, "0012")
+    with empty_db.read() as conn:
+        found = load_order(conn, campaign_id=campaign, order_id=order.id)
+        plain = load_order(conn, campaign_id=campaign, order_id=bare.id)
+    assert found is not None and plain is not None
+    assert found.items[0].instances == (
+        MarkingCode(InstanceType.CIS, rows[0][4], rows[0][5]),
+        MarkingCode(InstanceType.UIN, "1234567890123456"),
+    )
+    assert found.items[1].instances == (
+        MarkingCode(InstanceType.GTD, "10702070/010122/0000001", country_code="CN"),
+    )
+    assert all(item.instances == () for item in (*found.items[2:], *plain.items))
 
-        _migrate(db, "0011", down=True)
-        with db.read() as conn:
-            assert _code_rows(conn) == rows
-    finally:
-        db.dispose()
+    _migrate(empty_db, "0011", down=True)
+    with empty_db.read() as conn:
+        assert _code_rows(conn) == rows
