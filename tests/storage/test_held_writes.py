@@ -8,6 +8,7 @@ written reads back exactly, and a transaction that fails leaves nothing behind.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order, Track
 from dbskit.storage.db import Database
 from dbskit.storage.digital_keys import load_keys, store_keys
-from dbskit.storage.marking_codes import replace_codes
+from dbskit.storage.marking_codes import kept_codes, lock_order_for_codes, replace_codes
 from dbskit.storage.orders import insert_order, touch_order
 from dbskit.storage.tables import orders
 from dbskit.storage.tracks import lock_tracked_order, set_current_track, track_history
@@ -90,6 +91,53 @@ async def test_a_write_sends_its_lock_then_its_writes_and_commit(
         ).one()
     assert (record.track, record.set_at) == (Track(AWKWARD, 7), NOW)
     assert tuple(current) == (AWKWARD, 7)
+
+
+async def test_an_order_lock_goes_with_the_read_after_it(
+    postgres: Database, campaign: int, order: Order, sent_queries: list[str]
+) -> None:
+    """The lock of PUT identifiers and its read of the items are one query: the read is a
+    statement of its own, which starts once the lock is held."""
+    item_id = order.items[0].id
+    codes = (MarkingCode(InstanceType.UIN, "1234567890123456"),)
+
+    def work(conn: sa.Connection) -> None:
+        assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) is not None
+        replace_codes(conn, order_id=order.id, codes={item_id: codes})
+
+    await postgres.run_write(work)
+
+    assert len(sent_queries) == 2
+    lock, read = sent_queries[0].split(";\n")[1:]
+    assert lock.endswith("FOR UPDATE") and "order_items" not in lock
+    assert "order_items" in read and "FOR UPDATE" not in read
+    assert sent_queries[1].startswith("UPDATE order_items") and sent_queries[1].endswith("COMMIT")
+
+
+async def test_a_call_that_waited_for_the_order_reads_what_the_first_one_wrote(
+    postgres: Database, campaign: int, order: Order
+) -> None:
+    item_id = order.items[0].id
+    first_codes = (MarkingCode(InstanceType.UIN, "1234567890123456"),)
+    locked = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def first(conn: sa.Connection) -> None:
+        assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) is not None
+        loop.call_soon_threadsafe(locked.set)
+        time.sleep(0.3)  # the second call starts meanwhile and waits for the lock
+        replace_codes(conn, order_id=order.id, codes={item_id: first_codes})
+
+    def second(conn: sa.Connection) -> dict[int, tuple[MarkingCode, ...]]:
+        found = lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
+        assert found is not None
+        return kept_codes(found, listed=set())
+
+    first_call = asyncio.create_task(postgres.run_write(first))
+    await locked.wait()
+    seen = await postgres.run_write(second)
+    await first_call
+    assert seen == {item_id: first_codes}
 
 
 async def test_a_write_refused_before_its_first_read_sends_nothing(
