@@ -41,6 +41,12 @@ class _Compiled:
     positional_names: tuple[str, ...] | None  # None: the driver takes named parameters
     converters: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, result processor)
 
+    def driver_params(self, params: Mapping[str, Any]) -> Mapping[str, Any] | tuple[Any, ...]:
+        """The parameters as the driver takes them: by name, or in the statement's order."""
+        if self.positional_names is None:
+            return params
+        return tuple(params[name] for name in self.positional_names)
+
 
 class PreparedSelect:
     """A select whose rows hold the values Core would give. A value equal to the one above it in
@@ -58,10 +64,7 @@ class PreparedSelect:
 
     def rows(self, cursor: Cursor, dialect: Dialect, params: Mapping[str, Any]) -> list[list[Any]]:
         compiled = self._compiled.get(dialect.name) or self._compile(dialect)
-        if compiled.positional_names is None:
-            cursor.execute(compiled.sql, params)
-        else:
-            cursor.execute(compiled.sql, tuple(params[name] for name in compiled.positional_names))
+        cursor.execute(compiled.sql, compiled.driver_params(params))
         converters = compiled.converters
         found: list[list[Any]] = []
         previous_raw: Sequence[Any] = ()
@@ -102,10 +105,7 @@ class PreparedSelect:
             self.rows_in(conn, params)
             return
         compiled = self._compiled.get(conn.dialect.name) or self._compile(conn.dialect)
-        if compiled.positional_names is None:
-            held.hold(compiled.sql, params)
-        else:
-            held.hold(compiled.sql, tuple(params[name] for name in compiled.positional_names))
+        held.hold(compiled.sql, compiled.driver_params(params))
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)

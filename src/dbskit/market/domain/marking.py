@@ -116,11 +116,11 @@ class MarkingCode:
 
     def as_instance(self) -> OrderItemInstance:
         """The answer's ``OrderItemInstanceDTO`` (R-034)."""
-        return OrderItemInstance(**self.instance_fields())
+        return OrderItemInstance.model_validate(self.answer_fields())
 
     def answer_fields(self) -> dict[str, str]:
-        """The answer's ``OrderItemInstanceDTO`` as the Market writes it: JSON names, absent
-        fields left out (R-034, OQ-09)."""
+        """``as_instance()`` as the Market writes it: JSON names, absent fields left out (R-034,
+        OQ-09)."""
         if self.kind is InstanceType.CIS:
             if self.cis is None:
                 return {"cisFull": self.value}
@@ -129,16 +129,6 @@ class MarkingCode:
         if self.country_code is None:
             return {name: self.value}
         return {name: self.value, "countryCode": self.country_code}
-
-    def instance_fields(self) -> dict[str, str | None]:
-        """The fields of ``as_instance()`` by name, for an answer validated as a whole."""
-        if self.kind is InstanceType.CIS:
-            return {"cis": self.cis, "cis_full": self.value}
-        if self.kind is InstanceType.UIN:
-            return {"uin": self.value, "country_code": self.country_code}
-        if self.kind is InstanceType.RNPT:
-            return {"rnpt": self.value, "country_code": self.country_code}
-        return {"gtd": self.value, "country_code": self.country_code}
 
 
 _COUNTRY_ALLOWED_WITH = frozenset({InstanceType.RNPT, InstanceType.GTD})
