@@ -75,11 +75,9 @@ class Results:
             if target in ("dbskit", "store"):
                 prism = self.runs.get(("prism", workload, connections))
                 row["vs_prism"] = self._ratios(results, prism)
-                on_postgres = self.runs.get(
-                    (BARE_POSTGRES_TARGET, BARE_POSTGRES_LABEL, connections)
-                )
-                if on_postgres is not None and target == "dbskit":
-                    row["vs_bare_postgres"] = self._ratios(results, on_postgres)
+            floor = self.runs.get((BARE_POSTGRES_TARGET, BARE_POSTGRES_LABEL, connections))
+            if target == "dbskit" and floor is not None:  # runs on PostgreSQL only
+                row["vs_bare_postgres"] = self._ratios(results, floor)
             rows.append(row)
         return rows
 
