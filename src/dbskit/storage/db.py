@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from dbskit.extras import require_extra
 from dbskit.storage.held_writes import (
     send_held_before_each_statement,
     transaction_with_held_writes,
@@ -59,6 +60,7 @@ class Database:
             )
             _configure_sqlite(self.engine)
         else:
+            require_extra("postgres", "a PostgreSQL database URL")
             # Every connection the worker threads may hold at once stays open: a connection
             # closed on its return (the pool's overflow) costs PostgreSQL a new backend process
             # on the next busy moment, over and over under steady load.
@@ -342,6 +344,8 @@ class _LoopWriter:
         return await future
 
     def _commit_queued(self) -> None:
+        if self._checkpoint_phase is _FINISHING:
+            return  # queued before the checkpoint's last pass began: committed when it ends
         batch = [(work, future) for work, future in self._queue if not future.cancelled()]
         self._queue = []
         if not batch:
