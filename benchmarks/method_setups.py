@@ -220,16 +220,14 @@ _LARGE_ORDER: Json = {
 def large_digital_goods_body(item_ids: list[int]) -> str:
     """36,000 keys of 10 characters, one of them new on every call; the slips fill the body up
     to ``LARGE_BODY_BYTES``."""
-    items = [
-        {
-            "id": item_id,
-            "codes": [f"KEY-{n:02d}-{unit:03d}" for unit in range(LARGE_COUNT)],
-            "slip": "",
-            "activate_till": ACTIVATE_TILL,
-        }
-        for n, item_id in enumerate(item_ids)
+    keys = [
+        [f"KEY-{n:02d}-{unit:03d}" for unit in range(LARGE_COUNT)] for n in range(len(item_ids))
     ]
-    items[0]["codes"][0] = f"NEW-{SEQUENCE_MARKER}"
+    keys[0][0] = f"NEW-{SEQUENCE_MARKER}"
+    items: list[dict[str, object]] = [
+        {"id": item_id, "codes": codes, "slip": "", "activate_till": ACTIVATE_TILL}
+        for item_id, codes in zip(item_ids, keys, strict=True)
+    ]
     room = LARGE_BODY_BYTES - len(_compact({"items": items}).encode())
     if room < 0:
         raise ValueError(f"the keys alone take {LARGE_BODY_BYTES - room} bytes")

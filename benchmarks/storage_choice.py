@@ -51,7 +51,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.orm import Session, registry, relationship, selectinload
+from sqlalchemy.orm import Mapped, Session, registry, relationship, selectinload
 
 from benchmarks._paths import RESULTS_DIR, use_checkout_sources
 
@@ -90,7 +90,7 @@ class Order:
     status: str
     substatus: str
     updated_us: int
-    items: list[Item]
+    items: Mapped[list[Item]]
 
 
 class Item:

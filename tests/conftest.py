@@ -6,7 +6,6 @@ PostgreSQL server, again on PostgreSQL in a schema of its own.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,46 +18,21 @@ from fastapi import FastAPI
 
 from dbskit.app import create_app
 from dbskit.settings import Settings
+from tests import markers
 
 SANDBOX_TOKEN = "test-sandbox-token"
 POSTGRES_URL_VARIABLE = "DBSKIT_TEST_POSTGRES_URL"
 
-# Tests that speak to the service must say which documented rule they check.
-_RULE_REQUIRED_IN = ("http", "e2e", "schema")
+pytest_plugins = ["pytester"]  # tests/unit/test_markers.py runs pytest on small projects
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--rules-report",
-        default=None,
-        help="write {rule id: [test ids]} of the collected tests to this JSON file",
-    )
-
-
-def _write_rules_report(config: pytest.Config, items: list[pytest.Item]) -> None:
-    target = config.getoption("--rules-report")
-    if not target:
-        return
-    report: dict[str, list[str]] = {}
-    for item in items:
-        for marker in item.iter_markers("rule"):
-            for rule_id in marker.args:
-                report.setdefault(str(rule_id), []).append(item.nodeid)
-    Path(target).write_text(json.dumps(report, indent=1, sort_keys=True))
+    markers.add_options(parser)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    _write_rules_report(config, items)
-    missing = []
-    for item in items:
-        parts = Path(str(item.path)).parts
-        in_scope = "tests" in parts and parts[parts.index("tests") + 1] in _RULE_REQUIRED_IN
-        if in_scope and item.get_closest_marker("rule") is None:
-            missing.append(item.nodeid)
-    if missing:
-        raise pytest.UsageError(
-            "these tests need a @pytest.mark.rule('R-xxx') marker:\n  " + "\n  ".join(missing)
-        )
+    """Each test names the rules and decisions it checks on itself (tests/markers.py)."""
+    markers.check_collection(config, items)
 
 
 def postgres_url() -> str | None:

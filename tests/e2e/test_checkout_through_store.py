@@ -15,10 +15,7 @@ from typer.testing import CliRunner
 from dbskit.cli import app
 from tests.e2e.server import running_server
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.rule("R-004", "R-010", "R-037", "R-039", "R-107", "OQ-16", "OQ-21"),
-]
+pytestmark = [pytest.mark.e2e]
 
 TOKEN = "e2e-sandbox-token"
 SANDBOX = {"Sandbox-Token": TOKEN}
@@ -27,6 +24,8 @@ DELAY_SECONDS = 5
 BASKET = {"items": [{"offerId": "game-key-north", "count": 2}], "regionId": 213}
 
 
+@pytest.mark.rule("R-010", "R-011", "R-037", "R-039", "R-047", "R-050", "R-107", "OQ-16", "OQ-21")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 def test_a_demo_basket_checked_out_and_its_keys_delivered(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -13,13 +13,15 @@ import pytest
 from tests.e2e.server import running_server
 from tests.notification_listener import serve
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-010", "R-011", "OQ-05", "OQ-25")]
+pytestmark = [pytest.mark.e2e]
 
 TOKEN = "e2e-sandbox-token"
 SANDBOX = {"Sandbox-Token": TOKEN}
 DELAY_SECONDS = 5
 
 
+@pytest.mark.rule("R-010", "R-011", "R-113", "OQ-05", "OQ-25")
+@pytest.mark.decision("Seed methods: digital keys (deliverDigitalGoods)")
 async def test_keys_to_delivered_with_a_notification(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from dbskit.cli import app
 from tests.e2e.server import running_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-111")]
+pytestmark = [pytest.mark.e2e]
 
 TOKEN = "e2e-sandbox-token"
 runner = CliRunner()
@@ -24,6 +24,7 @@ def requests(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.decision("Query log")
 def test_the_cli_pages_through_the_query_log(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()

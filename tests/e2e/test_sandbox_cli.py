@@ -14,7 +14,7 @@ from dbskit.cli import app
 from dbskit.contract import limits
 from tests.e2e.server import running_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-073", "R-076", "R-079")]
+pytestmark = [pytest.mark.e2e]
 
 TOKEN = "e2e-sandbox-token"
 runner = CliRunner()
@@ -33,6 +33,9 @@ def sandbox(*args: str, url: str, data_dir: Path) -> dict[str, object]:
     return answer
 
 
+@pytest.mark.rule("R-073", "R-079")
+@pytest.mark.decision("Demo access")
+@pytest.mark.decision("Campaigns and keys")
 def test_serve_prints_the_demo_key_and_the_cli_manages_access(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

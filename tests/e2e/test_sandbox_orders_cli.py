@@ -16,7 +16,7 @@ from dbskit.cli import app
 from dbskit.cli.sandbox import parse_item
 from tests.e2e.server import running_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-107", "R-102", "R-119")]
+pytestmark = [pytest.mark.e2e]
 
 TOKEN = "e2e-sandbox-token"
 runner = CliRunner()
@@ -29,6 +29,8 @@ def sandbox(*args: str, url: str) -> dict[str, object]:
     return answer
 
 
+@pytest.mark.rule("R-102", "R-107", "R-119", "OQ-13")
+@pytest.mark.decision("Test orders: what the sandbox fills in (R-107)")
 def test_orders_from_the_command_line(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
@@ -76,6 +78,7 @@ def test_orders_from_the_command_line(tmp_path: Path) -> None:
         }
 
 
+@pytest.mark.decision("Test orders: what the sandbox fills in (R-107)")
 @pytest.mark.parametrize(
     ("spec", "item"),
     [
@@ -87,6 +90,7 @@ def test_item_specs(spec: str, item: dict[str, object]) -> None:
     assert parse_item(spec) == item
 
 
+@pytest.mark.decision("Test orders: what the sandbox fills in (R-107)")
 @pytest.mark.parametrize("spec", ["kettle", "kettle:x:1", "kettle:1:cheap"])
 def test_bad_item_specs(spec: str) -> None:
     with pytest.raises(typer.BadParameter):
@@ -94,6 +98,7 @@ def test_bad_item_specs(spec: str) -> None:
 
 
 @pytest.mark.rule("R-035", "OQ-13")
+@pytest.mark.decision("The sandbox order view")
 def test_order_view_from_the_command_line(tmp_path: Path) -> None:
     with running_server(
         ["--data-dir", str(tmp_path / "data"), "--sandbox-token", TOKEN],

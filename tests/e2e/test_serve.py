@@ -13,11 +13,12 @@ import pytest
 
 from tests.e2e.server import dbskit_env, free_port, running_server, wait_for_200
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-072")]
+pytestmark = [pytest.mark.e2e]
 
 TOKEN = "e2e-sandbox-token"
 
 
+@pytest.mark.rule("R-071", "R-080")
 def test_first_start_then_restart_serve(tmp_path: Path) -> None:
     """Start-up time is measured by the benchmarks (docs/benchmarks.md), not asserted here."""
     data_dir = tmp_path / "data"
@@ -58,6 +59,7 @@ def _serve_once(data_dir: Path) -> tuple[str, str]:
     return token, output
 
 
+@pytest.mark.decision("The Sandbox-Token")
 def test_loopback_generates_keeps_and_prints_a_sandbox_token(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     token, output = _serve_once(data_dir)
@@ -68,7 +70,7 @@ def test_loopback_generates_keeps_and_prints_a_sandbox_token(tmp_path: Path) -> 
     assert again == token
 
 
-@pytest.mark.rule("R-072")
+@pytest.mark.decision("The Sandbox-Token")
 def test_non_loopback_host_needs_an_explicit_sandbox_token(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "dbskit", "serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path)],

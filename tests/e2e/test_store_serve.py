@@ -16,7 +16,7 @@ from dbskit.shop.loaders import DEMO_SETTINGS
 from tests.cart_factories import MOSCOW, cart_body, line
 from tests.e2e.server import Server, running_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rule("R-037", "R-039", "R-047")]
+pytestmark = [pytest.mark.e2e]
 
 TOKEN = "e2e-push-token"
 HEADERS = {"Authorization": TOKEN}
@@ -46,6 +46,7 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@pytest.mark.decision("POST /cart")
 @pytest.mark.parametrize(
     ("command", "cart_path"),
     [
@@ -84,6 +85,7 @@ def test_sighup_reloads_and_a_broken_file_keeps_the_old_data(
         assert kettle_count(cart_url) == 5
 
 
+@pytest.mark.decision("Loading the store data")
 def test_store_serve_refuses_broken_data_at_start(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -117,6 +119,8 @@ def test_store_serve_refuses_broken_data_at_start(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.rule("R-039")
+@pytest.mark.decision("POST /cart")
 def test_serve_mounts_the_demo_store_with_a_generated_push_token(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     env = {"DBSKIT_SANDBOX_TOKEN": "sandbox-e2e"}

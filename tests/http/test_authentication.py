@@ -16,8 +16,6 @@ from dbskit.market.runtime import Runtime
 from tests.conftest import envelope
 from tests.factories import SANDBOX, Seller, create_seller, create_token, revoke
 
-pytestmark = pytest.mark.rule("R-073")
-
 PATH = "/v2/delivery/services"
 DIRECTORY = {
     "result": {"deliveryService": [{"id": s.id, "name": s.name} for s in DELIVERY_SERVICES]}
@@ -48,19 +46,21 @@ async def test_head_requests_are_authenticated_too(client: httpx.AsyncClient) ->
 
 
 @pytest.mark.rule("R-075")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_an_empty_api_key_header_counts_as_absent(client: httpx.AsyncClient) -> None:
     response = await client.get(PATH, headers={"Api-Key": ""})
     assert response.status_code == 401
     assert response.json() == unauthorized("Credentials are not specified")
 
 
+@pytest.mark.rule("R-073")
 async def test_a_valid_api_key_passes(client: httpx.AsyncClient, seller: Seller) -> None:
     response = await client.get(PATH, headers=seller.headers)
     assert response.status_code == 200
     assert response.json() == DIRECTORY
 
 
-@pytest.mark.rule("R-072")
+@pytest.mark.rule("R-072", "R-073")
 @pytest.mark.parametrize("path", ["/v2/delivery/services", "/delivery/services.json"])
 async def test_every_path_spelling_is_authenticated(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path, headers={"Api-Key": WELL_FORMED_UNKNOWN})
@@ -68,7 +68,7 @@ async def test_every_path_spelling_is_authenticated(client: httpx.AsyncClient, p
     assert response.json() == unauthorized("Api-Key token is invalid")
 
 
-@pytest.mark.rule("OQ-11")
+@pytest.mark.rule("R-073", "OQ-11")
 @pytest.mark.parametrize(
     ("value", "message"),
     [
@@ -99,7 +99,7 @@ async def test_malformed_and_unknown_api_keys_are_401(
     assert response.json() == unauthorized(message)
 
 
-@pytest.mark.rule("OQ-11", "R-076")
+@pytest.mark.rule("R-073", "R-076", "OQ-11")
 async def test_a_revoked_api_key_is_401_revoked(client: httpx.AsyncClient, seller: Seller) -> None:
     assert (await revoke(client, apiKey=seller.api_key)).status_code == 200
     response = await client.get(PATH, headers=seller.headers)
@@ -122,6 +122,7 @@ async def test_a_valid_oauth_token_passes(client: httpx.AsyncClient, oauth_token
 
 
 @pytest.mark.rule("R-074")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 @pytest.mark.parametrize(
     ("value", "message"),
     [
@@ -169,6 +170,7 @@ async def test_an_api_key_in_the_authorization_header_is_an_invalid_oauth_token(
 
 
 @pytest.mark.rule("R-074", "C-24")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_a_revoked_oauth_token_is_403(client: httpx.AsyncClient, oauth_token: str) -> None:
     assert (await revoke(client, oauthToken=oauth_token)).status_code == 200
     response = await client.get(PATH, headers={"Authorization": f"Bearer {oauth_token}"})
@@ -177,6 +179,7 @@ async def test_a_revoked_oauth_token_is_403(client: httpx.AsyncClient, oauth_tok
 
 
 @pytest.mark.rule("R-076", "C-24")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_an_oauth_token_expires_after_a_year_on_the_sandbox_clock(
     client: httpx.AsyncClient, oauth_token: str
 ) -> None:
@@ -204,6 +207,7 @@ async def test_api_key_wins_when_both_headers_are_sent(
 
 
 @pytest.mark.rule("R-077")
+@pytest.mark.decision("Demo access")
 async def test_the_demo_key_made_at_start_has_full_access(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:

@@ -14,9 +14,9 @@ from tests.conftest import envelope
 from tests.factories import create_seller
 from tests.reference import reference_spec
 
-pytestmark = pytest.mark.rule("R-118")
 
-
+@pytest.mark.rule("R-118")
+@pytest.mark.decision("Delivery services (R-118)")
 async def test_the_directory_is_listed_without_a_status_field(client: httpx.AsyncClient) -> None:
     seller = await create_seller(client)
     response = await client.get("/v2/delivery/services", headers=seller.headers)
@@ -31,6 +31,8 @@ async def test_the_directory_is_listed_without_a_status_field(client: httpx.Asyn
     }
 
 
+@pytest.mark.rule("R-118")
+@pytest.mark.decision("Delivery services (R-118)")
 def test_the_directory_has_unique_ids_names_and_the_own_courier_service() -> None:
     ids = [service.id for service in DELIVERY_SERVICES]
     names = [service.name for service in DELIVERY_SERVICES]
@@ -41,6 +43,7 @@ def test_the_directory_has_unique_ids_names_and_the_own_courier_service() -> Non
     assert delivery_service(123_456_789) is None
 
 
+@pytest.mark.rule("R-118")
 async def test_the_answer_validates_against_the_reference_spec(client: httpx.AsyncClient) -> None:
     import jsonschema
 

@@ -18,12 +18,10 @@ from dbskit.market.routes._partner import PartnerRequest
 from tests.conftest import envelope
 from tests.factories import Seller, create_seller
 
-pytestmark = pytest.mark.rule("R-071")
-
 CLOCK = "/sandbox/clock"
 
 
-@pytest.mark.rule("R-080", "R-082", "C-12")
+@pytest.mark.rule("R-071", "R-080", "R-082", "C-12")
 async def test_unknown_path_is_404_envelope(client: httpx.AsyncClient) -> None:
     response = await client.get("/v2/no/such/resource")
     assert response.status_code == 404
@@ -31,7 +29,7 @@ async def test_unknown_path_is_404_envelope(client: httpx.AsyncClient) -> None:
     assert response.json() == envelope(("NOT_FOUND", "Resource not found: '/no/such/resource'"))
 
 
-@pytest.mark.rule("R-080")
+@pytest.mark.rule("R-071", "R-080")
 async def test_a_trailing_slash_is_another_path(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -40,7 +38,7 @@ async def test_a_trailing_slash_is_another_path(
     assert response.json() == envelope(("NOT_FOUND", "Resource not found: '/sandbox/clock/'"))
 
 
-@pytest.mark.rule("R-080", "R-082")
+@pytest.mark.rule("R-071", "R-080", "R-082")
 async def test_wrong_method_is_405(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -51,7 +49,7 @@ async def test_wrong_method_is_405(
     )
 
 
-@pytest.mark.rule("R-082", "R-089")
+@pytest.mark.rule("R-071", "R-082", "R-089")
 @pytest.mark.parametrize(
     ("content_type", "message"),
     [
@@ -72,7 +70,7 @@ async def test_wrong_content_type_is_415(
     assert response.json() == envelope(("UNSUPPORTED_MEDIA_TYPE", message))
 
 
-@pytest.mark.rule("C-20", "R-089")
+@pytest.mark.rule("R-089", "C-20")
 async def test_missing_content_type_is_parsed_as_json(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -82,7 +80,7 @@ async def test_missing_content_type_is_parsed_as_json(
     assert set(response.json()) == {"now"}
 
 
-@pytest.mark.rule("C-20")
+@pytest.mark.rule("R-071", "C-20")
 @pytest.mark.parametrize("settings_overrides", [{"strict_content_type": True}])
 async def test_missing_content_type_is_415_under_strict_switch(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
@@ -93,7 +91,7 @@ async def test_missing_content_type_is_415_under_strict_switch(
     assert response.json() == envelope(("UNSUPPORTED_MEDIA_TYPE", "Missing Content-Type"))
 
 
-@pytest.mark.rule("R-081")
+@pytest.mark.rule("R-071", "R-081")
 async def test_malformed_json_is_400(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -104,7 +102,7 @@ async def test_malformed_json_is_400(
     )
 
 
-@pytest.mark.rule("R-081", "R-089")
+@pytest.mark.rule("R-071", "R-081", "R-089")
 async def test_non_utf8_body_is_400(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -116,7 +114,7 @@ async def test_non_utf8_body_is_400(
     )
 
 
-@pytest.mark.rule("R-081")
+@pytest.mark.rule("R-071", "R-081")
 async def test_empty_body_is_400(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -125,7 +123,7 @@ async def test_empty_body_is_400(
     assert response.json() == envelope(("BAD_REQUEST", "Unexpected end of content"))
 
 
-@pytest.mark.rule("R-081")
+@pytest.mark.rule("R-071", "R-081")
 async def test_one_entry_per_violation(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -157,7 +155,7 @@ async def test_body_exactly_at_the_limit_is_accepted(
 TOO_BIG = envelope(("BAD_REQUEST", "The request is too big: the body is over 524288 bytes"))
 
 
-@pytest.mark.rule("R-088")
+@pytest.mark.rule("R-071", "R-088")
 async def test_body_one_byte_over_the_limit_is_400(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -168,7 +166,7 @@ async def test_body_one_byte_over_the_limit_is_400(
     assert response.json() == TOO_BIG
 
 
-@pytest.mark.rule("R-088")
+@pytest.mark.rule("R-071", "R-088")
 async def test_chunked_body_over_the_limit_is_400(
     client: httpx.AsyncClient, sandbox_headers: dict[str, str]
 ) -> None:
@@ -218,7 +216,7 @@ def client_with_probes(
     return client
 
 
-@pytest.mark.rule("R-080")
+@pytest.mark.rule("R-071", "R-080")
 @pytest.mark.parametrize("path", ["/sandbox/probe/boom", "/v2/campaigns/{campaign}/orders/1"])
 async def test_unexpected_error_is_500_envelope_without_internals(
     client_with_probes: httpx.AsyncClient,
@@ -254,7 +252,7 @@ async def test_every_path_spelling_reaches_the_method(
     assert response.json() == {"campaignId": seller.campaign_id}
 
 
-@pytest.mark.rule("R-003", "R-081")
+@pytest.mark.rule("R-003", "R-071", "R-081")
 async def test_path_parameter_violation_names_the_field(
     client_with_probes: httpx.AsyncClient,
 ) -> None:
@@ -265,7 +263,7 @@ async def test_path_parameter_violation_names_the_field(
     )
 
 
-@pytest.mark.rule("R-080", "R-082")
+@pytest.mark.rule("R-071", "R-080", "R-082")
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -285,7 +283,7 @@ async def test_wrong_method_on_a_partner_api_path_is_405(
     )
 
 
-@pytest.mark.rule("R-080")
+@pytest.mark.rule("R-071", "R-080")
 async def test_order_id_violation_names_the_field(
     client_with_probes: httpx.AsyncClient, seller: Seller
 ) -> None:

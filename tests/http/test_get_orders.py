@@ -54,7 +54,7 @@ async def test_get_order_unknown_or_foreign_is_404(
 
 @pytest.mark.rule("R-003")
 async def test_get_order_with_a_bad_id_is_400(client: httpx.AsyncClient, shops: Shops) -> None:
-    response = await client.get(shops.path("abc"))  # type: ignore[arg-type]
+    response = await client.get(shops.path("abc"))
     assert response.status_code == 400
     assert response.json() == envelope(("BAD_REQUEST", "Value of field orderId must be an integer"))
 

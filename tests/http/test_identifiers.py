@@ -238,7 +238,7 @@ async def test_a_code_kept_by_an_item_not_listed_cannot_be_given_again(
             )
         ),
     )
-    moved = {
+    moved: dict[str, Any] = {
         "items": [
             {"id": ring, "instances": [{"uin": UIN_A}]},
             {"id": mug, "instances": [{"cis": CIS_B_SHORT}]},

@@ -12,8 +12,6 @@ import pytest
 from tests.conftest import envelope
 from tests.factories import SANDBOX, Seller, create_campaign, create_seller
 
-pytestmark = pytest.mark.rule("R-079")
-
 
 async def switch(client: httpx.AsyncClient, campaign_id: int, *, active: bool) -> httpx.Response:
     return await client.post(
@@ -38,6 +36,8 @@ async def seller(client: httpx.AsyncClient) -> Seller:
     return await create_seller(client)
 
 
+@pytest.mark.rule("R-079")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_an_inactive_store_closes_its_campaign_and_its_cabinet(
     client: httpx.AsyncClient, seller: Seller
 ) -> None:
@@ -54,6 +54,8 @@ async def test_an_inactive_store_closes_its_campaign_and_its_cabinet(
     assert services.json() == business_closed(seller.business_id)
 
 
+@pytest.mark.rule("R-079")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_an_active_store_again_opens_the_api(
     client: httpx.AsyncClient, seller: Seller
 ) -> None:
@@ -67,6 +69,7 @@ async def test_an_active_store_again_opens_the_api(
     assert services.status_code == 200
 
 
+@pytest.mark.rule("R-079")
 async def test_a_cabinet_stays_open_while_one_store_is_active(
     client: httpx.AsyncClient, seller: Seller
 ) -> None:
@@ -83,7 +86,8 @@ async def test_a_cabinet_stays_open_while_one_store_is_active(
     assert closed.json() == campaign_closed(seller.campaign_id)
 
 
-@pytest.mark.rule("R-078")
+@pytest.mark.rule("R-078", "R-079")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_ownership_is_judged_before_activity(
     client: httpx.AsyncClient, seller: Seller
 ) -> None:
@@ -94,12 +98,14 @@ async def test_ownership_is_judged_before_activity(
     assert response.json() == envelope(("FORBIDDEN", "Access denied"))
 
 
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_switching_an_unknown_campaign_is_404(client: httpx.AsyncClient) -> None:
     response = await switch(client, 99_999_999, active=False)
     assert response.status_code == 404
     assert response.json() == envelope(("NOT_FOUND", "Campaign not found: '99999999'"))
 
 
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_activity_must_be_a_boolean(client: httpx.AsyncClient, seller: Seller) -> None:
     response = await client.post(
         f"/sandbox/campaigns/{seller.campaign_id}/activity",
@@ -112,6 +118,7 @@ async def test_activity_must_be_a_boolean(client: httpx.AsyncClient, seller: Sel
     assert orders.status_code == 200
 
 
+@pytest.mark.decision("The Sandbox-Token")
 async def test_switching_needs_the_sandbox_token(client: httpx.AsyncClient, seller: Seller) -> None:
     response = await client.post(
         f"/sandbox/campaigns/{seller.campaign_id}/activity", json={"active": False}

@@ -9,7 +9,7 @@ the headers, the 420 answers and the parallel-request limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -23,8 +23,6 @@ from dbskit.settings import Settings
 from tests.conftest import envelope
 from tests.factories import Seller, create_campaign, create_seller, create_token
 from tests.http.partner_probe import Gates, install_probe, probe_client
-
-pytestmark = pytest.mark.rule("R-083", "OQ-15")
 
 ORDER = "/v2/campaigns/{campaign}/orders/{order}"
 ORDER_TEMPLATE = "/campaigns/{campaignId}/orders/{orderId}"
@@ -70,13 +68,14 @@ def get_order(
     *,
     campaign: int | None = None,
     key: str | None = "",
-    **headers: str,
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
     """getOrder on the seller's campaign with the seller's key (``key=None``: no key at all)."""
+    sent = dict(headers or {})
     if key is not None:
-        headers["Api-Key"] = key or seller.api_key
+        sent["Api-Key"] = key or seller.api_key
     path = ORDER.format(campaign=campaign or seller.campaign_id, order=5)
-    return api.get(path, headers=headers)
+    return api.get(path, headers=sent)
 
 
 def limit_headers(response: httpx.Response) -> tuple[str | None, str | None, str | None]:
@@ -94,7 +93,8 @@ def resource_exceeded(limit: int, resource: str) -> dict[str, Any]:
     )
 
 
-@pytest.mark.rule("R-084")
+@pytest.mark.rule("R-083", "R-084", "OQ-15")
+@pytest.mark.decision("Limits")
 async def test_every_authenticated_answer_carries_the_headers(
     api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
@@ -103,13 +103,14 @@ async def test_every_authenticated_answer_carries_the_headers(
     assert response.status_code == 200
     assert limit_headers(response) == ("100000", "99999", UNTIL_11_00)
     # A 4xx answer of the handler counts too, and carries the headers (OQ-15).
-    failed = await get_order(api, seller, **{"X-Probe-Fail": "1"})
+    failed = await get_order(api, seller, headers={"X-Probe-Fail": "1"})
     assert failed.status_code == 400
     assert failed.json() == envelope(("BAD_REQUEST", "probe failure"))
     assert limit_headers(failed) == ("100000", "99998", UNTIL_11_00)
 
 
-@pytest.mark.rule("R-084", "R-075", "R-078")
+@pytest.mark.rule("R-075", "R-078", "R-084", "OQ-15")
+@pytest.mark.decision("Limits")
 async def test_calls_refused_by_the_gateway_carry_no_headers_and_do_not_count(
     api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
@@ -125,7 +126,8 @@ async def test_calls_refused_by_the_gateway_carry_no_headers_and_do_not_count(
     assert limit_headers(await get_order(api, seller)) == ("100000", "99999", UNTIL_11_00)
 
 
-@pytest.mark.rule("R-085")
+@pytest.mark.rule("R-083", "R-085")
+@pytest.mark.decision("Limits")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getOrder": 3}}])
 async def test_exactly_at_the_limit_then_420(
     api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
@@ -142,7 +144,7 @@ async def test_exactly_at_the_limit_then_420(
         assert limit_headers(over) == ("3", "0", UNTIL_11_00)
 
 
-@pytest.mark.rule("R-085")
+@pytest.mark.rule("R-083", "R-085", "OQ-15")
 @pytest.mark.parametrize(
     "settings_overrides", [{"limit_overrides": {"getOrder": 1, "getOrders": 1}}]
 )
@@ -162,7 +164,7 @@ async def test_each_campaign_and_operation_has_its_own_budget(
     assert again.json() == resource_exceeded(1, ORDER_TEMPLATE)
 
 
-@pytest.mark.rule("R-085", "R-118")
+@pytest.mark.rule("R-083", "R-085", "R-118", "OQ-15")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getDeliveryServices": 2}}])
 async def test_without_a_campaign_the_budget_is_the_business(
     api: httpx.AsyncClient, seller: Seller
@@ -179,6 +181,7 @@ async def test_without_a_campaign_the_budget_is_the_business(
 
 
 @pytest.mark.rule("R-085")
+@pytest.mark.decision("Limits")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getOrder": 2}}])
 async def test_the_window_ends_on_the_hour_of_the_sandbox_clock(
     api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
@@ -194,6 +197,7 @@ async def test_the_window_ends_on_the_hour_of_the_sandbox_clock(
 
 
 @pytest.mark.rule("R-085")
+@pytest.mark.decision("Limits")
 @pytest.mark.parametrize("settings_overrides", [{"limit_overrides": {"getOrder": 1}}])
 async def test_advancing_the_clock_an_hour_resets_the_budget(
     api: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
@@ -210,7 +214,7 @@ def _call(api: httpx.AsyncClient, seller: Seller, operation: Operation) -> Any:
     return api.request(operation.method, path, content=body, headers=headers)
 
 
-@pytest.mark.rule("C-01")
+@pytest.mark.rule("R-083", "C-01")
 @pytest.mark.parametrize("settings_overrides", [{"profile": "2026"}])
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
 async def test_2026_profile_figures(
@@ -225,7 +229,7 @@ async def test_2026_profile_figures(
     assert limit_headers(response)[:2] == (str(expected), str(expected - 1))
 
 
-@pytest.mark.rule("C-01")
+@pytest.mark.rule("R-083", "C-01")
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
 async def test_seed_profile_figures(
     api: httpx.AsyncClient, seller: Seller, operation: Operation
@@ -244,7 +248,8 @@ async def hold(
     api: httpx.AsyncClient, gates: Gates, seller: Seller, count: int, *, gate: str = "g"
 ) -> list[asyncio.Task[httpx.Response]]:
     tasks = [
-        asyncio.create_task(get_order(api, seller, **{"X-Probe-Hold": gate})) for _ in range(count)
+        asyncio.create_task(get_order(api, seller, headers={"X-Probe-Hold": gate}))
+        for _ in range(count)
     ]
     await gates.until_waiting(gate, count)
     return tasks
@@ -259,7 +264,7 @@ def parallel_exceeded(limit: int) -> dict[str, Any]:
     return envelope(("METHOD_FAILURE", f"Hit rate limit of {limit} parallel requests"))
 
 
-@pytest.mark.rule("R-086")
+@pytest.mark.rule("R-086", "OQ-15")
 async def test_a_third_parallel_request_is_420(
     api: httpx.AsyncClient, gates: Gates, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
@@ -290,7 +295,7 @@ async def test_a_parallel_420_spends_no_budget(
     assert (await get_order(api, seller)).json() == resource_exceeded(3, ORDER_TEMPLATE)
 
 
-@pytest.mark.rule("C-02", "R-086")
+@pytest.mark.rule("R-086", "C-02")
 @pytest.mark.parametrize("settings_overrides", [{"profile": "2026"}])
 async def test_2026_profile_allows_6_parallel_on_the_listed_methods(
     api: httpx.AsyncClient, gates: Gates, seller: Seller
@@ -310,6 +315,7 @@ async def test_2026_profile_allows_6_parallel_on_the_listed_methods(
 
 
 @pytest.mark.rule("R-086")
+@pytest.mark.decision("Limits")
 @pytest.mark.parametrize("settings_overrides", [{"parallel_limit": 3}])
 async def test_parallel_limit_is_configurable(
     api: httpx.AsyncClient, gates: Gates, seller: Seller
@@ -320,17 +326,19 @@ async def test_parallel_limit_is_configurable(
 
 
 @pytest.mark.rule("R-086")
+@pytest.mark.decision("Limits")
 async def test_a_slot_is_given_back_when_the_handler_fails(
     api: httpx.AsyncClient, seller: Seller
 ) -> None:
     for _ in range(4):
-        assert (await get_order(api, seller, **{"X-Probe-Fail": "1"})).status_code == 400
+        assert (await get_order(api, seller, headers={"X-Probe-Fail": "1"})).status_code == 400
     both = await asyncio.gather(get_order(api, seller), get_order(api, seller))
     assert [r.status_code for r in both] == [200, 200]
 
 
-@pytest.mark.redis
 @pytest.mark.rule("R-085")
+@pytest.mark.decision("Limits")
+@pytest.mark.redis
 async def test_instances_sharing_redis_share_the_budget(settings: Settings, redis_url: str) -> None:
     shared = settings.model_copy(
         update={"redis_url": redis_url, "limit_overrides": {"getOrder": 4}}
@@ -342,6 +350,7 @@ async def test_instances_sharing_redis_share_the_budget(settings: Settings, redi
 
 
 @pytest.mark.rule("R-082")
+@pytest.mark.decision("Limits")
 async def test_unreachable_redis_is_503(settings: Settings) -> None:
     from tests.e2e.server import free_port
 

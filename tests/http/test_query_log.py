@@ -7,7 +7,7 @@ of the real ones (``partner_probe``), so the logged answers do not depend on wha
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,8 +25,7 @@ from dbskit.storage.tables import query_log
 from tests.conftest import envelope
 from tests.factories import Seller, create_campaign, create_seller
 from tests.http.partner_probe import install_probe, probe_client
-
-pytestmark = pytest.mark.rule("R-111")
+from tests.orders_support import freeze_clock
 
 REQUESTS = "/sandbox/requests"
 BODY = '{"items":[{"id":1,"codes":["KEY-1"]}]}'
@@ -52,12 +51,12 @@ def deliver(
     *,
     campaign: int | None = None,
     query: str = "trace=1",
-    **headers: str,
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
     return client.post(
         DELIVER.format(campaign=campaign or seller.campaign_id) + "?" + query,
         content=BODY.encode(),
-        headers={**seller.headers, "Content-Type": "application/json", **headers},
+        headers={**seller.headers, "Content-Type": "application/json", **(headers or {})},
     )
 
 
@@ -82,10 +81,11 @@ def normalised(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+@pytest.mark.decision("Query log")
 async def test_a_call_is_logged_with_credentials_redacted(
     client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    response = await deliver(client, seller, Authorization="Bearer y0_secret")
+    response = await deliver(client, seller, headers={"Authorization": "Bearer y0_secret"})
     assert response.status_code == 200
     page = await logged(client, sandbox_headers)
     assert page["paging"] == {}
@@ -133,21 +133,29 @@ async def test_a_call_is_logged_with_credentials_redacted(
     assert seller.api_key not in str(page) and "y0_secret" not in str(page)
 
 
+@pytest.mark.decision("Query log")
 async def test_time_is_the_sandbox_clock(
-    client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    seller: Seller,
+    sandbox_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    wall = freeze_clock(app, monkeypatch)
     moment = datetime.fromisoformat("2099-03-01T12:00:00Z")
     await client.post("/sandbox/clock", json={"now": moment.isoformat()}, headers=sandbox_headers)
+    wall.moment += timedelta(seconds=7)
     await deliver(client, seller)
     [entry] = (await logged(client, sandbox_headers))["requests"]
-    assert timedelta(0) <= datetime.fromisoformat(entry["time"]) - moment < timedelta(seconds=30)
+    assert datetime.fromisoformat(entry["time"]) == moment + timedelta(seconds=7)
 
 
 @pytest.mark.rule("R-075", "R-082")
+@pytest.mark.decision("Query log")
 async def test_refused_calls_are_logged_but_sandbox_calls_are_not(
     client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
-    await deliver(client, seller, **{"X-Probe-Fail": "1"})
+    await deliver(client, seller, headers={"X-Probe-Fail": "1"})
     unauthenticated = f"/campaigns/{seller.campaign_id}/orders/9"
     await client.get(unauthenticated)
     await client.get("/v2/no/such/thing", headers=seller.headers)
@@ -179,6 +187,7 @@ async def test_refused_calls_are_logged_but_sandbox_calls_are_not(
 
 
 @pytest.mark.rule("R-085")
+@pytest.mark.decision("Query log")
 @pytest.mark.parametrize(
     "settings_overrides", [{"limit_overrides": {"provideOrderDigitalCodes": 0}}]
 )
@@ -196,6 +205,7 @@ async def test_420_answers_are_logged_with_the_body_no_handler_read(
     )
 
 
+@pytest.mark.decision("Query log")
 async def test_newest_first_in_pages(
     client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
@@ -218,6 +228,7 @@ async def test_newest_first_in_pages(
     assert pages == 3
 
 
+@pytest.mark.decision("Query log")
 async def test_filter_by_campaign(
     client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
 ) -> None:
@@ -236,6 +247,7 @@ async def test_filter_by_campaign(
 
 
 @pytest.mark.rule("R-081")
+@pytest.mark.decision("Query log")
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -274,12 +286,14 @@ async def test_bad_parameters_are_400(
     assert response.json() == envelope(("BAD_REQUEST", message))
 
 
+@pytest.mark.decision("The Sandbox-Token")
 async def test_the_log_needs_the_sandbox_token(client: httpx.AsyncClient) -> None:
     response = await client.get(REQUESTS, headers={"Sandbox-Token": "wrong"})
     assert response.status_code == 401
     assert response.json() == envelope(("UNAUTHORIZED", "Sandbox-Token header is missing or wrong"))
 
 
+@pytest.mark.decision("Query log")
 @pytest.mark.parametrize("settings_overrides", [{"query_log_body_max_bytes": 16}])
 async def test_large_bodies_are_cut_and_marked(
     client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
@@ -304,6 +318,7 @@ async def count_rows(database_url: str) -> int:
 
 
 @pytest.mark.rule("R-111")
+@pytest.mark.decision("Query log")
 async def test_entries_older_than_10_days_are_purged(
     app: FastAPI,
     client: httpx.AsyncClient,
@@ -329,6 +344,7 @@ async def test_entries_older_than_10_days_are_purged(
     assert await count_rows(settings.resolved_database_url) == 1  # the old row is gone
 
 
+@pytest.mark.decision("Query log")
 @pytest.mark.parametrize("settings_overrides", [{"query_log_retention_days": 1}])
 async def test_retention_is_configurable(
     client: httpx.AsyncClient, seller: Seller, sandbox_headers: dict[str, str]
@@ -338,6 +354,7 @@ async def test_retention_is_configurable(
     assert (await logged(client, sandbox_headers))["requests"] == []
 
 
+@pytest.mark.decision("Query log")
 @pytest.mark.parametrize("settings_overrides", [{"query_log_flush_seconds": 3600}])
 async def test_written_in_batches_and_flushed_on_shutdown(settings: Settings) -> None:
     async with probe_client(settings) as http:

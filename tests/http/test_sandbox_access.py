@@ -15,8 +15,6 @@ from dbskit.storage.tables import BUSINESS_ID_START, CAMPAIGN_ID_START, api_toke
 from tests.conftest import envelope
 from tests.factories import SANDBOX, create_campaign, create_token, revoke
 
-pytestmark = pytest.mark.rule("R-076")
-
 CAMPAIGNS = "/sandbox/campaigns"
 TOKENS = "/sandbox/tokens"
 
@@ -25,6 +23,7 @@ def bad_request(message: str) -> dict[str, object]:
     return envelope(("BAD_REQUEST", message))
 
 
+@pytest.mark.decision("The Sandbox-Token")
 @pytest.mark.parametrize("path", [CAMPAIGNS, TOKENS, TOKENS + "/revoke"])
 async def test_the_endpoints_need_the_sandbox_token(client: httpx.AsyncClient, path: str) -> None:
     response = await client.post(path, json={}, headers={"Sandbox-Token": "wrong"})
@@ -32,6 +31,8 @@ async def test_the_endpoints_need_the_sandbox_token(client: httpx.AsyncClient, p
     assert response.json() == envelope(("UNAUTHORIZED", "Sandbox-Token header is missing or wrong"))
 
 
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
+@pytest.mark.decision("Campaigns and keys")
 async def test_a_campaign_gets_a_new_business_with_market_like_ids(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
@@ -46,6 +47,7 @@ async def test_a_campaign_gets_a_new_business_with_market_like_ids(
     )
 
 
+@pytest.mark.decision("Campaigns and keys")
 async def test_a_campaign_in_a_given_business_stores_its_push_settings(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
@@ -81,6 +83,7 @@ async def test_a_campaign_in_a_given_business_stores_its_push_settings(
     }
 
 
+@pytest.mark.decision("Campaigns and keys")
 async def test_an_unknown_business_is_404(client: httpx.AsyncClient) -> None:
     for path, body in (
         (CAMPAIGNS, {"businessId": 42}),
@@ -92,6 +95,7 @@ async def test_an_unknown_business_is_404(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.rule("R-081")
+@pytest.mark.decision("Campaigns and keys")
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -120,6 +124,7 @@ async def test_bad_campaign_bodies_are_400(
 
 
 @pytest.mark.rule("R-073", "OQ-11")
+@pytest.mark.decision("Campaigns and keys")
 async def test_a_key_looks_like_the_documented_ones_and_only_its_hash_is_stored(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
@@ -144,7 +149,8 @@ async def test_a_key_looks_like_the_documented_ones_and_only_its_hash_is_stored(
     assert created["apiKey"].split(":")[1] not in repr(rows)
 
 
-@pytest.mark.rule("R-077", "R-081")
+@pytest.mark.rule("R-076", "R-077", "R-081")
+@pytest.mark.decision("Campaigns and keys")
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -178,6 +184,8 @@ async def test_bad_token_bodies_are_400_naming_the_field(
     assert response.json() == bad_request(message)
 
 
+@pytest.mark.rule("R-076")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_thirty_keys_per_business_and_not_one_more(client: httpx.AsyncClient) -> None:
     business = (await create_campaign(client))["businessId"]
     keys = [await create_token(client, business) for _ in range(limits.API_KEYS_PER_BUSINESS)]
@@ -196,6 +204,8 @@ async def test_thirty_keys_per_business_and_not_one_more(client: httpx.AsyncClie
     assert (await client.post(TOKENS, json=body, headers=SANDBOX)).status_code == 400
 
 
+@pytest.mark.rule("R-076")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_concurrent_requests_cannot_pass_the_key_limit(client: httpx.AsyncClient) -> None:
     business = (await create_campaign(client))["businessId"]
     body = {"businessId": business, "scopes": ["all-methods"]}
@@ -207,6 +217,7 @@ async def test_concurrent_requests_cannot_pass_the_key_limit(client: httpx.Async
     assert statuses == [201] * limits.API_KEYS_PER_BUSINESS + [400] * 6
 
 
+@pytest.mark.decision("Campaigns and keys")
 async def test_revocation_is_idempotent_and_unknown_tokens_are_404(
     client: httpx.AsyncClient,
 ) -> None:
@@ -223,6 +234,7 @@ async def test_revocation_is_idempotent_and_unknown_tokens_are_404(
 
 
 @pytest.mark.rule("R-081")
+@pytest.mark.decision("Campaigns and keys")
 @pytest.mark.parametrize(
     ("body", "message"),
     [

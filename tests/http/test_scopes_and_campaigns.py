@@ -28,9 +28,6 @@ from dbskit.settings import Settings
 from tests.conftest import envelope
 from tests.factories import Seller, create_campaign, create_seller, create_token
 
-# The matrix covers every operation, so also the per-method scope lists of the seeds.
-pytestmark = pytest.mark.rule("R-077", "R-002", "R-016", "R-024")
-
 NO_SCOPE = envelope(("FORBIDDEN", "Token does not have any of the scopes to access the API method"))
 
 
@@ -86,6 +83,7 @@ def granted(operation: Operation, seller: Seller, token: dict[str, Any]) -> dict
     }
 
 
+@pytest.mark.rule("R-002", "R-016", "R-024", "R-077")
 @pytest.mark.parametrize("scope", list(AccessScope), ids=str)
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.operation_id)
 async def test_scope_matrix(
@@ -110,6 +108,7 @@ async def test_scope_matrix(
 LIMITED_OPERATIONS = [operation for operation in OPERATIONS if set(AccessScope) - operation.scopes]
 
 
+@pytest.mark.rule("R-002", "R-016", "R-024", "R-077")
 @pytest.mark.parametrize("operation", LIMITED_OPERATIONS, ids=lambda op: op.operation_id)
 async def test_the_application_refuses_a_token_without_the_scope(
     client: httpx.AsyncClient, operation: Operation
@@ -122,6 +121,7 @@ async def test_the_application_refuses_a_token_without_the_scope(
     assert response.json() == NO_SCOPE
 
 
+@pytest.mark.rule("R-002", "R-077")
 async def test_any_one_listed_scope_is_enough(
     client: httpx.AsyncClient, probe: httpx.AsyncClient
 ) -> None:
@@ -164,7 +164,7 @@ async def test_a_campaign_of_another_business_is_403_access_denied(
     assert response.json() == envelope(("FORBIDDEN", "Access denied"))
 
 
-@pytest.mark.rule("R-078", "OQ-13")
+@pytest.mark.rule("R-076", "R-078", "OQ-13")
 async def test_every_campaign_of_the_business_is_open_to_its_token(
     client: httpx.AsyncClient, probe: httpx.AsyncClient
 ) -> None:
@@ -215,6 +215,7 @@ async def test_a_campaign_id_that_is_not_a_positive_int64_is_400(
 
 
 @pytest.mark.rule("R-075", "R-077", "R-078")
+@pytest.mark.decision("Access: authentication, scopes, campaigns")
 async def test_checks_run_in_order_authentication_scopes_campaign(
     client: httpx.AsyncClient,
 ) -> None:

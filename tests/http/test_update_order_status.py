@@ -202,7 +202,7 @@ async def test_refused_changes_leave_the_order_as_it_was(
     shops: Shops,
     sandbox_headers: dict[str, str],
     wall: FrozenWall,
-    start: dict[str, str],
+    start: dict[str, Any],
     change: dict[str, Any],
     code: str,
     message: str,

@@ -8,13 +8,18 @@ from dbskit.contract import limits
 from dbskit.contract.operations import OPERATIONS, OPERATIONS_BY_ID, Operation, Profile
 from tests.reference import spec_operations
 
-pytestmark = pytest.mark.rule("R-077", "R-083", "C-01", "C-02")
+# Operations of the reference spec that the emulator does not serve (the README says so).
+NOT_EMULATED = {"getBusinessOrders", "acceptOrderCancellation"}
 
 
+@pytest.mark.rule("R-001", "R-015", "R-023", "R-104", "R-118", "R-119", "R-120", "R-121")
 def test_same_operations_as_the_spec() -> None:
-    assert set(spec_operations()) == set(OPERATIONS_BY_ID)
+    spec = set(spec_operations())
+    assert spec >= NOT_EMULATED
+    assert spec - NOT_EMULATED == set(OPERATIONS_BY_ID)
 
 
+@pytest.mark.rule("R-001", "R-015", "R-023", "R-104", "R-118", "R-119", "R-120", "R-121")
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
 def test_method_and_path(operation: Operation) -> None:
     method, path, _ = spec_operations()[operation.operation_id]
@@ -22,12 +27,14 @@ def test_method_and_path(operation: Operation) -> None:
     assert "/v2" + operation.path == path
 
 
+@pytest.mark.rule("R-002", "R-016", "R-024", "R-077")
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
 def test_scopes(operation: Operation) -> None:
     _, _, spec = spec_operations()[operation.operation_id]
     assert {scope.value for scope in operation.scopes} == set(spec["x-auth-scopes"])
 
 
+@pytest.mark.rule("R-083", "C-01", "C-02")
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
 def test_2026_profile_limits(operation: Operation) -> None:
     _, _, spec = spec_operations()[operation.operation_id]
@@ -45,6 +52,7 @@ def test_2026_profile_limits(operation: Operation) -> None:
     assert limit.parallel == expected_parallel
 
 
+@pytest.mark.rule("R-083", "R-086")
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
 def test_seed_profile_limits(operation: Operation) -> None:
     limit = operation.limit(Profile.SEED)

@@ -34,7 +34,7 @@ async def test_a_revocation_in_another_process_arrives_within_the_ttl(runtime: R
     elsewhere = AccessService(db=runtime.db, clock=runtime.clock, cache=runtime.access_cache)
     campaign = await elsewhere.create_campaign(CampaignCreate())
     created = await elsewhere.create_token(
-        TokenCreate(businessId=campaign.business_id, scopes=[Scope.ALL_METHODS])
+        TokenCreate(business_id=campaign.business_id, scopes=[Scope.ALL_METHODS])
     )
     assert created.api_key is not None
     key_hash = tokens.fingerprint(created.api_key)
@@ -78,7 +78,7 @@ async def test_requests_that_miss_together_share_one_read(
     service = AccessService(db=runtime.db, clock=runtime.clock, cache=runtime.access_cache)
     campaign = await service.create_campaign(CampaignCreate())
     created = await service.create_token(
-        TokenCreate(businessId=campaign.business_id, scopes=[Scope.PRICING])
+        TokenCreate(business_id=campaign.business_id, scopes=[Scope.PRICING])
     )
     assert created.api_key is not None
     reads: list[str] = []
@@ -103,7 +103,7 @@ async def test_a_revocation_here_is_not_undone_by_a_read_in_flight(runtime: Runt
     service = AccessService(db=runtime.db, clock=runtime.clock, cache=cache)
     campaign = await service.create_campaign(CampaignCreate())
     created = await service.create_token(
-        TokenCreate(businessId=campaign.business_id, scopes=[Scope.PRICING])
+        TokenCreate(business_id=campaign.business_id, scopes=[Scope.PRICING])
     )
     assert created.api_key is not None
     key_hash = tokens.fingerprint(created.api_key)
@@ -121,7 +121,7 @@ async def test_an_entry_in_use_is_renewed_in_the_background(
     service = AccessService(db=runtime.db, clock=runtime.clock, cache=runtime.access_cache)
     campaign = await service.create_campaign(CampaignCreate())
     created = await service.create_token(
-        TokenCreate(businessId=campaign.business_id, scopes=[Scope.PRICING])
+        TokenCreate(business_id=campaign.business_id, scopes=[Scope.PRICING])
     )
     assert created.api_key is not None
     key_hash = tokens.fingerprint(created.api_key)

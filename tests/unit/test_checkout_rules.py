@@ -19,8 +19,6 @@ from dbskit.market.domain.checkout import (
     plan_order,
 )
 
-pytestmark = pytest.mark.rule("R-047", "R-059", "R-065", "OQ-16", "OQ-20")
-
 NOW = datetime(2030, 3, 2, 6, 0, tzinfo=UTC)
 URL = "http://127.0.0.1:8484/store/cart"
 
@@ -52,6 +50,8 @@ def answer(
     )
 
 
+@pytest.mark.rule("R-047", "OQ-16")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 def test_lines_of_one_offer_are_matched_in_order_and_capped_at_the_request() -> None:
     plan = plan_order(
         basket(("a", 2), ("a", 3), ("b", 1)),
@@ -60,6 +60,8 @@ def test_lines_of_one_offer_are_matched_in_order_and_capped_at_the_request() -> 
     assert [(item.offer_id, count) for item, count in plan.lines] == [("a", 2), ("a", 1)]
 
 
+@pytest.mark.rule("R-065", "OQ-20")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 @pytest.mark.parametrize(
     ("methods", "payment"),
     [
@@ -79,11 +81,15 @@ def test_the_first_payment_method_an_order_can_carry(
     assert (plan.payment.type, plan.payment.method) == payment
 
 
+@pytest.mark.rule("R-065")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 def test_the_carts_methods_serve_an_option_without_its_own() -> None:
     plan = plan_order(basket(("a", 1)), answer([("a", 1)], [option()], ["CARD_ON_DELIVERY"]))
     assert plan.payment.method is PaymentMethod.CARD_ON_DELIVERY
 
 
+@pytest.mark.rule("OQ-16", "OQ-20")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 def test_no_known_method_leaves_nothing_to_order() -> None:
     with pytest.raises(BasketUnavailable) as raised:
         plan_order(basket(("a", 1)), answer([("a", 1)], [option(paymentMethods=["BITCOIN"])]))
@@ -92,6 +98,8 @@ def test_no_known_method_leaves_nothing_to_order() -> None:
     )
 
 
+@pytest.mark.rule("R-058", "R-059")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 @pytest.mark.parametrize(
     ("dates", "expected"),
     [
@@ -114,12 +122,15 @@ def test_delivery_dates_come_from_the_option(
     assert (plan.from_date, plan.to_date) == expected
 
 
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 def test_the_request_type_picks_the_option() -> None:
     options = [option(), option("POST", serviceName="Post")]
     plan = plan_order(basket(("a", 1), deliveryType="POST"), answer([("a", 1)], options))
     assert plan.option.service_name == "Post"
 
 
+@pytest.mark.rule("R-041", "R-043", "R-044")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 def test_the_request_names_the_region_tree_and_the_lines() -> None:
     body = cart_request(basket(("a", 2)), business_id=7).model_dump(
         by_alias=True, exclude_none=True
@@ -133,6 +144,8 @@ def test_the_request_names_the_region_tree_and_the_lines() -> None:
     assert body["cart"]["items"] == [{"feedId": 1, "offerId": "a", "price": 10.0, "count": 2}]
 
 
+@pytest.mark.rule("R-037", "OQ-16")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 def test_an_answer_after_the_deadline_counts_as_none() -> None:
     reply = StoreReply(200, "application/json", b"{}", elapsed=5.6)
     with pytest.raises(StoreCallTimedOut) as raised:
@@ -145,6 +158,8 @@ def test_an_answer_after_the_deadline_counts_as_none() -> None:
     ]
 
 
+@pytest.mark.rule("OQ-16")
+@pytest.mark.decision("Checkout through the store (OQ-16)")
 def test_a_store_error_without_the_oq18_body_is_named_by_its_status() -> None:
     reply = StoreReply(403, "text/plain", b"Forbidden", elapsed=0.1)
     with pytest.raises(StoreCallFailed) as raised:

@@ -29,7 +29,7 @@ P2026 = Profile.SPEC_2026
 DAY = "2025-02-18"
 
 
-def element(item_id: int = 1, codes: Any = ("code1",), **fields: Any) -> dict[str, Any]:
+def element(item_id: object = 1, codes: Any = ("code1",), **fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"id": item_id, "slip": "slip", "activate_till": DAY}
     if codes is not None:
         body["codes"] = list(codes)

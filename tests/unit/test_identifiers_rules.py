@@ -6,6 +6,7 @@ R-025, R-028..R-035, R-121, C-09, C-10, OQ-07, OQ-08, OQ-09, OQ-12.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -52,12 +53,13 @@ def request(*items: tuple[int, list[dict[str, Any]]]) -> ProvideOrderItemIdentif
 
 def decide(
     body: ProvideOrderItemIdentifiersRequest,
+    *,
     target: Order = ORDER,
     stored: dict[int, tuple[MarkingCode, ...]] | None = None,
-    **switches: bool,
+    switches: Mapping[str, bool] | None = None,
 ) -> dict[int, tuple[MarkingCode, ...]]:
     return provide_order_item_identifiers(
-        target, body, stored=stored or {}, switches=MarkingSwitches(**switches)
+        target, body, stored=stored or {}, switches=MarkingSwitches(**(switches or {}))
     )
 
 
@@ -241,7 +243,7 @@ INSTANCE_ERRORS = [
 def test_instance_rejected(
     instance: dict[str, Any], switches: dict[str, bool], expected: list[tuple[str, str]]
 ) -> None:
-    assert errors_of(request((3, [instance])), **switches) == expected
+    assert errors_of(request((3, [instance])), switches=switches) == expected
 
 
 @pytest.mark.rule("R-033", "C-09", "C-10")
@@ -267,7 +269,7 @@ def test_instance_rejected(
 def test_instance_accepted(
     instance: dict[str, Any], switches: dict[str, bool], expected: MarkingCode
 ) -> None:
-    assert decide(request((3, [instance])), **switches) == {3: (expected,)}
+    assert decide(request((3, [instance])), switches=switches) == {3: (expected,)}
 
 
 @pytest.mark.rule("R-028", "OQ-07", "OQ-03")
@@ -375,7 +377,9 @@ def test_counts_and_duplicates_rejected(
 
 @pytest.mark.rule("OQ-08")
 def test_replacing_an_item_frees_its_old_codes() -> None:
-    stored = {1: (cis(CIS_A, CIS_A_SHORT), cis(CIS_B, CIS_B_SHORT))}
+    stored: dict[int, tuple[MarkingCode, ...]] = {
+        1: (cis(CIS_A, CIS_A_SHORT), cis(CIS_B, CIS_B_SHORT))
+    }
     swapped = request((1, [{"cis": CIS_B}, {"cis": CIS_A}]))
     assert decide(swapped, stored=stored) == {1: (cis(CIS_B, CIS_B_SHORT), cis(CIS_A, CIS_A_SHORT))}
 
@@ -459,7 +463,7 @@ def test_answer_shape() -> None:
     }
 
 
-_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 _CODES = st.one_of(
     st.builds(MarkingCode, st.just(CIS), _TEXT, st.one_of(st.none(), _TEXT)),
     st.builds(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -84,12 +85,15 @@ async def test_two_instances_share_one_budget(redis_url: str) -> None:
 
 @pytest.mark.redis
 async def test_a_slot_of_a_vanished_instance_is_reclaimed_after_its_lease(redis_url: str) -> None:
-    crashed = RedisCounters(redis_url, lease_ms=200)
-    survivor = RedisCounters(redis_url, lease_ms=200)
+    # The lease runs on the Redis server's clock from the crashed instance's acquire: the
+    # survivor's first try comes a round trip later, far inside it.
+    lease = timedelta(seconds=2)
+    crashed = RedisCounters(redis_url, lease_ms=int(lease / timedelta(milliseconds=1)))
+    survivor = RedisCounters(redis_url)
     try:
         assert await crashed.acquire("t", limit=1) is not None  # never released
         assert await survivor.acquire("t", limit=1) is None
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(lease.total_seconds() + 0.1)  # the same machine's clock
         assert await survivor.acquire("t", limit=1) is not None
     finally:
         await crashed.close()

@@ -24,8 +24,6 @@ MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
-pytestmark = pytest.mark.rule("R-113", "R-115", "R-116", "OQ-25")
-
 
 def every_attempt(factor: float = 1.0) -> list[timedelta]:
     offsets = [timedelta(0)]
@@ -37,6 +35,8 @@ def every_attempt(factor: float = 1.0) -> list[timedelta]:
     return offsets
 
 
+@pytest.mark.rule("R-116")
+@pytest.mark.decision("Notifications")
 @pytest.mark.parametrize(
     ("previous", "expected"),
     [
@@ -55,6 +55,8 @@ def test_next_attempt_follows_r116(previous: timedelta, expected: timedelta | No
     assert due == (None if expected is None else CREATED + expected)
 
 
+@pytest.mark.rule("R-116")
+@pytest.mark.decision("Notifications")
 def test_whole_schedule_without_success() -> None:
     offsets = every_attempt()
     first_hour = [n * MINUTE for n in range(61)]
@@ -65,10 +67,14 @@ def test_whole_schedule_without_success() -> None:
     assert offsets[-1] == limits.NOTIFICATION_GIVE_UP_AFTER - HOUR
 
 
+@pytest.mark.rule("OQ-25")
+@pytest.mark.decision("Notifications")
 def test_time_factor_scales_every_figure() -> None:
     assert every_attempt(0.01) == [offset * 0.01 for offset in every_attempt()]
 
 
+@pytest.mark.rule("R-113")
+@pytest.mark.decision("Notifications")
 def test_endpoint_appends_the_notification_path() -> None:
     assert notification_endpoint("https://shop.example") == "https://shop.example/notification"
     assert notification_endpoint("https://shop.example/api/") == (
@@ -76,6 +82,8 @@ def test_endpoint_appends_the_notification_path() -> None:
     )
 
 
+@pytest.mark.rule("R-113")
+@pytest.mark.decision("Notifications")
 @pytest.mark.parametrize(
     "url",
     [
@@ -89,6 +97,8 @@ def test_allowed_targets(url: str) -> None:
     assert refuse_target(url) is None
 
 
+@pytest.mark.rule("R-113")
+@pytest.mark.decision("Notifications")
 @pytest.mark.parametrize(
     ("url", "message"),
     [
@@ -121,6 +131,8 @@ INVALID = DeliveryErrorType.INVALID_RESPONSE
 Sub = DeliveryErrorSubtype
 
 
+@pytest.mark.rule("R-069", "R-115")
+@pytest.mark.decision("Notifications")
 @pytest.mark.parametrize(
     ("status", "content_type", "body", "expected"),
     [

@@ -21,9 +21,8 @@ from dbskit.contract.notifications import (
 AT = datetime(2017, 11, 21, 0, 0, 0, 213000, tzinfo=UTC)
 MSK = timezone(timedelta(hours=3))
 
-pytestmark = pytest.mark.rule("R-114", "R-115")
 
-
+@pytest.mark.rule("R-114")
 def test_order_created() -> None:
     notification = order_created(
         order_id=51, campaign_id=21, items=[("sku-1", 2), ("sku-2", 1)], created_at=AT
@@ -37,6 +36,7 @@ def test_order_created() -> None:
     }
 
 
+@pytest.mark.rule("R-114")
 def test_order_status_updated_keeps_the_offset() -> None:
     notification = order_status_updated(
         order_id=51,
@@ -55,6 +55,7 @@ def test_order_status_updated_keeps_the_offset() -> None:
     }
 
 
+@pytest.mark.rule("R-114")
 def test_order_cancelled_and_cancellation_request() -> None:
     assert payload_json(
         order_cancelled(order_id=5, campaign_id=2, items=[("a", 1)], cancelled_at=AT)
@@ -73,17 +74,20 @@ def test_order_cancelled_and_cancellation_request() -> None:
     }
 
 
+@pytest.mark.rule("R-114", "R-117")
 def test_ping_matches_the_documented_example() -> None:
     body = payload_json(ping(time=AT))
     assert body == {"notificationType": "PING", "time": "2017-11-21T00:00:00.213000Z"}
     assert NOTIFICATION_ADAPTER.validate_python(body) == ping(time=AT)
 
 
+@pytest.mark.rule("R-114")
 def test_payloads_read_back_by_their_type() -> None:
     notification = order_created(order_id=1, campaign_id=1, items=[("x", 3)], created_at=AT)
     assert NOTIFICATION_ADAPTER.validate_python(payload_json(notification)) == notification
 
 
+@pytest.mark.rule("R-114")
 @pytest.mark.parametrize(
     "build",
     [
@@ -114,6 +118,7 @@ def test_builders_refuse_what_the_format_forbids(build: object) -> None:
         build()  # type: ignore[operator]
 
 
+@pytest.mark.rule("R-115", "R-117")
 def test_store_answer_of_the_documentation() -> None:
     answer = NotificationAccepted.model_validate_json(
         '{"version": "1.0.0", "name": "name", "time": "2025-01-16T10:09:49.759084017Z"}'

@@ -17,7 +17,7 @@ from dbskit.market.routes._body import parse_json
 from tests.unit._builders import order
 
 SERVICES = frozenset({51, 106})
-REQUEST = SetOrderDeliveryTrackCodeRequest(trackCode="RA123456789RU", deliveryServiceId=51)
+REQUEST = SetOrderDeliveryTrackCodeRequest(track_code="RA123456789RU", delivery_service_id=51)
 
 
 def decide(
@@ -123,7 +123,7 @@ def test_other_statuses_rejected(status: OrderStatus) -> None:
 
 @pytest.mark.rule("R-018", "OQ-06")
 def test_unknown_delivery_service() -> None:
-    request = SetOrderDeliveryTrackCodeRequest(trackCode="T", deliveryServiceId=999)
+    request = SetOrderDeliveryTrackCodeRequest(track_code="T", delivery_service_id=999)
     assert errors_of(request=request) == [
         (
             "BAD_REQUEST",

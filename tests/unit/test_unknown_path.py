@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
+from starlette.types import Message, Scope
 
 from dbskit.market.routes.errors import unknown_path
 
 
-async def _call(scope_type: str, path: str) -> list[dict[str, Any]]:
-    sent: list[dict[str, Any]] = []
+async def _call(scope_type: str, path: str) -> list[Message]:
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": f"{scope_type}.connect" if scope_type == "websocket" else "http.request"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": scope_type, "path": path, "headers": [], "query_string": b""}
+    scope: Scope = {"type": scope_type, "path": path, "headers": [], "query_string": b""}
     await unknown_path(scope, receive, send)
     return sent
 

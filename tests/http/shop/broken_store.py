@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-EMPTY_ANSWER = {"cart": {"items": [], "deliveryOptions": [], "paymentMethods": []}}
+EMPTY_ANSWER: dict[str, Any] = {"cart": {"items": [], "deliveryOptions": [], "paymentMethods": []}}
 
 
 @dataclass

@@ -135,13 +135,19 @@ def _serve_every_region(_request: dict[str, Any], answer: dict[str, Any]) -> Non
 
 
 def _for_items(change: Callable[[dict[str, Any]], None]) -> Breakage:
-    return on_answers(lambda _request, answer: [change(item) for item in answer["items"]])
+    def each_item(_request: dict[str, Any], answer: dict[str, Any]) -> None:
+        for item in answer["items"]:
+            change(item)
+
+    return on_answers(each_item)
 
 
 def _for_options(change: Callable[[dict[str, Any]], None], type_: str | None = None) -> Breakage:
-    return on_answers(
-        lambda _request, answer: [change(option) for option in options_of(answer, type_)]
-    )
+    def each_option(_request: dict[str, Any], answer: dict[str, Any]) -> None:
+        for option in options_of(answer, type_):
+            change(option)
+
+    return on_answers(each_option)
 
 
 def _iso_date(option: dict[str, Any]) -> None:

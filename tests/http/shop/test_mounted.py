@@ -11,14 +11,14 @@ from tests.cart_factories import MOSCOW, cart_body, line
 from tests.conftest import envelope
 from tests.http.shop.conftest import PUSH_TOKEN, store_error
 
-pytestmark = pytest.mark.rule("R-037", "R-039", "R-072")
-
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"store_token": PUSH_TOKEN}
 
 
+@pytest.mark.rule("R-037")
+@pytest.mark.decision("POST /cart")
 async def test_cart_under_store(client: httpx.AsyncClient) -> None:
     body = cart_body(MOSCOW, line("phone-nova-x1"))
     response = await client.post("/store/cart", json=body, headers={"Authorization": PUSH_TOKEN})
@@ -34,6 +34,8 @@ async def test_cart_under_store(client: httpx.AsyncClient) -> None:
     ]
 
 
+@pytest.mark.rule("R-039", "R-071", "OQ-18")
+@pytest.mark.decision("POST /cart")
 async def test_store_errors_keep_the_store_shape_and_market_errors_the_market_shape(
     client: httpx.AsyncClient,
 ) -> None:

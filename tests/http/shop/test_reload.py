@@ -14,8 +14,6 @@ from dbskit.shop.service import StoreService
 from tests.cart_factories import MOSCOW, answer_line, cart_body, line
 from tests.http.shop.conftest import store_error
 
-pytestmark = pytest.mark.rule("R-047", "R-039")
-
 KETTLE_FIVE = cart_body(MOSCOW, line("kettle-aqua-17", 5))
 
 
@@ -39,6 +37,7 @@ async def kettle_count(client: httpx.AsyncClient, headers: dict[str, str]) -> An
     return response.json()["cart"]["items"]
 
 
+@pytest.mark.decision("POST /cart")
 async def test_reload_uses_the_new_data(
     store_client: httpx.AsyncClient, push_headers: dict[str, str], store_overrides: dict[str, Any]
 ) -> None:
@@ -58,6 +57,7 @@ async def test_reload_uses_the_new_data(
     assert await kettle_count(store_client, push_headers) == [answer_line("kettle-aqua-17", 5)]
 
 
+@pytest.mark.decision("POST /cart")
 async def test_failed_reload_keeps_the_old_data(
     store_client: httpx.AsyncClient,
     push_headers: dict[str, str],
@@ -79,6 +79,8 @@ async def test_failed_reload_keeps_the_old_data(
     assert await kettle_count(store_client, push_headers) == [answer_line("kettle-aqua-17", 3)]
 
 
+@pytest.mark.rule("R-039")
+@pytest.mark.decision("POST /cart")
 async def test_reload_needs_the_push_token(store_client: httpx.AsyncClient) -> None:
     response = await store_client.post("/admin/reload")
     assert response.status_code == 403
