@@ -1,46 +1,59 @@
 # dbskit — `make help` lists the targets.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+BIN    := .venv/bin
+# .venv is made and filled by one script, under a lock: targets started together wait in turn.
+VENV_BASE := $(PYTHON) scripts/environment.py
+VENV_DEV  := $(PYTHON) scripts/environment.py dev
+CODE   := src tests benchmarks scripts
 
 .DEFAULT_GOAL := help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	touch $(STAMP)
+install: ## Create .venv with dbskit, both extras and the development tools
+	@$(VENV_DEV)
 
-install: $(STAMP) ## Create .venv and install dbskit with its test tools
-
-serve: $(STAMP) ## Run the Market emulator on the embedded SQLite (./.dbskit)
+serve: ## Run the Market emulator on the embedded SQLite (./.dbskit); installs only what serving needs
+	@$(VENV_BASE)
 	$(BIN)/dbskit serve
 
-test: $(STAMP) ## Run the whole test suite
+test: ## Run the whole test suite
+	@$(VENV_DEV)
 	$(BIN)/pytest
 
-test-fast: $(STAMP) ## Run the unit tests only
+test-fast: ## Run the unit tests only
+	@$(VENV_DEV)
 	$(BIN)/pytest tests/unit -q
 
-lint: $(STAMP) ## ruff check and format check
-	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/ruff format --check src tests benchmarks scripts
+check: ## Every check CI runs, each timed: lint, format, types, import contracts, rules doc, tests
+	@$(VENV_DEV)
+	@scripts/check.sh
 
-fmt: $(STAMP) ## Format the code
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+lint: ## ruff check and format check
+	@$(VENV_DEV)
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
-typecheck: $(STAMP) ## mypy --strict on the package
-	$(BIN)/mypy src
+fmt: ## Format the code
+	@$(VENV_DEV)
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
-docs-rules: $(STAMP) ## Regenerate docs/rules.md from the tests' rule markers
+typecheck: ## mypy --strict on the package, the tests, the benchmarks and the scripts
+	@$(VENV_DEV)
+	$(BIN)/mypy $(CODE)
+
+imports: ## Check the import contracts (pyproject.toml [tool.importlinter])
+	@$(VENV_DEV)
+	$(BIN)/lint-imports
+
+docs-rules: ## Regenerate docs/rules.md from the tests' rule and decision markers
+	@$(VENV_DEV)
 	$(BIN)/python scripts/rules_doc.py
 
-bench: $(STAMP) ## Run the benchmarks (loopback only) and print the results table
+bench: ## Run the benchmarks (loopback only) and print the results table
+	@$(VENV_DEV)
 	$(BIN)/python -m benchmarks
 
-.PHONY: help install serve test test-fast lint fmt typecheck docs-rules bench
+.PHONY: help install serve test test-fast check lint fmt typecheck imports docs-rules bench

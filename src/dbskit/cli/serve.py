@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from dbskit.cli._tokens import RefusedToServe, sandbox_token_for, secret, store_token_for
+from dbskit.extras import MissingExtra
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
 from dbskit.shop.data import StoreData
@@ -23,7 +24,11 @@ def serve(settings: Settings) -> None:
         typer.echo(f"dbskit: {exc}", err=True)
         raise typer.Exit(2) from None
     store = check_store_data(settings)
-    runtime = Runtime.build(settings)
+    try:
+        runtime = Runtime.build(settings)
+    except MissingExtra as exc:
+        typer.echo(f"dbskit: {exc}", err=True)
+        raise typer.Exit(2) from None
     runtime.prepare()
     runtime.db.dispose()
 

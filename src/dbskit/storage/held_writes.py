@@ -24,12 +24,13 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import sql
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:  # the driver is imported where PostgreSQL is used: it is an optional extra
+    import psycopg
 
 # The connection of the transaction open in this thread, and what it holds. A context variable
 # rather than the connection's info: every statement asks, and on SQLite the answer is always no.
@@ -40,6 +41,8 @@ class HeldWrites:
     """The statements of one transaction not sent yet; a cursor for ``PreparedSelect``."""
 
     def __init__(self, driver: psycopg.Connection[Any]) -> None:
+        import psycopg
+
         self._cursor = psycopg.ClientCursor(driver)
         self._held: list[str] = ["BEGIN"]
         self._begun = False  # BEGIN has been sent
@@ -101,6 +104,8 @@ def held_writes(conn: Connection) -> HeldWrites | None:
 def transaction_with_held_writes(conn: Connection) -> Iterator[None]:
     """A write transaction on ``conn`` (PostgreSQL) whose writes are held as described above:
     committed when the block ends, rolled back if it raises."""
+    import psycopg
+
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     # BEGIN and COMMIT are ours to send, with the statements around them.
@@ -127,6 +132,9 @@ def copy_rows(
 ) -> None:
     """Rows appended to ``table`` with COPY, after what the transaction holds: for a batch of
     rows a tenth of the client's CPU of an INSERT for each row (psycopg's executemany)."""
+    import psycopg
+    from psycopg import sql
+
     held = held_writes(conn)
     if held is not None:
         held.send()

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Final, Protocol
 
+from dbskit.extras import require_extra
+
 Lease = str
 """Identifies one taken in-flight slot, to give it back."""
 
@@ -94,6 +96,7 @@ class MemoryCounters:
 def counter_storage(redis_url: str | None) -> CounterStorage:
     """Redis when a URL is configured (several instances), else this process's memory."""
     if redis_url:
+        require_extra("redis", "--redis-url")
         from dbskit.market.limits.redis_counters import RedisCounters  # only when configured
 
         return RedisCounters(redis_url)
