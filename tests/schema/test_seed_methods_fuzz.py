@@ -1,5 +1,5 @@
 """deliverDigitalGoods, delivery/track, PUT identifiers and identifiers/status fuzzed by
-Schemathesis from the reference spec, on a real server under ``--profile 2026``, with a
+Schemathesis from the reference spec, on a real server under both profiles, with a
 full-access key and the ids of seeded test orders (the harness of the order methods' test).
 
 Every answer must be a documented status with a body that matches the spec; none may be a 5xx;
@@ -42,11 +42,11 @@ OPERATIONS = (
 
 
 @pytest.fixture
-def seed_server(tmp_path: Path, database_url: str) -> Iterator[str]:
+def seed_server(tmp_path: Path, database_url: str, profile: str) -> Iterator[str]:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     args = [
-        "--data-dir", str(data_dir), "--database-url", database_url, "--profile", "2026",
+        "--data-dir", str(data_dir), "--database-url", database_url, "--profile", profile,
         "--sandbox-token", TOKEN, "--digital-delivery-delay-seconds", "3600",
     ]  # fmt: skip
     with running_server(args, ready_headers={"Sandbox-Token": TOKEN}) as running:
