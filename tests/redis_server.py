@@ -20,6 +20,13 @@ from tests.e2e.server import free_port, stop
 @contextmanager
 def running_redis() -> Iterator[str]:
     """Start ``redis-server`` without persistence; yield its URL; stop it afterwards."""
+    with running_redis_process() as (url, _process):
+        yield url
+
+
+@contextmanager
+def running_redis_process() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``running_redis``, with the server's process (a test may stop it with SIGSTOP)."""
     executable = shutil.which("redis-server")
     if executable is None:
         pytest.skip(
@@ -45,7 +52,7 @@ def running_redis() -> Iterator[str]:
     url = f"redis://127.0.0.1:{port}/0"
     try:
         _wait_for_ping(url)
-        yield url
+        yield url, process
     finally:
         stop(process)
 

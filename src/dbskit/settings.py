@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         None, description="Secret for the /sandbox endpoints (generated on loopback)."
     )
     log_level: str = Field("info", description="Server log level.")
+    body_read_timeout: float = Field(
+        limits.BODY_READ_TIMEOUT.total_seconds(),
+        gt=0,
+        description="Seconds a request body has to arrive in full before the call is answered "
+        "408 (it is read before the call takes a parallel slot).",
+    )
 
     # Which source sets the figures (RULES.md Conflicts): "seed" (default) or "2026".
     profile: Profile = Field(

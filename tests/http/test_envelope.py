@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from dbskit.contract import limits
 from dbskit.market.routes._partner import PartnerRequest
-from tests.conftest import envelope
+from tests.conftest import SANDBOX_TOKEN, envelope
 from tests.factories import Seller, create_seller
 
 CLOCK = "/sandbox/clock"
@@ -213,6 +213,7 @@ def client_with_probes(
     probe_app: FastAPI, client: httpx.AsyncClient, seller: Seller
 ) -> httpx.AsyncClient:
     client.headers.update(seller.headers)
+    client.headers["Sandbox-Token"] = SANDBOX_TOKEN  # every /sandbox path asks for it first
     return client
 
 

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from dbskit.app import create_app
 from dbskit.contract import limits
+from dbskit.market.domain.query_log import CapturedCall
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
 from dbskit.storage.db import Database
@@ -364,3 +365,38 @@ async def test_written_in_batches_and_flushed_on_shutdown(settings: Settings) ->
         # Nothing written on the request path: the batch is still in memory.
         assert await count_rows(settings.resolved_database_url) == 0
     assert await count_rows(settings.resolved_database_url) == 3
+
+
+@pytest.mark.decision("Query log")
+async def test_an_entry_the_database_refuses_is_dropped_alone_and_counted(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    seller: Seller,
+    sandbox_headers: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime: Runtime = app.state.runtime
+    await deliver(client, seller, query="n=1")
+    # No HTTP call can carry a campaign id past int64; a row that holds one stands for any row
+    # the database refuses.
+    runtime.query_log.record(
+        CapturedCall(
+            at=runtime.clock.now(),
+            method="GET",
+            path="/v2/refused",
+            query=b"",
+            request_headers=[],
+            request_chunks=[],
+            status=404,
+            campaign_id=2**70,
+        )
+    )
+    await deliver(client, seller, query="n=2")
+    page = await logged(client, sandbox_headers)
+    assert ([entry["query"] for entry in page["requests"]], page["droppedEntries"]) == (
+        ["n=2", "n=1"],
+        1,
+    )
+    [warning] = [r.getMessage() for r in caplog.records if "refused the entry" in r.getMessage()]
+    assert warning.startswith("query log: the database refused the entry of GET /v2/refused (")
+    assert warning.endswith("); dropped it, 1 dropped since start")

@@ -145,3 +145,44 @@ async def test_offset_survives_a_restart_and_is_shared(
         assert other.clock.offset == runtime.clock.offset
     finally:
         other.db.dispose()
+
+
+@pytest.mark.decision("The sandbox clock")
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"now": "9999-12-31T00:00:00Z"},
+            "The sandbox clock stops at 9000-01-01T00:00:00Z: 9999-12-31T00:00:00+00:00 is later",
+        ),
+        (
+            {"now": "9999-12-31T23:59:59-14:00"},
+            "The sandbox clock stops at 9000-01-01T00:00:00Z: 9999-12-31T23:59:59-14:00 is later",
+        ),
+    ],
+)
+async def test_the_clock_stops_at_its_last_moment_and_orders_still_work(
+    client: httpx.AsyncClient,
+    sandbox_headers: dict[str, str],
+    change: dict[str, str],
+    message: str,
+) -> None:
+    before = (await client.get(CLOCK, headers=sandbox_headers)).json()["now"]
+    refused = await client.post(CLOCK, json=change, headers=sandbox_headers)
+    assert (refused.status_code, refused.json()) == (400, envelope(("BAD_REQUEST", message)))
+    assert parse((await client.get(CLOCK, headers=sandbox_headers)).json()["now"]) >= parse(before)
+    last = await client.post(CLOCK, json={"now": "9000-01-01T00:00:00Z"}, headers=sandbox_headers)
+    assert last.status_code == 200
+    again = await client.post(CLOCK, json={"advanceSeconds": 1}, headers=sandbox_headers)
+    assert again.status_code == 400
+    campaign = (await client.post("/sandbox/campaigns", json={}, headers=sandbox_headers)).json()
+    order = await client.post(
+        f"/sandbox/campaigns/{campaign['campaignId']}/orders",
+        json={
+            "items": [{"offerId": "kettle", "count": 1, "price": 990}],
+            "delivery": {"type": "DELIVERY"},
+        },
+        headers=sandbox_headers,
+    )
+    assert order.status_code == 201, order.text
+    assert order.json()["order"]["creationDate"] == "01-01-9000 03:00:00"

@@ -24,7 +24,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
         pytest.param(KEY, None, Credential(CredentialKind.API_KEY, KEY), id="api-key"),
         pytest.param(KEY, "Basic x", Credential(CredentialKind.API_KEY, KEY), id="api-key-wins"),
         pytest.param(None, "Bearer y0_a", Credential(CredentialKind.OAUTH, "y0_a"), id="bearer"),
-        pytest.param(None, "bearer  y0_a ", Credential(CredentialKind.OAUTH, "y0_a"), id="case"),
+        pytest.param(None, "bearer y0_a ", Credential(CredentialKind.OAUTH, "y0_a"), id="case"),
         pytest.param("", "Bearer y0_a", Credential(CredentialKind.OAUTH, "y0_a"), id="empty-key"),
     ],
 )
@@ -44,6 +44,8 @@ def test_read_credential(
         (None, "   ", Unauthorized, "OAuth credentials are not specified"),
         (None, "Bearer", Unauthorized, "OAuth token is not specified"),
         (None, "token", Unauthorized, "Authorization header has invalid syntax"),
+        (None, "Bearer  y0_a", Unauthorized, "Authorization header has invalid syntax"),
+        (None, "Bearer \ty0_a", Unauthorized, "Authorization header has invalid syntax"),
         (
             None,
             "Digest a=b",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dbskit.market.domain.clock import Clock, ClockMovedBackwards
+from dbskit.market.domain.clock import LATEST, Clock, ClockBeyondLatest, ClockMovedBackwards
 
 WALL = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -51,3 +51,14 @@ def test_adopt_never_moves_back() -> None:
     assert clock.offset == timedelta(hours=1)
     clock.adopt(timedelta(hours=2))
     assert clock.offset == timedelta(hours=2)
+
+
+@pytest.mark.decision("The sandbox clock")
+def test_the_clock_moves_up_to_its_last_moment_and_no_further() -> None:
+    clock = fixed_clock(timedelta(hours=1))
+    assert clock.offset_for(to=LATEST) == LATEST - WALL
+    assert clock.offset_for(advance=LATEST - WALL - timedelta(hours=1)) == LATEST - WALL
+    with pytest.raises(ClockBeyondLatest, match="advancing 1 seconds would pass it"):
+        Clock(LATEST - WALL, wall=lambda: WALL).offset_for(advance=timedelta(seconds=1))
+    with pytest.raises(ClockBeyondLatest, match=r"9000-01-01T00:00:00\.000001"):
+        clock.offset_for(to=LATEST + timedelta(microseconds=1))

@@ -9,7 +9,9 @@ from dbskit.market.domain.query_log import (
     InvalidPageToken,
     PagePosition,
     clip_body,
+    is_secret_name,
     redacted_headers,
+    redacted_query,
 )
 
 
@@ -31,6 +33,48 @@ def test_credentials_are_redacted_and_repeated_headers_joined() -> None:
         "accept": "application/json, */*",
         "x-note": "café",
     }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Proxy-Authorization",
+        "X-Api-Key",
+        "apiKey",
+        "access_token",
+        "X-Client-Secret",
+        "JSESSIONID",
+        "Set-Cookie",
+        "X-Hub-Signature-256",
+        "pass_word",
+        "user.pwd",
+        "X-Amz-Credential",
+    ],
+)
+def test_names_that_carry_secrets(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["page_token", "pageToken", "Page-Token", "accept", "x-request-id", "sig", "limit"]
+)
+def test_names_that_do_not(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    ("raw", "logged"),
+    [
+        pytest.param(b"", "", id="empty"),
+        pytest.param(b"limit=5&page_token=abc", "limit=5&page_token=abc", id="nothing-secret"),
+        pytest.param(b"apiKey=s&x=1", "apiKey=***&x=1", id="masked-in-place"),
+        pytest.param(b"Api%2DKey=s&Api+Key=t", "Api%2DKey=***&Api+Key=***", id="decoded-name"),
+        pytest.param(b"token&token=&a=b=c", "token&token=***&a=b=c", id="no-value-kept"),
+        pytest.param(b"x=1&&secret=a=b", "x=1&&secret=***", id="odd-shapes"),
+    ],
+)
+def test_secret_query_values_are_masked(raw: bytes, logged: str) -> None:
+    assert redacted_query(raw) == logged
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,21 @@ class RefusedToServe(Exception):
 
 
 def with_token(settings: Settings, field: str, file_name: str, variable: str) -> Settings:
-    """``settings`` with ``field`` set: as given, else kept in ``data_dir/file_name``."""
-    if getattr(settings, field) is not None:
+    """``settings`` with ``field`` set: as given, else kept in ``data_dir/file_name``.
+
+    An empty or blank token, given or read from the file, is refused: an empty header would
+    match it.
+    """
+    flag = "--" + field.replace("_", "-")
+    given: SecretStr | None = getattr(settings, field)
+    if given is not None:
+        if not given.get_secret_value().strip():
+            raise RefusedToServe(
+                f"refusing to serve: {flag} ({variable}) is empty or blank; give a token, or "
+                "leave it unset on a loopback host to have one generated"
+            )
         return settings
     if not settings.is_loopback:
-        flag = "--" + field.replace("_", "-")
         raise RefusedToServe(
             f"refusing to serve on non-loopback host {settings.host!r} without an explicit "
             f"token: set {variable} (or {flag})"
@@ -32,6 +42,11 @@ def with_token(settings: Settings, field: str, file_name: str, variable: str) ->
     path = settings.data_dir / file_name
     if path.exists():
         token = path.read_text().strip()
+        if not token:
+            raise RefusedToServe(
+                f"refusing to serve: the token file {path} is empty or blank; write a token "
+                f"into it, or delete it to have one generated ({flag} or {variable} give one too)"
+            )
     else:
         token = secrets.token_urlsafe(24)
         write_private(path, token + "\n")

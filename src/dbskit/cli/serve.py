@@ -14,6 +14,10 @@ from dbskit.settings import Settings
 from dbskit.shop.data import StoreData
 from dbskit.shop.loaders import StoreDataError, load_store
 
+# uvicorn's protocol for each server (dbskit.transport), imported by uvicorn in every worker.
+MARKET_PROTOCOL = "dbskit.transport:MarketHttpProtocol"
+STORE_PROTOCOL = "dbskit.transport:StoreHttpProtocol"
+
 _NO_DEMO_KEY = "(none: the demo business already holds 30 keys; revoke one and restart)"
 
 
@@ -58,13 +62,15 @@ def serve(settings: Settings) -> None:
     )
 
 
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """How every dbskit server runs: uvloop and httptools, no access log, with a lifespan."""
+def uvicorn_options(settings: Settings, *, http: str = MARKET_PROTOCOL) -> dict[str, Any]:
+    """How every dbskit server runs: uvloop and httptools with dbskit's limits and error bodies
+    (``dbskit.transport``), no WebSockets, no access log, with a lifespan."""
     return {
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        "http": "httptools",
+        "http": http,
+        "ws": "none",
         "access_log": False,
         "log_level": settings.log_level,
         "lifespan": "on",

@@ -6,7 +6,7 @@ import typer
 
 from dbskit.cli._options import with_settings_options
 from dbskit.cli._tokens import RefusedToServe, secret, store_token_for
-from dbskit.cli.serve import describe, display_host, uvicorn_options
+from dbskit.cli.serve import STORE_PROTOCOL, describe, display_host, uvicorn_options
 from dbskit.settings import Settings
 from dbskit.shop.loaders import StoreDataError
 
@@ -54,4 +54,7 @@ def serve_store(*, settings: Settings) -> None:
 
     import uvicorn
 
-    uvicorn.run(create_store_app(service, handle_sighup=True), **uvicorn_options(settings))
+    uvicorn.run(
+        create_store_app(service, handle_sighup=True),
+        **uvicorn_options(settings, http=STORE_PROTOCOL),
+    )

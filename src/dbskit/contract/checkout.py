@@ -6,12 +6,10 @@ the answer — the test order made from the store's POST /cart answer, with that
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import Field, field_validator
 
 from dbskit.contract import limits
-from dbskit.contract._base import ContractModel, Int64
+from dbskit.contract._base import ContractModel, Int64, JsonDecimal
 from dbskit.contract.cart import CartAnswerBody
 from dbskit.contract.enums import DeliveryType
 from dbskit.contract.orders import OrderDTO
@@ -34,7 +32,7 @@ class BasketLine(CheckoutItem):
     server runs (the demo store or ``--store-data``), where the sandbox looks them up."""
 
     feed_id: Int64 | None = Field(None, alias="feedId", strict=True)  # type: ignore[assignment]
-    price: Decimal | None = Field(  # type: ignore[assignment]
+    price: JsonDecimal | None = Field(  # type: ignore[assignment]
         None, gt=0, le=limits.SANDBOX_ORDER_PRICE_MAX, decimal_places=2
     )
 

@@ -23,6 +23,10 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    # The HTTP server's own limits (ours; the status's phrase, as OQ-14 does for the rest).
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    URI_TOO_LONG = "URI_TOO_LONG"
+    REQUEST_HEADER_FIELDS_TOO_LARGE = "REQUEST_HEADER_FIELDS_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     METHOD_FAILURE = "METHOD_FAILURE"
     LOCKED = "LOCKED"
@@ -64,9 +68,12 @@ REASON_PHRASES: dict[int, str] = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
+    414: "URI Too Long",
     415: "Unsupported Media Type",
     420: "Enhance Your Calm",
     423: "Locked",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
@@ -78,6 +85,13 @@ class Messages:
     """Fixed message texts of the error-codes page (R-081, R-082) and our own where it is silent."""
 
     REQUEST_TOO_BIG = "The request is too big: the body is over {limit} bytes"  # R-088
+    # The HTTP server's limits (ours; docs/decisions.md "Limits of the HTTP server").
+    BODY_TIMEOUT = "The request body did not arrive within {seconds:g} s"
+    TARGET_TOO_LONG = "The request target is over {limit} bytes"
+    HEAD_TOO_LARGE = "The request line and headers are over {limit} bytes"
+    TOO_MANY_HEADERS = "The request has more than {limit} header fields"
+    NOT_HTTP = "The request is not valid HTTP/1.1: {reason}"
+    NUL_CHARACTER = "Value of field {field} must not contain the NUL character"  # ours
     JSON = "JSON: {detail}"  # R-081
     UNEXPECTED_CHARACTER = (  # R-081: the body must be UTF-8
         "Unexpected character '{character}': expected a valid value 'UTF-8'"
@@ -99,6 +113,8 @@ class Messages:
         "Value of field pageToken ('{value}') is not a token from a previous page"
     )
     SANDBOX_TOKEN = "Sandbox-Token header is missing or wrong"  # noqa: S105 - ours
+    # ours: Api-Key, Authorization, Sandbox-Token sent twice; which one counts is not guessed
+    CREDENTIAL_HEADER_REPEATED = "{header} header is sent more than once"
     # Authentication (R-073..R-075, OQ-11, C-24): 401 unless marked 403.
     CREDENTIALS_NOT_SPECIFIED = "Credentials are not specified"  # R-075
     API_KEY_INVALID = "Api-Key token is invalid"  # R-073
@@ -195,6 +211,9 @@ class Messages:
     TOO_LONG_PERIOD = "Too long time period. Maximum is '{days}' days"  # R-081
     BAD_DATE = "Value of field {field} must be a date in the format {pattern}: '{value}'"
     BAD_DATE_TIME = "Value of field {field} must be an ISO 8601 date-time with an offset: '{value}'"
+    BETWEEN = (  # R-081; ours for a date outside the range the emulator's clock can hold
+        "Value / length of field {field} ({value}) must be between {minimum} and {maximum}"
+    )
     BAD_PAGE_TOKEN = "Value of field page_token is invalid: '{value}'"  # noqa: S105 - not a secret
 
     # Order methods: the sources give codes but no texts (OQ-01..OQ-08); ours name field and value.
@@ -330,6 +349,23 @@ class NotFound(ApiError):
 class MethodNotAllowed(ApiError):
     status = 405
     default_code = ErrorCode.METHOD_NOT_ALLOWED
+
+
+class RequestTimeout(ApiError):
+    """The declared body did not arrive in time; the connection is closed after the answer."""
+
+    status = 408
+    default_code = ErrorCode.REQUEST_TIMEOUT
+
+
+class UriTooLong(ApiError):
+    status = 414
+    default_code = ErrorCode.URI_TOO_LONG
+
+
+class HeaderFieldsTooLarge(ApiError):
+    status = 431
+    default_code = ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE
 
 
 class UnsupportedMediaType(ApiError):

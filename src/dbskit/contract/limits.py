@@ -15,6 +15,12 @@ REQUEST_BODY_MAX_BYTES: Final = 512 * 1024  # R-088, docs:limits.md — "512 KB"
 API_VERSION_PREFIX: Final = "/v2"  # R-072, docs:method-call.md
 FORMAT_SUFFIX: Final = ".json"  # R-072, docs:result-format.md
 INTEGRATION_NAME_MAX_LENGTH: Final = 100  # R-093, docs:integration-signing.md
+# Ours: what the HTTP server accepts before any application sees the request (README and
+# docs/decisions.md, "Limits of the HTTP server").
+REQUEST_HEAD_MAX_BYTES: Final = 16 * 1024  # the request target and header lines together -> 431
+REQUEST_HEADER_FIELDS_MAX: Final = 100  # header lines of one request -> 431
+REQUEST_TARGET_MAX_BYTES: Final = 8 * 1024  # the URL of the request line -> 414
+BODY_READ_TIMEOUT: Final = timedelta(seconds=10)  # a declared body must arrive in this -> 408
 
 # --- Authentication and access (e) --------------------------------------------------------------
 API_KEYS_PER_BUSINESS: Final = 30  # R-076, docs:api-key.md
@@ -40,6 +46,10 @@ DELIVERY_SERVICES_HOURLY_LIMIT: Final = 5_000  # R-118, both sources
 # Ours: how long a parallel-request slot may be held before another instance may reclaim it (a
 # crashed instance must not keep a token's slots forever; no request legitimately runs this long).
 PARALLEL_SLOT_LEASE: Final = timedelta(seconds=60)
+# Ours: how long a call waits for Redis (--redis-url) before it answers 503: to connect, and for
+# each answer on an open connection. A stalled Redis must not hold Partner API calls.
+REDIS_CONNECT_TIMEOUT: Final = timedelta(seconds=0.5)
+REDIS_ANSWER_TIMEOUT: Final = timedelta(seconds=0.5)
 
 # --- deliverDigitalGoods (a) --------------------------------------------------------------------
 DIGITAL_ITEMS_MIN: Final = 1  # R-004, seed:000 "Min items: 1"
@@ -82,6 +92,9 @@ QUERY_LOG_RETENTION: Final = timedelta(days=10)  # R-111: request logs of test o
 QUERY_LOG_BODY_MAX_BYTES: Final = 64 * 1024  # ours: bodies kept per entry (the rest is cut off)
 QUERY_LOG_PAGE_LIMIT_DEFAULT: Final = 50  # ours: GET /sandbox/requests page size
 QUERY_LOG_PAGE_LIMIT_MAX: Final = 500  # ours
+# ours: a client's X-Request-Id is reused (500 body, header, log) only when it matches this;
+# otherwise the server makes its own
+REQUEST_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_.:-]{1,128}", re.ASCII)
 GET_ORDERS_PAGE_LIMIT_MAX: Final = 50  # R-120, C-21
 GET_ORDERS_PAGE_MAX: Final = 10_000  # legacy page
 GET_ORDERS_ORDER_IDS_MAX: Final = 50

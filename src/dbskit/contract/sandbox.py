@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, ConfigDict, Field, field_validator, model_validator
 
 from dbskit.contract import limits
-from dbskit.contract._base import INT64_MAX, ContractModel
+from dbskit.contract._base import INT64_MAX, ContractModel, JsonDecimal
 from dbskit.contract.enums import (
     BuyerType,
     DeliveryType,
@@ -70,10 +70,12 @@ class RequestLogPaging(ContractModel):
 
 
 class RequestLogPage(ContractModel):
-    """``GET /sandbox/requests``: newest first; ``paging.nextPageToken`` fetches older ones."""
+    """``GET /sandbox/requests``: newest first; ``paging.nextPageToken`` fetches older ones.
+    ``droppedEntries``: calls the answering instance could not keep since it started."""
 
     requests: list[LoggedRequest]
     paging: RequestLogPaging
+    dropped_entries: int = Field(0, alias="droppedEntries")
 
 
 # --- Test orders (R-107..R-112) -----------------------------------------------------------------
@@ -85,7 +87,7 @@ class SandboxOrderItem(ContractModel):
     offer_id: str = Field(alias="offerId", pattern=limits.OFFER_ID_PATTERN)
     offer_name: str | None = Field(None, alias="offerName", min_length=1, max_length=1000)
     count: int = Field(ge=1, le=limits.SANDBOX_ORDER_ITEM_COUNT_MAX, strict=True)
-    price: Decimal = Field(gt=0, le=limits.SANDBOX_ORDER_PRICE_MAX, decimal_places=2)
+    price: JsonDecimal = Field(gt=0, le=limits.SANDBOX_ORDER_PRICE_MAX, decimal_places=2)
     vat: Vat = Vat.NO_VAT
     marking: Literal["CIS", "UIN", "RNPT", "GTD"] | None = None  # R-027
 
@@ -99,7 +101,9 @@ class SandboxOrderDelivery(ContractModel):
     type: DeliveryType
     service_id: int | None = Field(None, alias="serviceId", ge=1, le=INT64_MAX, strict=True)
     region_id: int | None = Field(None, alias="regionId", strict=True)
-    price: Decimal = Field(Decimal(0), ge=0, le=limits.SANDBOX_ORDER_PRICE_MAX, decimal_places=2)
+    price: JsonDecimal = Field(
+        Decimal(0), ge=0, le=limits.SANDBOX_ORDER_PRICE_MAX, decimal_places=2
+    )
     estimated: bool = Field(False, strict=True)
 
     @field_validator("type")

@@ -7,11 +7,10 @@ each type to the Market's wording. The location becomes a dotted, indexed path s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from dbskit.contract.errors import BadRequest, ErrorCode, ErrorDetail, Messages
@@ -44,8 +43,8 @@ def _shown(value: Any) -> str:
 
 
 def _bound(prefix: str, relation: str, bound_key: str) -> Callable[[str, ErrorDetails], str]:
-    # Numeric bounds show the value as given (a query parameter arrives as a string); length
-    # bounds show the length.
+    # Numeric bounds show the value as given (a parameter as sent, a JSON number as parsed);
+    # length bounds show the length.
     numeric = bound_key in {"ge", "gt", "le", "lt"}
 
     def render(path: str, error: ErrorDetails) -> str:
@@ -80,6 +79,13 @@ def _enum(path: str, error: ErrorDetails) -> str:
 def _pattern(path: str, error: ErrorDetails) -> str:
     ctx = error.get("ctx") or {}
     return f"Value of field {path} must match the pattern: '{ctx.get('pattern')}'"
+
+
+def _between(path: str, error: ErrorDetails) -> str:
+    ctx = error.get("ctx") or {}
+    return Messages.BETWEEN.format(
+        field=path, value=error.get("input"), minimum=ctx.get("minimum"), maximum=ctx.get("maximum")
+    )
 
 
 def _custom(path: str, error: ErrorDetails) -> str:
@@ -125,6 +131,14 @@ TEMPLATES: Mapping[str, Callable[[str, ErrorDetails], str]] = {
     "datetime_from_date_parsing": _expected("a date-time"),
     "set_item_not_hashable": _expected("a list of unique values"),
     "extra_forbidden": lambda path, _error: f"Unrecognized field {path}",
+    # Date parameters (contract/parameters.py): the value as sent.
+    "day_format": lambda path, error: Messages.BAD_DATE.format(
+        field=path, pattern=(error.get("ctx") or {}).get("pattern"), value=error.get("input")
+    ),
+    "date_time_format": lambda path, error: Messages.BAD_DATE_TIME.format(
+        field=path, value=error.get("input")
+    ),
+    "date_range": _between,
     "value_error": _custom,
     "assertion_error": _custom,
 }
@@ -159,22 +173,44 @@ def bad_request_from(exc: ValidationError) -> BadRequest:
     return BadRequest(errors=violations(exc.errors(include_url=False)))
 
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+NUL = "\x00"
+# In JSON a NUL inside a string can only be written as this escape (a raw one is a JSON error).
+_NUL_ESCAPE = b"\\u0000"
 
 
-def integer_parameter(name: str, adapter: TypeAdapter[int], raw: str) -> int:
-    """A path or query integer (``campaignId``, ``orderId``) checked against ``adapter``'s
-    bounds, or a 400 naming the parameter; the bound messages show the number, not the text."""
-    if _INTEGER.fullmatch(raw) is None:
-        raise BadRequest(TEMPLATES["int_parsing"](name, _parsing_error(name, raw)))
-    try:
-        return adapter.validate_python(int(raw))
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        for error in errors:
-            error["loc"] = (name, *error["loc"])
-        raise BadRequest(errors=violations(errors)) from None
+def nul_violations(document: BaseModel, body: bytes) -> list[ErrorDetail]:
+    """One entry per text value of a request ``document`` (parsed from ``body``) that holds the
+    NUL character, named by its path as sent (``trackCode``, ``items[0].offerName``).
+
+    One rule for every request model, on both databases: PostgreSQL's text cannot hold NUL and
+    SQLite's can, so without it the same request would be stored on one and a 500 on the other.
+    A body without the escape holds no NUL and is not walked."""
+    if _NUL_ESCAPE not in body:
+        return []
+    found: list[str] = []
+    _find_nul(document, "", found)
+    return [
+        ErrorDetail(ErrorCode.BAD_REQUEST, Messages.NUL_CHARACTER.format(field=path))
+        for path in found
+    ]
 
 
-def _parsing_error(name: str, raw: str) -> ErrorDetails:
-    return ErrorDetails(type="int_parsing", loc=(name,), msg="", input=raw)
+def _find_nul(value: object, path: str, found: list[str]) -> None:
+    if isinstance(value, str):
+        if NUL in value:
+            found.append(path or "body")
+    elif isinstance(value, BaseModel):
+        for name, field in type(value).model_fields.items():
+            key = field.alias or name
+            _find_nul(getattr(value, name), f"{path}.{key}" if path else key, found)
+        for key, extra in (value.model_extra or {}).items():
+            _find_nul(extra, f"{path}.{key}" if path else key, found)
+    elif isinstance(value, SecretStr):
+        _find_nul(value.get_secret_value(), path, found)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _find_nul(key, path, found)
+            _find_nul(item, f"{path}.{key}" if path else str(key), found)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            _find_nul(item, f"{path}[{index}]", found)

@@ -15,6 +15,7 @@ from dbskit.market.query_log.recorder import QueryLogRecorder
 from dbskit.market.routes.errors import install_error_handlers
 from dbskit.market.routes.handlers import PARTNER_HANDLERS
 from dbskit.market.runtime import Runtime
+from dbskit.market.sandbox._guard import SandboxGate
 from dbskit.market.sandbox.access_routes import router as sandbox_access_router
 from dbskit.market.sandbox.checkout import router as sandbox_checkout_router
 from dbskit.market.sandbox.orders import router as sandbox_orders_router
@@ -61,8 +62,11 @@ def create_market_app(runtime: Runtime) -> FastAPI:
         partner_api=partner_api,
         access_cache=runtime.access_cache,
         clock=runtime.clock,
+        body_read_timeout=runtime.settings.body_read_timeout,
         around_call=(),
         around_handler=(partial(PartnerApiLimits, limiter=runtime.limiter),),
     )
     app.add_middleware(QueryLogRecorder, writer=runtime.query_log, clock=runtime.clock)
+    # The control plane asks for its token before routing: no 404 or 405 shows its shape.
+    app.add_middleware(SandboxGate, token=runtime.settings.sandbox_token)
     return app

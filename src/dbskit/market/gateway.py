@@ -8,9 +8,13 @@
 
 and the ``around_call`` layers wrap all of it (the query log sees rejected calls too).
 
+Before any of it, the call's body is read whole (``routes._body.read_body_first``): a declared
+body over the R-088 limit is 400 at once, one that does not arrive within ``--body-read-timeout``
+is 408, and no call holds a parallel slot or a transaction while its client is slow to send.
+
 Every path spelling reaches the same operation (R-072: ``/v2`` prefix, ``.json`` suffix). A path
-of no operation is answered here (404, or 405 when another method has it); dbskit's own paths
-(``/sandbox``) go on to the application. It is pure ASGI: no per-request task, no buffering. A
+of no operation is answered here (404, or 405 with ``Allow`` when other methods have it); dbskit's
+own paths (``/sandbox``) go on to the application. It is pure ASGI: no per-request task. A
 rejection is written by ``routes.errors``, the one envelope writer, as if a handler had raised it.
 
 A layer is ``Callable[[ASGIApp], ASGIApp]``. The operation is in ``scope["state"]`` under
@@ -22,17 +26,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from pydantic import TypeAdapter
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dbskit.contract._base import CampaignId
-from dbskit.contract.errors import ApiError
-from dbskit.contract.validation import integer_parameter
+from dbskit.contract import limits
+from dbskit.contract.errors import ApiError, Messages, Unauthorized
+from dbskit.contract.parameters import integer_parameter
 from dbskit.market.domain import access, tokens
 from dbskit.market.domain.access import PartnerCall
 from dbskit.market.domain.clock import Clock
-from dbskit.market.domain.operation_routes import OperationMatch, match_operation, path_exists
+from dbskit.market.domain.operation_routes import (
+    OperationMatch,
+    allowed_methods,
+    match_operation,
+)
 from dbskit.market.paths import canonical_path, is_own_path
+from dbskit.market.routes._body import read_body_first
 from dbskit.market.routes.errors import error_response, no_such_operation
 from dbskit.market.services.access_cache import AccessCache
 
@@ -42,7 +51,6 @@ OPERATION_KEY = "partner_operation"
 PARTNER_CALL_KEY = "partner_call"
 CAMPAIGN_PARAMETER = "campaignId"
 
-_CAMPAIGN_ID: TypeAdapter[int] = TypeAdapter(CampaignId)
 _API_KEY_HEADER = b"api-key"
 _AUTHORIZATION_HEADER = b"authorization"
 
@@ -61,12 +69,14 @@ class PartnerGateway:
         partner_api: ASGIApp,
         access_cache: AccessCache,
         clock: Clock,
+        body_read_timeout: float = limits.BODY_READ_TIMEOUT.total_seconds(),
         around_call: Sequence[Layer] = (),
         around_handler: Sequence[Layer] = (),
     ) -> None:
         self.app = app
         self._cache = access_cache
         self._clock = clock
+        self._body_read_timeout = body_read_timeout
         self._handler = _compose(around_handler, partner_api)
         self._entry = _compose(around_call, self._judge)
 
@@ -74,10 +84,20 @@ class PartnerGateway:
         if scope["type"] != "http" or is_own_path(scope["path"]):
             await self.app(scope, receive, send)
             return
+        try:
+            receive = await read_body_first(
+                scope["headers"], receive, within=self._body_read_timeout
+            )
+        except ApiError as error:
+            await error_response(error)(scope, receive, send)
+            return
+        except ClientDisconnect:
+            return  # nobody is left to answer
         path = canonical_path(scope["path"])
         matched = match_operation(scope["method"], path)
         if matched is None:
-            answer = no_such_operation(scope["method"], path, path_exists=path_exists(path))
+            allow = allowed_methods(path)
+            answer = no_such_operation(scope["method"], path, path_exists=bool(allow), allow=allow)
             await answer(scope, receive, send)
             return
         if path != scope["path"]:
@@ -105,7 +125,7 @@ class PartnerGateway:
         campaign_id = None
         raw_campaign = matched.path_params.get(CAMPAIGN_PARAMETER)
         if raw_campaign is not None:
-            campaign_id = integer_parameter(CAMPAIGN_PARAMETER, _CAMPAIGN_ID, raw_campaign)
+            campaign_id = integer_parameter(CAMPAIGN_PARAMETER, raw_campaign)  # R-003
             access.check_campaign(grant, campaign_id, await self._cache.campaign(campaign_id))
         else:
             access.check_business(grant, await self._cache.business_active(grant.business_id))
@@ -121,11 +141,19 @@ class PartnerGateway:
 
 
 def _credential_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The ``Api-Key`` and ``Authorization`` values; either sent twice is 401 whatever the
+    values: which one counts would be a guess, and a proxy in front may have guessed the other."""
     api_key: str | None = None
     authorization: str | None = None
     for name, value in headers:
         if name == _API_KEY_HEADER:
+            if api_key is not None:
+                raise Unauthorized(Messages.CREDENTIAL_HEADER_REPEATED.format(header="Api-Key"))
             api_key = value.decode("latin-1")
         elif name == _AUTHORIZATION_HEADER:
+            if authorization is not None:
+                raise Unauthorized(
+                    Messages.CREDENTIAL_HEADER_REPEATED.format(header="Authorization")
+                )
             authorization = value.decode("latin-1")
     return api_key, authorization

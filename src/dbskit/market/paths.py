@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dbskit.contract import limits
 
+SANDBOX_ROOT = "/sandbox"
+_SANDBOX_PREFIX = SANDBOX_ROOT + "/"
 # Paths that belong to dbskit itself, not to the Partner API, keep their exact form.
-_OWN_ROOTS = ("/sandbox", "/store")
+_OWN_ROOTS = (SANDBOX_ROOT, "/store")
 _OWN_PREFIXES = tuple(root + "/" for root in _OWN_ROOTS)
 
 
@@ -25,3 +27,8 @@ def canonical_path(path: str) -> str:
 def is_own_path(path: str) -> bool:
     """dbskit's own paths (the sandbox, the mounted store), which are not Partner API calls."""
     return path.startswith(_OWN_PREFIXES) or path in _OWN_ROOTS
+
+
+def is_sandbox_path(path: str) -> bool:
+    """The control plane's paths: ``/sandbox`` and everything below it (Sandbox-Token)."""
+    return path.startswith(_SANDBOX_PREFIX) or path == SANDBOX_ROOT

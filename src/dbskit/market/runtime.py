@@ -102,6 +102,7 @@ class Runtime:
         )
 
     async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._follow_clock(), name="dbskit-clock"))
         self._tasks.append(asyncio.create_task(self._tick(), name="dbskit-ticker"))
         self.query_log.start()
 
@@ -120,15 +121,23 @@ class Runtime:
         await self.http.aclose()
         self.db.dispose()
 
-    async def _tick(self) -> None:
-        """Follow the shared clock and run events that fall due as real time passes."""
-        interval = min(
-            self.settings.clock_refresh_seconds, self.settings.scheduler_interval_seconds
-        )
+    async def _follow_clock(self) -> None:
+        """Adopt the shared clock's offset every ``clock_refresh_seconds``, on a task of its own:
+        the limit windows, deadlines and the scheduler of this instance follow a clock moved
+        through another within that interval (and one database read), whatever else this
+        instance is doing (a scheduled event may wait seconds for a store's answer)."""
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(self.settings.clock_refresh_seconds)
             try:
                 await self.clock_service.refresh()
+            except Exception:
+                log.exception("reading the shared clock failed")
+
+    async def _tick(self) -> None:
+        """Run events that fall due as real time passes."""
+        while True:
+            await asyncio.sleep(self.settings.scheduler_interval_seconds)
+            try:
                 await self.scheduler.run_due(self.clock.now())
             except Exception:
                 log.exception("background tick failed")

@@ -77,7 +77,7 @@ def _bearer_token(value: str) -> str:
         raise Unauthorized(Messages.AUTHORIZATION_SYNTAX)
     if scheme.lower() != _BEARER:
         raise Unauthorized(Messages.AUTHORIZATION_TYPE)
-    token = token.strip()
+    # ``Bearer``, one space, the token: a second space or a tab belongs to neither.
     if any(character.isspace() for character in token):
         raise Unauthorized(Messages.AUTHORIZATION_SYNTAX)
     return token

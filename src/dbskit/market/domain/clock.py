@@ -14,8 +14,18 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
+# The sandbox clock's last moment. Every window dbskit computes from "now" (a year of an OAuth
+# token, 14 days of notification retries, dates a month ahead) must still fall within what a
+# datetime holds (year 9999); a clock moved past this would turn those into errors.
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 class ClockMovedBackwards(ValueError):
     """The sandbox clock only moves forward."""
+
+
+class ClockBeyondLatest(ValueError):
+    """The sandbox clock stops at ``LATEST``."""
 
 
 class Clock:
@@ -47,14 +57,24 @@ class Clock:
         if advance is not None:
             if advance < timedelta(0):
                 raise ClockMovedBackwards("advanceSeconds must not be negative")
+            wall = self._wall()
+            if advance > LATEST - wall - self._offset:
+                raise ClockBeyondLatest(
+                    f"{_STOPS}: advancing {advance.total_seconds():g} seconds would pass it"
+                )
             return self._offset + advance
         if to is None:
             raise ValueError("either advance or to is required")
         if to.tzinfo is None:
             raise ValueError("the target time needs a time zone offset")
+        if to > LATEST:
+            raise ClockBeyondLatest(f"{_STOPS}: {to.isoformat()} is later")
         if to < self.now():
             raise ClockMovedBackwards(
                 f"The sandbox clock only moves forward: {to.isoformat()} is before "
                 f"{self.now().isoformat()}"
             )
         return to - self._wall()
+
+
+_STOPS = f"The sandbox clock stops at {LATEST.isoformat().replace('+00:00', 'Z')}"

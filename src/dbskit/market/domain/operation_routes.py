@@ -64,3 +64,13 @@ _PATHS: Final = frozenset(path for _method, path in _STATIC)
 def path_exists(path: str) -> bool:
     """Whether some operation has this path, whatever its method (405 rather than 404)."""
     return path in _PATHS or any(pattern.fullmatch(path) for _op, pattern in _TEMPLATED)
+
+
+def allowed_methods(path: str) -> tuple[str, ...]:
+    """The methods of the operations on this path, for a 405's ``Allow`` header (HEAD with GET,
+    as ``match_operation`` takes it); empty when no operation has the path."""
+    methods = {method for method, static in _STATIC if static == path}
+    methods.update(op.method for op, pattern in _TEMPLATED if pattern.fullmatch(path))
+    if "GET" in methods:
+        methods.add("HEAD")
+    return tuple(sorted(methods))

@@ -1,45 +1,74 @@
 """getOrders parameters (R-120): filters, periods and the two paging styles, decided without I/O.
 
-Query values are checked by a pydantic model (so violations read like every other 400), except
-the ``DD-MM-YYYY`` dates, which are parsed by hand (R-092: the spec calls them ``format: date``).
+Query values are checked by a pydantic model, so violations read like every other 400; integers
+and dates go through the one parser of ``contract/parameters.py`` (``DD-MM-YYYY`` by hand, R-092:
+the spec calls them ``format: date``). Every parameter is checked whatever else is given: with
+``orderIds`` the other filters are ignored, not left unread.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Final
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Annotated, Final
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from dbskit.contract import limits
-from dbskit.contract._base import ContractModel, Int64
+from dbskit.contract._base import ID_MIN, INT32_MAX, INT64_MAX, INT64_MIN, ContractModel
 from dbskit.contract.enums import BuyerType, DispatchType, OrderStatus, OrderSubstatus
 from dbskit.contract.errors import BadRequest, Messages
 from dbskit.contract.operations import Profile
+from dbskit.contract.parameters import (
+    MOMENT_MAX,
+    MOMENT_MIN,
+    DayParameter,
+    IdParameter,
+    MomentParameter,
+    integer_validator,
+    parse_integer,
+    shift_day,
+    shift_moment,
+)
 from dbskit.contract.validation import bad_request_from
 
-_DATE: Final = re.compile(r"^(\d{2})-(\d{2})-(\d{4})$")
 _LIST_FIELDS: Final = frozenset({"orderIds", "status", "substatus"})
 _TOKEN_ALIASES: Final = ("page_token", "pageToken")  # spec x-aliases
 
+PageNumber = Annotated[int, integer_validator(1, limits.GET_ORDERS_PAGE_MAX)]
+PageSize = Annotated[int, integer_validator(1, limits.GET_ORDERS_PAGE_LIMIT_MAX)]
+PageLimit = Annotated[int, integer_validator(1, INT32_MAX)]  # spec: int32, minimum 1
+
+
+def _unique(field: str, values: list[OrderStatus] | list[OrderSubstatus]) -> None:
+    """The spec's ``uniqueItems: true`` on ``status`` and ``substatus``."""
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            raise ValueError(
+                Messages.DUPLICATE_KEY.format(
+                    field=f"{field}[{index}]", value=value, first=f"{field}[{first[value]}]"
+                )
+            )
+        first[value] = index
+
 
 class GetOrdersParams(ContractModel):
-    order_ids: list[Int64] | None = Field(
+    order_ids: list[IdParameter] | None = Field(
         None, alias="orderIds", min_length=1, max_length=limits.GET_ORDERS_ORDER_IDS_MAX
     )
     status: list[OrderStatus] = Field(default_factory=list)
     substatus: list[OrderSubstatus] = Field(default_factory=list)
-    from_date: str | None = Field(None, alias="fromDate")
-    to_date: str | None = Field(None, alias="toDate")
-    shipment_from: str | None = Field(None, alias="supplierShipmentDateFrom")
-    shipment_to: str | None = Field(None, alias="supplierShipmentDateTo")
-    updated_from: str | None = Field(None, alias="updatedAtFrom")
-    updated_to: str | None = Field(None, alias="updatedAtTo")
+    from_date: DayParameter | None = Field(None, alias="fromDate")
+    to_date: DayParameter | None = Field(None, alias="toDate")
+    shipment_from: DayParameter | None = Field(None, alias="supplierShipmentDateFrom")
+    shipment_to: DayParameter | None = Field(None, alias="supplierShipmentDateTo")
+    updated_from: MomentParameter | None = Field(None, alias="updatedAtFrom")
+    updated_to: MomentParameter | None = Field(None, alias="updatedAtTo")
     dispatch_type: DispatchType | None = Field(None, alias="dispatchType")
     fake: bool = False
     has_cis: bool = Field(False, alias="hasCis")
@@ -48,15 +77,22 @@ class GetOrdersParams(ContractModel):
     )
     only_estimated_delivery: bool = Field(False, alias="onlyEstimatedDelivery")
     buyer_type: BuyerType | None = Field(None, alias="buyerType")
-    page: int = Field(1, ge=1, le=limits.GET_ORDERS_PAGE_MAX)
-    page_size: int = Field(
-        limits.GET_ORDERS_PAGE_LIMIT_MAX,
-        alias="pageSize",
-        ge=1,
-        le=limits.GET_ORDERS_PAGE_LIMIT_MAX,
-    )
+    page: PageNumber = 1
+    page_size: PageSize = Field(limits.GET_ORDERS_PAGE_LIMIT_MAX, alias="pageSize")
     page_token: str | None = None
-    limit: int | None = Field(None, ge=1, le=2**31 - 1)
+    limit: PageLimit | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _unique_statuses(cls, value: list[OrderStatus]) -> list[OrderStatus]:
+        _unique("status", value)
+        return value
+
+    @field_validator("substatus")
+    @classmethod
+    def _unique_substatuses(cls, value: list[OrderSubstatus]) -> list[OrderSubstatus]:
+        _unique("substatus", value)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +101,13 @@ class Period:
 
     start: datetime
     end: datetime | None
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+# A cursor's creation time is microseconds since the epoch; a time outside these holds no order.
+_MICROS_MIN: Final = max((MOMENT_MIN - _EPOCH) // _MICROSECOND, INT64_MIN)
+_MICROS_MAX: Final = min((MOMENT_MAX - _EPOCH) // _MICROSECOND, INT64_MAX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +123,15 @@ class Cursor:
 
     @classmethod
     def parse(cls, token: str) -> Cursor:
+        """A token of ``token()``; anything else (numbers beyond a stored time or id too) is 400."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             created, order_id = raw.split(":")
-            return cls(int(created), int(order_id))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return cls(
+                parse_integer(created, ge=_MICROS_MIN, le=_MICROS_MAX),
+                parse_integer(order_id, ge=ID_MIN, le=INT64_MAX),
+            )
+        except (ValueError, binascii.Error, UnicodeDecodeError, PydanticCustomError):
             raise BadRequest(Messages.BAD_PAGE_TOKEN.format(value=token)) from None
 
 
@@ -127,7 +174,7 @@ def params_from(pairs: Iterable[tuple[str, str]]) -> GetOrdersParams:
         elif key in _LIST_FIELDS:
             listed = values.setdefault(key, [])
             assert isinstance(listed, list)
-            listed.extend(part for part in value.split(",") if part)
+            listed.extend(value.split(","))  # an empty element is a bad value, not none
         else:
             values.setdefault(key, value)
     try:
@@ -136,54 +183,23 @@ def params_from(pairs: Iterable[tuple[str, str]]) -> GetOrdersParams:
         raise bad_request_from(exc) from None
 
 
-def parse_day(field: str, value: str) -> date:
-    """``DD-MM-YYYY`` (R-092)."""
-    match = _DATE.match(value)
-    try:
-        if match is None:
-            raise ValueError(value)
-        day, month, year = (int(part) for part in match.groups())
-        return date(year, month, day)
-    except ValueError:
-        raise BadRequest(
-            Messages.BAD_DATE.format(
-                field=field, pattern=limits.GET_ORDERS_DATE_FORMAT, value=value
-            )
-        ) from None
-
-
-def parse_moment(field: str, value: str) -> datetime:
-    """ISO 8601 with an offset; a ``+`` that arrived unescaped (as a space) is put back."""
-    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", value)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise BadRequest(Messages.BAD_DATE_TIME.format(field=field, value=value))
-    return moment
-
-
 def _check_span(span: timedelta) -> None:
     if span > limits.GET_ORDERS_PERIOD_MAX:
         raise BadRequest(Messages.TOO_LONG_PERIOD.format(days=limits.GET_ORDERS_PERIOD_MAX.days))
 
 
-def _day_range(
-    from_field: str, from_value: str | None, to_field: str, to_value: str | None
-) -> tuple[date, date] | None:
-    """A ``DD-MM-YYYY`` range: a missing end is 30 days from the other; under a day -> one day."""
-    if from_value is None and to_value is None:
+def _day_range(start: date | None, end: date | None) -> tuple[date, date] | None:
+    """A ``DD-MM-YYYY`` range: a missing end is 30 days from the other; under a day -> one day.
+    A computed end stops at the first or last day there is (``shift_day``)."""
+    if start is None and end is None:
         return None
-    start = parse_day(from_field, from_value) if from_value is not None else None
-    end = parse_day(to_field, to_value) if to_value is not None else None
     if start is None:
         assert end is not None
-        start = end - limits.GET_ORDERS_PERIOD_MAX
+        start = shift_day(end, -limits.GET_ORDERS_PERIOD_MAX)
     if end is None:
-        end = start + limits.GET_ORDERS_PERIOD_MAX
+        end = shift_day(start, limits.GET_ORDERS_PERIOD_MAX)
     if end - start < timedelta(days=1):
-        end = start + timedelta(days=1)
+        end = shift_day(start, timedelta(days=1))
     _check_span(end - start)
     return start, end
 
@@ -195,28 +211,27 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
 def _created(params: GetOrdersParams, today: date, tz: tzinfo) -> Period:
     """fromDate/toDate (R-120). Without toDate the period stays open up to now (our reading)."""
     if params.to_date is not None:
-        days = _day_range("fromDate", params.from_date, "toDate", params.to_date)
+        days = _day_range(params.from_date, params.to_date)
         assert days is not None
         return Period(_midnight(days[0], tz), _midnight(days[1], tz))
     start_day = (
-        parse_day("fromDate", params.from_date)
-        if params.from_date is not None
-        else today - limits.GET_ORDERS_PERIOD_MAX
+        params.from_date if params.from_date is not None else today - limits.GET_ORDERS_PERIOD_MAX
     )
     _check_span(today - start_day)
     return Period(_midnight(start_day, tz), None)
 
 
 def _updated(params: GetOrdersParams) -> Period | None:
-    if params.updated_from is None and params.updated_to is None:
+    """updatedAtFrom/updatedAtTo (R-120); a computed end stops at the ends of time
+    (``shift_moment``)."""
+    start, end = params.updated_from, params.updated_to
+    if start is None and end is None:
         return None
-    start = parse_moment("updatedAtFrom", params.updated_from) if params.updated_from else None
-    end = parse_moment("updatedAtTo", params.updated_to) if params.updated_to else None
     if start is None:
         assert end is not None
-        start = end - limits.GET_ORDERS_PERIOD_MAX
+        start = shift_moment(end, -limits.GET_ORDERS_PERIOD_MAX)
     if end is None:
-        end = start + limits.GET_ORDERS_PERIOD_MAX
+        end = shift_moment(start, limits.GET_ORDERS_PERIOD_MAX)
     _check_span(end - start)
     return Period(start, end)
 
@@ -241,8 +256,13 @@ def orders_query(
     profile: Profile,
     tz: tzinfo = limits.MARKET_TIMEZONE,
 ) -> OrdersQuery:
+    # Every filter is read (and may be refused) before orderIds sets the others aside.
     paging = _paging(params, profile)
     closed_before = now - limits.CLOSED_ORDERS_VISIBLE_FOR
+    today = now.astimezone(tz).date()
+    created = _created(params, today, tz)
+    shipment = _day_range(params.shipment_from, params.shipment_to)
+    updated = _updated(params)
     if params.order_ids is not None:
         # R-120: orderIds is not combined with other filters; only fake still applies (R-108).
         return OrdersQuery(
@@ -261,19 +281,13 @@ def orders_query(
             closed_before=closed_before,
             paging=paging,
         )
-    today = now.astimezone(tz).date()
     return OrdersQuery(
         order_ids=None,
         statuses=frozenset(params.status),
         substatuses=frozenset(params.substatus),
-        created=_created(params, today, tz),
-        shipment=_day_range(
-            "supplierShipmentDateFrom",
-            params.shipment_from,
-            "supplierShipmentDateTo",
-            params.shipment_to,
-        ),
-        updated=_updated(params),
+        created=created,
+        shipment=shipment,
+        updated=updated,
         dispatch_type=params.dispatch_type,
         fake=params.fake,
         has_cis=params.has_cis,

@@ -1,8 +1,8 @@
 """The query log's rules (the cabinet's "Query log"; R-111 keeps it 10 days).
 
-What an entry keeps of a call: headers with every credential redacted, bodies as UTF-8 text cut at
-a size limit (the entry says when it was cut and how big the body was), and the opaque token that
-pages through the log newest first.
+What an entry keeps of a call: headers and query parameters with every secret redacted (by name),
+bodies as UTF-8 text cut at a size limit (the entry says when it was cut and how big the body
+was), and the opaque token that pages through the log newest first.
 """
 
 from __future__ import annotations
@@ -11,19 +11,44 @@ import base64
 import binascii
 import codecs
 import functools
+import re
+import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, NamedTuple
 
 REDACTED: Final = "***"
-# Credentials never stored: the Partner API key (R-073), the OAuth header (R-074), the sandbox's
-# own token and cookies.
-_SECRET_HEADERS: Final = frozenset({"api-key", "authorization", "sandbox-token", "cookie"})
+# Values never stored: those of every header and query parameter whose name, in lower case and
+# without its punctuation, contains one of these words. ``Api-Key`` (R-073), ``Authorization``
+# (R-074), ``Sandbox-Token``, ``Cookie``, ``Proxy-Authorization``, ``X-Api-Key``, ``?apiKey=``,
+# ``?access_token=``, ``X-Hub-Signature`` all match; a false match only hides a value.
+SECRET_NAME_WORDS: Final = (
+    "token",
+    "key",
+    "auth",
+    "secret",
+    "passw",
+    "pwd",
+    "session",
+    "cookie",
+    "signature",
+    "credential",
+)
+_SECRET_NAME: Final = re.compile("|".join(SECRET_NAME_WORDS))
+_NOT_ALPHANUMERIC: Final = re.compile(r"[^0-9a-z]+")
+# The Partner API's paging cursor (spec AliasedPageToken) is the Market's own, not a credential.
+_NOT_SECRET: Final = frozenset({"pagetoken"})
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a header or query parameter of this name carries a secret."""
+    plain = _NOT_ALPHANUMERIC.sub("", name.lower())
+    return plain not in _NOT_SECRET and _SECRET_NAME.search(plain) is not None
 
 
 def redacted_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Headers as a dict (repeated names joined by ``, ``), credentials replaced by ``***``."""
+    """Headers as a dict (repeated names joined by ``, ``), secrets replaced by ``***``."""
     headers: dict[str, str] = {}
     for raw_name, raw_value in raw:
         name, secret = _header_name(raw_name)
@@ -34,10 +59,30 @@ def redacted_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=512)
 def _header_name(raw_name: bytes) -> tuple[str, bool]:
-    """A header's name as logged, and whether its value is a credential (the same few names
-    come with every call)."""
+    """A header's name as logged, and whether its value is a secret (the same few names come
+    with every call)."""
     name = raw_name.decode("latin-1").lower()
-    return name, name in _SECRET_HEADERS
+    return name, is_secret_name(name)
+
+
+def redacted_query(raw: bytes) -> str:
+    """The query string as sent, with the value of every secret parameter replaced by ``***``
+    (``apiKey=***``); names, order and every other value are kept as they were spelled."""
+    query = raw.decode("latin-1")
+    if not query:
+        return query
+    fields = query.split("&")
+    for index, field in enumerate(fields):
+        name, equals, _value = field.partition("=")
+        if equals and _query_name_is_secret(name):
+            fields[index] = f"{name}={REDACTED}"
+    return "&".join(fields)
+
+
+@functools.lru_cache(maxsize=512)
+def _query_name_is_secret(spelled: str) -> bool:
+    """As parsed: ``+`` is a space and ``%XX`` a byte (``Api%2DKey`` is ``Api-Key``)."""
+    return is_secret_name(urllib.parse.unquote_plus(spelled))
 
 
 class ClippedBody(NamedTuple):

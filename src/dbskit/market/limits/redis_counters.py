@@ -9,6 +9,8 @@ from functools import wraps
 from typing import Any, Final, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from dbskit.contract import limits
@@ -58,6 +60,11 @@ class RedisCounters:
 
     Each check is one Lua script (one round trip, atomic on the server), so two instances can
     never both admit the request that fills a window.
+
+    A Redis that does not answer (stopped, overloaded, a network that drops packets) fails a
+    command after ``REDIS_CONNECT_TIMEOUT`` to connect or ``REDIS_ANSWER_TIMEOUT`` for an answer,
+    once, without retries: the call answers 503 instead of hanging, and the next call tries a
+    fresh connection, so service returns with Redis.
     """
 
     def __init__(
@@ -67,7 +74,12 @@ class RedisCounters:
         prefix: str = "dbskit:",
         lease_ms: int = int(limits.PARALLEL_SLOT_LEASE.total_seconds() * 1000),
     ) -> None:
-        self._redis = aioredis.Redis.from_url(url)
+        self._redis = aioredis.Redis.from_url(
+            url,
+            socket_connect_timeout=limits.REDIS_CONNECT_TIMEOUT.total_seconds(),
+            socket_timeout=limits.REDIS_ANSWER_TIMEOUT.total_seconds(),
+            retry=Retry(NoBackoff(), 0),
+        )
         self._prefix = prefix
         self._lease_ms = lease_ms
         self._hit = self._redis.register_script(_HIT)

@@ -5,13 +5,16 @@ does not have), keeps references to the request and answer as they stream past (
 the log's size limit), and queues the call for the writer once the answer is complete, with the
 operation, campaign and business the gateway resolved. The sandbox's own paths are not Partner API
 calls and are not recorded.
+
+The gateway reads every call's body before it judges the call, so the body is here whether or not
+a handler read it; a body the gateway refused (over the R-088 limit, or late) is kept as far as it
+was read, and nothing here waits for the rest.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dbskit.contract import limits
 from dbskit.market.domain.access import PartnerCall
 from dbskit.market.domain.clock import Clock
 from dbskit.market.domain.operation_routes import OperationMatch
@@ -19,8 +22,6 @@ from dbskit.market.domain.query_log import CapturedCall
 from dbskit.market.gateway import CAMPAIGN_PARAMETER, OPERATION_KEY, PARTNER_CALL_KEY
 from dbskit.market.paths import is_own_path
 from dbskit.market.query_log.writer import QueryLogWriter
-
-_DRAIN_LIMIT = limits.REQUEST_BODY_MAX_BYTES  # R-088: the Market reads no more than this
 
 
 class QueryLogRecorder:
@@ -45,10 +46,8 @@ class QueryLogRecorder:
             request_chunks=[],
         )
         limit = self.writer.body_limit
-        request_complete = False
 
         async def capture_request() -> Message:
-            nonlocal request_complete
             message = await receive()
             if message["type"] == "http.request":
                 body = message.get("body", b"")
@@ -56,18 +55,10 @@ class QueryLogRecorder:
                     if captured.request_size < limit:
                         captured.request_chunks.append(body)
                     captured.request_size += len(body)
-                request_complete = not message.get("more_body", False)
-            else:  # http.disconnect
-                request_complete = True
             return message
 
         async def capture_answer(message: Message) -> None:
             if message["type"] == "http.response.start":
-                # A call refused before its handler read the body (401, 403, 420, too big) is
-                # logged with its body all the same; bodies the Market refuses outright are read
-                # no further than its size limit.
-                while not request_complete and captured.request_size <= _DRAIN_LIMIT:
-                    await capture_request()
                 captured.status = message["status"]
                 captured.response_headers = list(message.get("headers", ()))
                 captured.response_chunks = []

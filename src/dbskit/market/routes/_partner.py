@@ -10,17 +10,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from pydantic import TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dbskit.contract._base import OrderId
-from dbskit.contract.validation import integer_parameter
+from dbskit.contract.parameters import integer_parameter
 from dbskit.market.domain.access import PartnerCall
 from dbskit.market.runtime import Runtime
 
 ORDER_PARAMETER = "orderId"
-_ORDER_ID: TypeAdapter[int] = TypeAdapter(OrderId)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +36,7 @@ class PartnerRequest:
     @property
     def order_id(self) -> int:
         """The path's ``orderId`` (R-003), or the 400 naming it."""
-        return integer_parameter(ORDER_PARAMETER, _ORDER_ID, self.call.path_params[ORDER_PARAMETER])
+        return integer_parameter(ORDER_PARAMETER, self.call.path_params[ORDER_PARAMETER])
 
 
 Handler = Callable[[PartnerRequest], Awaitable[Response]]

@@ -1,24 +1,71 @@
-"""The Sandbox-Token check: the control plane is not the Market and has its own secret."""
+"""The Sandbox-Token check: the control plane is not the Market and has its own secret.
+
+``SandboxGate`` asks for the token before routing, so a caller without it learns nothing of the
+control plane's shape: every method on every path under ``/sandbox`` (paths and methods that do
+not exist included) is the same 401. ``require_sandbox_token`` makes the same check as a
+dependency of each sandbox router.
+"""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 
+from pydantic import SecretStr
 from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
-from dbskit.contract.errors import Messages, Unauthorized
+from dbskit.contract.errors import ApiError, Messages, Unauthorized
+from dbskit.market.paths import is_sandbox_path
+from dbskit.market.routes.errors import error_response
 from dbskit.market.runtime import Runtime
 
 HEADER = "Sandbox-Token"
+_HEADER_NAME = HEADER.lower().encode("latin-1")  # ASGI servers give header names in lower case
+
+
+def check_sandbox_token(expected: SecretStr | None, headers: Iterable[tuple[bytes, bytes]]) -> None:
+    """One ``Sandbox-Token`` header equal to the configured token, else 401.
+
+    An empty or blank configured token opens nothing (``serve`` refuses to start with one), an
+    empty header never matches, and a header sent twice is refused whatever its values.
+    """
+    given: bytes | None = None
+    for name, value in headers:
+        if name == _HEADER_NAME:
+            if given is not None:
+                raise Unauthorized(Messages.CREDENTIAL_HEADER_REPEATED.format(header=HEADER))
+            given = value
+    secret = expected.get_secret_value() if expected is not None else ""
+    if not secret.strip() or not given:
+        raise Unauthorized(Messages.SANDBOX_TOKEN)
+    if not hmac.compare_digest(given, secret.encode()):
+        raise Unauthorized(Messages.SANDBOX_TOKEN)
+
+
+class SandboxGate:
+    """Every request under ``/sandbox`` shows the Sandbox-Token before it is routed."""
+
+    def __init__(self, app: ASGIApp, *, token: SecretStr | None) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and is_sandbox_path(scope["path"]):
+            try:
+                check_sandbox_token(self.token, scope["headers"])
+            except ApiError as error:
+                if scope["type"] == "websocket":
+                    await WebSocketClose()(scope, receive, send)
+                else:
+                    await error_response(error)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def require_sandbox_token(request: Request) -> None:
-    expected = request.app.state.runtime.settings.sandbox_token
-    given = request.headers.get(HEADER)
-    if expected is None or given is None:
-        raise Unauthorized(Messages.SANDBOX_TOKEN)
-    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise Unauthorized(Messages.SANDBOX_TOKEN)
+    check_sandbox_token(request.app.state.runtime.settings.sandbox_token, request.scope["headers"])
 
 
 def runtime_of(request: Request) -> Runtime:

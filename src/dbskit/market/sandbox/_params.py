@@ -1,4 +1,4 @@
-"""Path parameters of the /sandbox routes, validated by FastAPI with the Partner API's bounds."""
+"""Path parameters of the /sandbox routes: the Partner API's id parser (contract/parameters.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Path
 
-from dbskit.contract._base import INT64_MAX, INT64_MIN
+from dbskit.contract.parameters import IdParameter
 
-CampaignIdParam = Annotated[int, Path(alias="campaignId", ge=1, le=INT64_MAX)]
-OrderIdParam = Annotated[int, Path(alias="orderId", ge=INT64_MIN, le=INT64_MAX)]
+CampaignIdParam = Annotated[IdParameter, Path(alias="campaignId")]
+OrderIdParam = Annotated[IdParameter, Path(alias="orderId")]

@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dbskit.contract import limits
-from dbskit.contract._base import CampaignId, OrderId
 from dbskit.contract.errors import BadRequest, Messages
+from dbskit.contract.parameters import IdParameter, integer_validator
 from dbskit.contract.sandbox import ClockChange, ClockState
-from dbskit.market.domain.clock import ClockMovedBackwards
+from dbskit.market.domain.clock import ClockBeyondLatest, ClockMovedBackwards
 from dbskit.market.domain.query_log import InvalidPageToken, PagePosition
 from dbskit.market.query_log.reader import list_requests
 from dbskit.market.routes._body import read_json
@@ -40,7 +40,7 @@ async def change_clock(request: Request) -> Response:
     change = await read_json(request, ClockChange)
     try:
         now = await runtime.clock_service.advance(seconds=change.advance_seconds, to=change.now)
-    except ClockMovedBackwards as exc:
+    except (ClockMovedBackwards, ClockBeyondLatest) as exc:
         raise BadRequest(str(exc)) from None
     return json_response(ClockState(now=now))
 
@@ -48,10 +48,10 @@ async def change_clock(request: Request) -> Response:
 @router.get("/requests")
 async def get_requests(
     request: Request,
-    campaign_id: int | None = Query(None, alias="campaignId", ge=1),
-    limit: int = Query(
-        limits.QUERY_LOG_PAGE_LIMIT_DEFAULT, ge=1, le=limits.QUERY_LOG_PAGE_LIMIT_MAX
-    ),
+    campaign_id: Annotated[IdParameter | None, Query(alias="campaignId")] = None,
+    limit: Annotated[
+        int, integer_validator(1, limits.QUERY_LOG_PAGE_LIMIT_MAX), Query()
+    ] = limits.QUERY_LOG_PAGE_LIMIT_DEFAULT,
     page_token: str | None = Query(None, alias="pageToken"),
 ) -> Response:
     """The query log (R-111), newest first; ``campaignId`` narrows it to one campaign."""
@@ -67,14 +67,15 @@ async def get_requests(
             conn, since=since, limit=limit, campaign_id=campaign_id, after=after
         )
     )
+    page.dropped_entries = runtime.query_log.dropped
     return json_response(page)
 
 
 @router.get("/outbox")
 async def get_outbox(
     request: Request,
-    campaign_id: Annotated[CampaignId | None, Query(alias="campaignId")] = None,
-    order_id: Annotated[OrderId | None, Query(alias="orderId")] = None,
+    campaign_id: Annotated[IdParameter | None, Query(alias="campaignId")] = None,
+    order_id: Annotated[IdParameter | None, Query(alias="orderId")] = None,
 ) -> Response:
     listing = await _runtime(request).db.run_read(
         lambda conn: outbox.list_messages(conn, campaign_id=campaign_id, order_id=order_id)
