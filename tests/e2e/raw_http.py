@@ -12,6 +12,8 @@ import contextlib
 import json
 import socket
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
 
@@ -252,34 +254,52 @@ def raw_requests(draw: st.DrawFn, known: Known) -> RawRequest:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawAnswer:
     status: int  # 0: no status line came back
-    headers: dict[str, str]
+    reason: str
+    headers: dict[str, str]  # names in lower case
     body: bytes
-    timed_out: bool
+    timed_out: bool = False  # the server neither finished its answer nor closed in time
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
-def send(host: str, port: int, request: RawRequest, *, timeout: float) -> RawAnswer:
-    """Send ``request`` on a new connection and read until the server closes it or ``timeout``
-    seconds pass without it."""
+def connect(base_url: str, *, timeout: float) -> socket.socket:
+    address = urlsplit(base_url)
+    return socket.create_connection((address.hostname, address.port), timeout=timeout)
+
+
+def read_answer(sock: socket.socket) -> RawAnswer:
+    """One answer read off ``sock``: up to its ``Content-Length``, or until the server closes
+    the connection or the socket's timeout passes without a byte."""
     data = b""
     timed_out = False
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        # The server may answer and close before it has read everything.
-        with contextlib.suppress(OSError):
-            sock.sendall(request.encode(f"{host}:{port}"))
-        sock.settimeout(timeout)
-        try:
-            while chunk := sock.recv(65536):
-                data += chunk
-                if _complete(data):
-                    break
-        except TimeoutError:
-            timed_out = True
-        except OSError:
-            pass
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+            if _complete(data):
+                break
+    except TimeoutError:
+        timed_out = True
+    except OSError:
+        pass  # reset by the server: what came before is the answer
     return _parse(data, timed_out)
+
+
+def exchange(base_url: str, data: bytes, *, timeout: float) -> RawAnswer:
+    """Send ``data`` on a new connection and read the answer."""
+    with connect(base_url, timeout=timeout) as sock:
+        # The server may answer and close before it has read everything sent.
+        with contextlib.suppress(OSError):
+            sock.sendall(data)
+        return read_answer(sock)
+
+
+def send(base_url: str, request: RawRequest, *, timeout: float) -> RawAnswer:
+    host = urlsplit(base_url).netloc
+    return exchange(base_url, request.encode(host), timeout=timeout)
 
 
 def _complete(data: bytes) -> bool:
@@ -295,11 +315,14 @@ def _complete(data: bytes) -> bool:
 
 def _parse(data: bytes, timed_out: bool) -> RawAnswer:
     head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    parts = lines[0].split(b" ", 2) if lines and lines[0] else []
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    parts = status_line.split(" ", 2)
     status = int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else 0
-    found: dict[str, str] = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        found[name.strip().decode("latin-1").lower()] = value.strip().decode("latin-1")
-    return RawAnswer(status, found, body, timed_out)
+    reason = parts[2] if len(parts) == 3 else ""
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers and headers["content-length"].isdigit():
+        body = body[: int(headers["content-length"])]
+    return RawAnswer(status, reason, headers, body, timed_out)

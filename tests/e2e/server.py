@@ -101,3 +101,46 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@dataclass(frozen=True)
+class SandboxSeller:
+    """A campaign made through a server's /sandbox, with a full-access Api-Key and test orders."""
+
+    business_id: int
+    campaign_id: int
+    api_key: str
+    order_ids: list[int]
+
+
+def sandbox_seller(
+    base_url: str,
+    sandbox_token: str,
+    *,
+    orders: int = 0,
+    delivery_type: str = "DELIVERY",
+    campaign: dict[str, object] | None = None,
+) -> SandboxSeller:
+    """Make a campaign (with the settings in ``campaign``), an Api-Key of every scope and
+    ``orders`` PROCESSING test orders of one line each, over HTTP."""
+    headers = {"Sandbox-Token": sandbox_token}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+        made = http.post("/sandbox/campaigns", json=campaign or {})
+        assert made.status_code == 201, made.text
+        business_id, campaign_id = made.json()["businessId"], made.json()["campaignId"]
+        issued = http.post(
+            "/sandbox/tokens", json={"businessId": business_id, "scopes": ["all-methods"]}
+        )
+        assert issued.status_code == 201, issued.text
+        order_ids = []
+        for _ in range(orders):
+            placed = http.post(
+                f"/sandbox/campaigns/{campaign_id}/orders",
+                json={
+                    "items": [{"offerId": "sku-1", "count": 1, "price": 100}],
+                    "delivery": {"type": delivery_type},
+                },
+            )
+            assert placed.status_code == 201, placed.text
+            order_ids.append(int(placed.json()["order"]["id"]))
+    return SandboxSeller(int(business_id), int(campaign_id), issued.json()["apiKey"], order_ids)

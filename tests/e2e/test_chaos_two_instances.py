@@ -26,7 +26,7 @@ import pytest
 import redis
 
 from tests.conftest import _postgres_schema, postgres_url
-from tests.e2e.server import Server, running_server
+from tests.e2e.server import Server, running_server, sandbox_seller
 from tests.redis_server import running_redis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -83,7 +83,8 @@ def test_two_instances_lose_nothing_and_never_overspend(tmp_path: Path) -> None:
         first = _serve(stack, args)
         second = _serve(stack, args)
         http = stack.enter_context(httpx.Client(timeout=10))
-        key, campaign, orders = _seller(http, first.base_url)
+        seller = sandbox_seller(first.base_url, TOKEN, orders=ORDERS)
+        key, campaign, orders = seller.api_key, seller.campaign_id, seller.order_ids
         load = Load(targets=[first.base_url, second.base_url])
 
         _run_load(http, load, key, campaign, orders, kill=first)
@@ -106,29 +107,6 @@ def test_two_instances_lose_nothing_and_never_overspend(tmp_path: Path) -> None:
         _clock_reaches_the_other_instance(
             http, restarted.base_url, second.base_url, key, campaign, orders
         )
-
-
-def _seller(http: httpx.Client, base: str) -> tuple[str, int, list[int]]:
-    campaign = http.post(base + "/sandbox/campaigns", json={}, headers=SANDBOX).json()
-    key = http.post(
-        base + "/sandbox/tokens",
-        json={"businessId": campaign["businessId"], "scopes": ["all-methods"]},
-        headers=SANDBOX,
-    ).json()["apiKey"]
-    campaign_id = int(campaign["campaignId"])
-    orders = []
-    for _ in range(ORDERS):
-        created = http.post(
-            f"{base}/sandbox/campaigns/{campaign_id}/orders",
-            json={
-                "items": [{"offerId": "kettle", "count": 1, "price": 990}],
-                "delivery": {"type": "DELIVERY"},
-            },
-            headers=SANDBOX,
-        )
-        assert created.status_code == 201, created.text
-        orders.append(int(created.json()["order"]["id"]))
-    return key, campaign_id, orders
 
 
 def _track(http: httpx.Client, base: str, key: str, campaign: int, order_id: int, code: str) -> int:

@@ -14,14 +14,13 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.e2e.raw_http import Known, RawAnswer, RawRequest, raw_requests, send
-from tests.e2e.server import Server, running_server
+from tests.e2e.server import Server, running_server, sandbox_seller
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -50,10 +49,9 @@ def _cases() -> int:
 @pytest.mark.rule("R-071", "R-080", "R-081", "R-082", "R-088")
 @pytest.mark.decision("Limits of the HTTP server")
 def test_every_request_is_answered_in_time_without_a_5xx(server: Server) -> None:
-    base = urlsplit(server.base_url)
-    host, port = base.hostname or "127.0.0.1", base.port or 80
     statuses: Counter[int] = Counter()
-    known = _seller(server.base_url)
+    seller = sandbox_seller(server.base_url, SANDBOX_TOKEN, orders=1, delivery_type="DIGITAL")
+    known = Known(seller.campaign_id, seller.order_ids[0], seller.api_key, SANDBOX_TOKEN)
 
     @settings(
         max_examples=_cases(),
@@ -64,7 +62,7 @@ def test_every_request_is_answered_in_time_without_a_5xx(server: Server) -> None
     )
     @given(request=raw_requests(known))
     def answered(request: RawRequest) -> None:
-        answer = send(host, port, request, timeout=ANSWER_WITHIN)
+        answer = send(server.base_url, request, timeout=ANSWER_WITHIN)
         statuses[answer.status] += 1
         assert not answer.timed_out, "no answer within the body deadline plus 2 s"
         assert answer.status != 0, "the connection closed without an answer"
@@ -81,24 +79,6 @@ def test_every_request_is_answered_in_time_without_a_5xx(server: Server) -> None
     )
     assert requests.status_code == 200
     assert isinstance(requests.json()["requests"], list)
-
-
-def _seller(base_url: str) -> Known:
-    sandbox = {"Sandbox-Token": SANDBOX_TOKEN}
-    with httpx.Client(base_url=base_url, headers=sandbox, timeout=30) as http:
-        campaign = http.post("/sandbox/campaigns", json={}).json()
-        key = http.post(
-            "/sandbox/tokens",
-            json={"businessId": campaign["businessId"], "scopes": ["all-methods"]},
-        ).json()["apiKey"]
-        order = http.post(
-            f"/sandbox/campaigns/{campaign['campaignId']}/orders",
-            json={
-                "items": [{"offerId": "game-1", "count": 1, "price": 1500}],
-                "delivery": {"type": "DIGITAL"},
-            },
-        ).json()["order"]
-    return Known(int(campaign["campaignId"]), int(order["id"]), key, SANDBOX_TOKEN)
 
 
 def _assert_shape(answer: RawAnswer) -> None:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import _postgres_schema, envelope, postgres_url
-from tests.e2e.server import running_server
+from tests.e2e.server import running_server, sandbox_seller
 
 pytestmark = [pytest.mark.e2e]
 
@@ -98,27 +98,13 @@ def served(request: pytest.FixtureRequest) -> Iterator[Served]:
             running_server(args, env={"DBSKIT_SANDBOX_TOKEN": TOKEN}, ready_headers=SANDBOX) as s,
             httpx.Client(base_url=s.base_url, timeout=30) as http,
         ):
-            campaign = http.post("/sandbox/campaigns", json={}, headers=SANDBOX).json()
-            issued = http.post(
-                "/sandbox/tokens",
-                json={"businessId": campaign["businessId"], "scopes": ["all-methods"]},
-                headers=SANDBOX,
-            )
-            placed = http.post(
-                f"/sandbox/campaigns/{campaign['campaignId']}/orders",
-                json={
-                    "items": [{"offerId": "sku-1", "count": 1, "price": 100}],
-                    "delivery": {"type": "DELIVERY"},
-                },
-                headers=SANDBOX,
-            )
-            assert (issued.status_code, placed.status_code) == (201, 201)
+            seller = sandbox_seller(s.base_url, TOKEN, orders=1)
             yield Served(
                 http,
-                campaign["campaignId"],
-                campaign["businessId"],
-                placed.json()["order"]["id"],
-                {"Api-Key": issued.json()["apiKey"]},
+                seller.campaign_id,
+                seller.business_id,
+                seller.order_ids[0],
+                {"Api-Key": seller.api_key},
             )
     finally:
         next(urls, None)  # drops the PostgreSQL schema

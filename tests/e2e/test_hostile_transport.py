@@ -8,8 +8,6 @@ detectors only (``HANG``, far beyond every deadline the servers run with).
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import signal
 import socket
@@ -19,7 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -29,7 +26,8 @@ from dbskit.settings import normalise_database_url
 from dbskit.storage.db import Database
 from dbskit.storage.tables import query_log
 from tests.conftest import envelope
-from tests.e2e.server import Server, running_server
+from tests.e2e.raw_http import connect, exchange, read_answer
+from tests.e2e.server import Server, running_server, sandbox_seller
 from tests.redis_server import running_redis_process
 
 pytestmark = [pytest.mark.e2e]
@@ -47,54 +45,6 @@ class Seller:
     business_id: int
     campaign_id: int
     api_key: str
-
-
-@dataclass(frozen=True)
-class RawAnswer:
-    status: int
-    reason: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def connect(base_url: str) -> socket.socket:
-    address = urlsplit(base_url)
-    return socket.create_connection((address.hostname, address.port), timeout=HANG)
-
-
-def read_answer(sock: socket.socket) -> RawAnswer:
-    """One HTTP/1.1 answer with a Content-Length, read off ``sock``."""
-    buffer = b""
-    while b"\r\n\r\n" not in buffer:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise AssertionError(f"the connection closed before an answer: {buffer!r}")
-        buffer += chunk
-    head, body = buffer.split(b"\r\n\r\n", 1)
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    _version, status, reason = status_line.split(" ", 2)
-    headers = {}
-    for line in lines:
-        name, value = line.split(":", 1)
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers["content-length"])
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return RawAnswer(int(status), reason, headers, body[:length])
-
-
-def exchange(base_url: str, data: bytes) -> RawAnswer:
-    with connect(base_url) as sock:
-        # The server may refuse and close before it has read everything sent.
-        with contextlib.suppress(OSError):
-            sock.sendall(data)
-        return read_answer(sock)
 
 
 def new_seller(base_url: str) -> Seller:
@@ -185,7 +135,7 @@ def test_what_the_server_refuses_before_the_application_is_the_envelope(
     served: tuple[Server, Seller], request_bytes: bytes, expected: tuple[int, str, Any]
 ) -> None:
     server, _seller = served
-    answer = exchange(server.base_url, request_bytes)
+    answer = exchange(server.base_url, request_bytes, timeout=HANG)
     assert (answer.status, answer.reason, answer.json()) == expected
     assert answer.headers["content-type"] == "application/json"
     assert answer.headers["connection"] == "close"
@@ -197,7 +147,9 @@ def test_a_head_within_the_limits_reaches_the_application(served: tuple[Server, 
     # 99 fields with Host and Connection, 15 KB with the target: just within every limit.
     fields = [b"X-%d: %s\r\n" % (n, b"a" * 60) for n in range(97)]
     target = b"/v2/delivery/services?q=" + b"a" * (TARGET_LIMIT - 200)
-    answer = exchange(server.base_url, _head(*fields, b"Connection: close\r\n\r\n", target=target))
+    answer = exchange(
+        server.base_url, _head(*fields, b"Connection: close\r\n\r\n", target=target), timeout=HANG
+    )
     assert (answer.status, answer.json()) == (
         401,
         envelope(("UNAUTHORIZED", "Credentials are not specified")),
@@ -239,7 +191,7 @@ def test_a_declared_body_over_512_kb_is_refused_before_it_comes(
         f"Api-Key: {seller.api_key}\r\nContent-Type: application/json\r\n"
         "Content-Length: 600000\r\n\r\n"
     ).encode()
-    with connect(server.base_url) as sock:
+    with connect(server.base_url, timeout=HANG) as sock:
         sock.sendall(head)  # and nothing more: the answer must not wait for the body
         answer = read_answer(sock)
     assert (answer.status, answer.json()) == (
@@ -261,7 +213,10 @@ def test_a_stalled_body_is_408_and_holds_no_parallel_slot(served: tuple[Server, 
         f"Api-Key: {seller.api_key}\r\nContent-Type: application/json\r\n"
         "Content-Length: 100\r\n\r\n"
     ).encode()
-    with connect(server.base_url) as first, connect(server.base_url) as second:
+    with (
+        connect(server.base_url, timeout=HANG) as first,
+        connect(server.base_url, timeout=HANG) as second,
+    ):
         # Two calls of the token whose bodies stop after 10 bytes: as many as its parallel limit.
         for sock in (first, second):
             sock.sendall(head + b'{"trackCo')
@@ -465,25 +420,10 @@ def test_a_clock_moved_through_one_instance_moves_the_others_limit_window(
             running_server(first_args, env=ENV, ready_headers=SANDBOX) as first,
             running_server(second_args, env=ENV, ready_headers=SANDBOX) as second,
         ):
-            campaign = httpx.post(
-                first.base_url + "/sandbox/campaigns",
-                json={"notificationUrl": store.url},
-                headers=SANDBOX,
-            ).json()
-            key = httpx.post(
-                first.base_url + "/sandbox/tokens",
-                json={"businessId": campaign["businessId"], "scopes": ["all-methods"]},
-                headers=SANDBOX,
-            ).json()["apiKey"]
-            created = httpx.post(
-                f"{first.base_url}/sandbox/campaigns/{campaign['campaignId']}/orders",
-                json={
-                    "items": [{"offerId": "kettle-1", "count": 1, "price": 990}],
-                    "delivery": {"type": "DELIVERY"},
-                },
-                headers=SANDBOX,
+            seller = sandbox_seller(
+                first.base_url, TOKEN, orders=1, campaign={"notificationUrl": store.url}
             )
-            assert created.status_code == 201, created.text
+            key = seller.api_key
             # The second instance is now delivering ORDER_CREATED to a store that does not answer.
             assert store.connected.wait(HANG)
 
