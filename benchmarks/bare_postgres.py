@@ -3,10 +3,9 @@
 ``POST /write`` runs the transaction shape of dbskit's write methods on PostgreSQL, with the
 cheapest client found for it and none of dbskit's work (validation, access, limits, the query
 log, the rules): ``BEGIN`` with a locking select of one row, then an UPDATE of that row and an
-INSERT of a log row with ``COMMIT`` — two round trips, as dbskit's writes take
-(``storage/held_writes.py``). Rows are taken in turn from a pool, as the workloads take fresh
-orders. Its throughput is what a server of this shape reaches on the machine, before any work of
-its own.
+INSERT of a log row with ``COMMIT`` — two round trips, the fewest a write that decides on what
+it locked can take. Rows are taken in turn from a pool, as the workloads take fresh orders. Its
+throughput is what a server of this shape reaches on the machine, before any work of its own.
 
 The transactions run on psycopg's blocking connections in ``THREADS`` worker threads. At 16
 connections that did more than psycopg's asynchronous connections on the event loop (3,130 and
@@ -65,7 +64,7 @@ class _Writer:
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(_CREATE)
         for _ in range(THREADS):
-            # BEGIN and COMMIT are sent with the statements, as held_writes sends them.
+            # BEGIN and COMMIT are sent with the statements: two round trips a write.
             conn = psycopg.connect(self.url, autocommit=True)
             self.opened.append(conn)
             self.idle.put(conn)

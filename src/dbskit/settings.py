@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(
         None, description="postgresql://... to use PostgreSQL; default: SQLite in the data dir."
+    )
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        "NORMAL",
+        description=(
+            "SQLite's PRAGMA synchronous. NORMAL: a power loss can undo the last commits, a "
+            "crash of dbskit none. FULL: every commit waits for the disk."
+        ),
     )
     sandbox_token: SecretStr | None = Field(
         None, description="Secret for the /sandbox endpoints (generated on loopback)."

@@ -1,7 +1,7 @@
 """GET order shows every change at once, whichever way the order was written.
 
-On SQLite getOrder answers from results remembered while the database is unchanged; each test
-reads the order twice first (so the second read is a remembered one), writes it one way, and
+On SQLite getOrder's answers are kept while the database is unchanged (``OrderAnswers``); each
+test reads the order twice first (so the second answer is a kept one), writes it one way, and
 reads it again. The same tests run on PostgreSQL, which reads every time.
 """
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dbskit.market.services._access_store import insert_business, insert_campaign
 from dbskit.settings import normalise_database_url
 from dbskit.storage import migrations
+from dbskit.storage.access import insert_business, insert_campaign
 from dbskit.storage.db import Database
 
 

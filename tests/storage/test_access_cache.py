@@ -14,10 +14,10 @@ from dbskit.contract.sandbox_access import CampaignCreate, TokenCreate
 from dbskit.market.domain import tokens
 from dbskit.market.domain.access import CampaignAccess, Grant
 from dbskit.market.runtime import Runtime
-from dbskit.market.services import _access_store
 from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.settings import Settings
+from dbskit.storage import access as access_store
 
 
 @pytest.fixture
@@ -82,13 +82,13 @@ async def test_requests_that_miss_together_share_one_read(
     )
     assert created.api_key is not None
     reads: list[str] = []
-    real = _access_store.grant_by_hash
+    real = access_store.grant_by_hash
 
     def counted(conn: Connection, key_hash: str) -> Grant | None:
         reads.append(key_hash)
         return real(conn, key_hash)
 
-    monkeypatch.setattr(_access_store, "grant_by_hash", counted)
+    monkeypatch.setattr(access_store, "grant_by_hash", counted)
     cache = AccessCache(db=runtime.db, ttl_seconds=5.0)
     key_hash = tokens.fingerprint(created.api_key)
     grants = await asyncio.gather(*(cache.grant(key_hash) for _ in range(20)))
@@ -131,14 +131,14 @@ async def test_an_entry_in_use_is_renewed_in_the_background(
 
     release = threading.Event()
     reads: list[str] = []
-    real = _access_store.grant_by_hash
+    real = access_store.grant_by_hash
 
     def slow(conn: Connection, wanted: str) -> Grant | None:
         reads.append(wanted)
         release.wait(timeout=10)
         return real(conn, wanted)
 
-    monkeypatch.setattr(_access_store, "grant_by_hash", slow)
+    monkeypatch.setattr(access_store, "grant_by_hash", slow)
     moment[0] = 4.9
     assert await cache.grant(key_hash) is not None
     assert reads == []  # young enough: no read

@@ -90,9 +90,11 @@ def test_failed_write_leaves_nothing_behind(db: Database) -> None:
         assert conn.execute(sa.select(sa.func.count()).select_from(sandbox_clock)).scalar_one() == 0
 
 
-async def test_sqlite_writes_queue_on_one_thread(tmp_path: Path) -> None:
-    """SQLite writes of one process run one after another on one thread (the event loop's, for
-    short writes), in the order asked, rather than in threads that poll for the write lock."""
+@pytest.mark.parametrize("short", [False, True], ids=["writer-thread", "short"])
+async def test_sqlite_writes_queue_on_one_thread(tmp_path: Path, short: bool) -> None:
+    """SQLite writes of one process run one after another on one thread (the writer thread, or
+    the event loop's for short writes), in the order asked, rather than in threads that poll for
+    the write lock."""
     database = Database(f"sqlite:///{tmp_path / 'writes.sqlite3'}")
     migrations.upgrade(database)
     threads: set[int] = set()
@@ -110,8 +112,9 @@ async def test_sqlite_writes_queue_on_one_thread(tmp_path: Path) -> None:
         running -= 1
 
     try:
+        await database.open_loop_connections()
         await asyncio.gather(
-            *(database.run_write(functools.partial(work, number=n)) for n in range(8))
+            *(database.run_write(functools.partial(work, number=n), short=short) for n in range(8))
         )
     finally:
         database.dispose()
@@ -143,9 +146,9 @@ async def test_a_failed_short_write_is_undone_alone(tmp_path: Path) -> None:
 
     try:
         results = await asyncio.gather(
-            database.run_write(lambda conn: insert(conn, 1)),
-            database.run_write(lambda conn: insert(conn, 2, fail=True)),
-            database.run_write(lambda conn: insert(conn, 3)),
+            database.run_write(lambda conn: insert(conn, 1), short=True),
+            database.run_write(lambda conn: insert(conn, 2, fail=True), short=True),
+            database.run_write(lambda conn: insert(conn, 3), short=True),
             return_exceptions=True,
         )
         assert results[0] == 1 and results[2] == 3
@@ -171,7 +174,7 @@ async def test_short_writes_wait_in_the_writer_thread_while_another_connection_w
             threads.append(threading.get_ident())
             conn.execute(sa.insert(sandbox_clock).values(id=2, offset_us=0))
 
-        pending = asyncio.ensure_future(database.run_write(insert))
+        pending = asyncio.ensure_future(database.run_write(insert, short=True))
         await asyncio.sleep(0.05)
         assert not pending.done()  # waiting for the lock, not failed
         holder.commit()
@@ -192,8 +195,8 @@ async def test_a_short_write_cancelled_before_its_turn_does_not_run(tmp_path: Pa
         conn.execute(sa.insert(sandbox_clock).values(id=row_id, offset_us=0))
 
     try:
-        first = asyncio.ensure_future(database.run_write(lambda conn: insert(conn, 1)))
-        second = asyncio.ensure_future(database.run_write(lambda conn: insert(conn, 2)))
+        first = asyncio.ensure_future(database.run_write(lambda conn: insert(conn, 1), short=True))
+        second = asyncio.ensure_future(database.run_write(lambda conn: insert(conn, 2), short=True))
         await asyncio.sleep(0)  # both queued, the commit not yet run
         second.cancel()
         await first
@@ -228,12 +231,13 @@ async def test_the_wal_starts_again_under_continuous_short_writes(
         def write(conn: sa.Connection) -> None:
             conn.execute(sa.update(sandbox_clock).values(offset_us=value))
 
-        return database.run_write(write)
+        return database.run_write(write, short=True)
 
     writer = database._loop_writer
     assert writer is not None
     try:
-        await database.run_write(_insert_clock_row)
+        await database.open_loop_connections()
+        await database.run_write(_insert_clock_row, short=True)
         for value in range(commits):
             await bump(value)
             if (value + 1) % every or not writer._checkpoint_phase:
@@ -311,3 +315,29 @@ def _wal_restarts(wal: Path) -> int:
 
 def _insert_clock_row(conn: sa.Connection) -> None:
     conn.execute(sa.insert(sandbox_clock).values(id=1, offset_us=0))
+
+
+@pytest.mark.parametrize(
+    ("synchronous", "pragma", "on_loop"), [("NORMAL", 1, True), ("FULL", 2, False)]
+)
+async def test_sqlite_synchronous_is_the_setting_and_full_keeps_commits_off_the_loop(
+    tmp_path: Path, synchronous: str, pragma: int, on_loop: bool
+) -> None:
+    """FULL makes every COMMIT wait for the disk: short writes then commit in the writer thread,
+    never on the event loop."""
+    database = Database(f"sqlite:///{tmp_path / 'sync.sqlite3'}", synchronous=synchronous)
+    migrations.upgrade(database)
+    threads: list[int] = []
+
+    def insert(conn: sa.Connection) -> int:
+        threads.append(threading.get_ident())
+        conn.execute(sa.insert(sandbox_clock).values(id=1, offset_us=0))
+        return int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one())
+
+    try:
+        await database.open_loop_connections()
+        assert await database.run_write(insert, short=True) == pragma
+        assert (threads == [threading.get_ident()]) is on_loop
+        assert _clock_ids(database) == [1]
+    finally:
+        database.dispose()

@@ -14,7 +14,6 @@ from dbskit.contract import limits
 from dbskit.contract.sandbox_access import PushAuthMode
 from dbskit.market.domain import tokens
 from dbskit.market.domain.clock import Clock
-from dbskit.market.services import _access_store as store
 from dbskit.market.services.demo import (
     DEMO_KEY_FILE,
     DemoAccess,
@@ -23,6 +22,7 @@ from dbskit.market.services.demo import (
     ensure_demo,
 )
 from dbskit.settings import Settings, normalise_database_url
+from dbskit.storage import access as store
 from dbskit.storage import migrations
 from dbskit.storage.db import Database
 from dbskit.storage.tables import api_tokens, businesses, campaigns

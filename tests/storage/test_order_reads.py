@@ -1,31 +1,34 @@
 """An order with its items, marking codes and track reads back the same on every read path.
 
-getOrder reads the order in one statement on the driver's cursor (outside a transaction; on
-SQLite on the event loop), the writers inside their transaction, getOrders a page at a time.
+getOrder reads the order in one statement (a short read: on SQLite on the event loop, on
+PostgreSQL without BEGIN and COMMIT), the writers inside their transaction, getOrders a page at a
+time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from dbskit.contract.enums import InstanceType, Vat
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order, OrderItem, Track
+from dbskit.market.services.orders import OrderAnswers
 from dbskit.storage.db import Database
 from dbskit.storage.marking_codes import replace_codes
 from dbskit.storage.orders import (
-    ORDER_TREE,
     insert_order,
     load_order,
     load_orders,
     order_params,
-    orders_from_rows,
+    read_order,
 )
 from dbskit.storage.tables import orders
 from dbskit.storage.tracks import set_current_track
@@ -73,10 +76,8 @@ def _stored_orders(db: Database, campaign: int) -> tuple[Order, Order]:
 
 async def test_every_read_path_returns_the_whole_order(db: Database, campaign: int) -> None:
     full, plain = _stored_orders(db, campaign)
-    params = order_params(campaign_id=campaign, order_id=full.id)
-
-    assert await db.run_select(ORDER_TREE, params, orders_from_rows) == [full]
-    assert orders_from_rows(db.fetch(ORDER_TREE, params)) == [full]
+    assert await read_order(db, campaign_id=campaign, order_id=full.id) == full
+    assert await read_order(db, campaign_id=campaign, order_id=plain.id) == plain
     with db.read() as conn:
         assert load_order(conn, campaign_id=campaign, order_id=full.id) == full
         assert load_order(conn, campaign_id=campaign, order_id=plain.id) == plain
@@ -91,22 +92,6 @@ async def test_every_read_path_returns_the_whole_order(db: Database, campaign: i
         assert load_order(conn, campaign_id=campaign, order_id=full.id, for_update=True) == full
 
 
-def test_a_parent_repeated_on_each_joined_row_is_converted_once(
-    db: Database, campaign: int
-) -> None:
-    """The order's columns repeat on each of its rows: converted once, the same value on each;
-    each item's own columns hold its own values."""
-    full, _ = _stored_orders(db, campaign)
-    rows = db.fetch(ORDER_TREE, order_params(campaign_id=campaign, order_id=full.id))
-    created, types = ORDER_TREE.index("created_at"), ORDER_TREE.index("required_instance_types")
-    codes = ORDER_TREE.index("instances")
-    assert len(rows) == 3  # the shoes, the socks, the coat
-    assert all(row[created] is rows[0][created] for row in rows)
-    assert rows[0][created] == full.created_at
-    assert [row[types] for row in rows] == [["CIS"], [], ["UIN"]]
-    assert [row[codes] or () for row in rows] == [item.instances for item in full.items]
-
-
 async def test_an_order_of_another_campaign_or_unknown_is_not_found(
     db: Database, campaign: int
 ) -> None:
@@ -115,7 +100,7 @@ async def test_an_order_of_another_campaign_or_unknown_is_not_found(
         order_params(campaign_id=campaign + 1, order_id=full.id),
         order_params(campaign_id=campaign, order_id=full.id + 100),
     ):
-        assert await db.run_select(ORDER_TREE, params, orders_from_rows) == []
+        assert await read_order(db, **params) is None
         with db.write() as conn:
             assert load_order(conn, **params, for_update=True) is None
     with db.read() as conn:
@@ -126,17 +111,31 @@ async def test_a_read_on_the_event_loop_never_waits_for_a_locked_database(
     db: Database, campaign: int
 ) -> None:
     """SQLite: with the file locked by another process the read goes to a worker thread, the
-    loop keeps running, and the read completes once the lock is gone."""
+    loop keeps running, and the read completes once the lock is gone. Nothing that could wait
+    for the lock runs on the loop's thread: neither opening the loop's connection (whose first
+    PRAGMAs wait for it) nor any statement."""
     if not db.is_sqlite:
         pytest.skip("reads run on the event loop on SQLite only")
     full, _ = _stored_orders(db, campaign)
-    params = order_params(campaign_id=campaign, order_id=full.id)
     db.dispose()  # the holder below needs the file to itself
     holder = sqlite3.connect(db.engine.url.database or "", isolation_level=None)
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
+    loop_thread = threading.get_ident()
+    on_loop: list[str] = []
 
-    read = asyncio.create_task(db.run_select(ORDER_TREE, params, orders_from_rows))
+    def opened(*_: object) -> None:
+        if threading.get_ident() == loop_thread:
+            on_loop.append("a connection opened")
+
+    def statement(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if threading.get_ident() == loop_thread:
+            on_loop.append(sql)
+
+    sa.event.listen(db.engine, "connect", opened)
+    sa.event.listen(db.engine, "before_cursor_execute", statement)
+
+    read = asyncio.create_task(read_order(db, campaign_id=campaign, order_id=full.id))
     # A read that waited on the loop would hold it until the busy timeout and then fail: here
     # the loop goes on turning and the read is still waiting for the lock.
     for _ in range(20):
@@ -144,27 +143,59 @@ async def test_a_read_on_the_event_loop_never_waits_for_a_locked_database(
     assert not read.done()
     holder.execute("COMMIT")
     holder.close()
+    sa.event.remove(db.engine, "connect", opened)
+    sa.event.remove(db.engine, "before_cursor_execute", statement)
+    assert on_loop == []
 
-    assert await asyncio.wait_for(read, timeout=10) == [full]
-    assert await db.run_select(ORDER_TREE, params, orders_from_rows) == [full]
+    assert await asyncio.wait_for(read, timeout=10) == full
+    assert await read_order(db, campaign_id=campaign, order_id=full.id) == full
 
 
-async def test_a_result_read_on_the_event_loop_is_kept_until_the_database_changes(
+async def test_a_short_read_sees_what_another_connection_committed(
     db: Database, campaign: int
 ) -> None:
-    """SQLite: an unchanged database answers from the remembered result (the same object); any
-    commit by another connection makes the next read run the statement again."""
-    if not db.is_sqlite:
-        pytest.skip("reads run on the event loop on SQLite only")
+    """The loop's reader keeps its connection between reads: each read is a transaction of its
+    own, so a commit by any other connection is seen by the next read."""
     full, _ = _stored_orders(db, campaign)
-    params = order_params(campaign_id=campaign, order_id=full.id)
-    first = await db.run_select(ORDER_TREE, params, orders_from_rows)
-    assert await db.run_select(ORDER_TREE, params, orders_from_rows) is first
+    assert await read_order(db, campaign_id=campaign, order_id=full.id) == full
 
     with db.write() as conn:
         set_current_track(
             conn, order_id=full.id, campaign_id=campaign, track=Track("RA3", 51), now=NOW
         )
-    changed = await db.run_select(ORDER_TREE, params, orders_from_rows)
-    assert changed == [replace(full, track=Track("RA3", 51))]
-    assert await db.run_select(ORDER_TREE, params, orders_from_rows) is changed
+    changed = await read_order(db, campaign_id=campaign, order_id=full.id)
+    assert changed == replace(full, track=Track("RA3", 51))
+
+
+async def test_get_order_answers_are_kept_while_the_database_is_unchanged(
+    db: Database, campaign: int
+) -> None:
+    """getOrder's one cache (``OrderAnswers``): on SQLite an answer is rendered once and kept
+    until any connection commits; PostgreSQL has no change counter and renders every time."""
+    full, plain = _stored_orders(db, campaign)
+    await db.open_loop_connections()
+    answers = OrderAnswers(db)
+    rendered: list[Order] = []
+
+    def render(order: Order) -> bytes:
+        rendered.append(order)
+        return f"{order.id}:{order.track}".encode()
+
+    async def answer(order_id: int) -> bytes:
+        return await answers.answer(campaign_id=campaign, order_id=order_id, render=render)
+
+    first = await answer(full.id)
+    assert await answer(full.id) == first
+    assert await answer(plain.id) == f"{plain.id}:None".encode()
+    assert rendered == ([full, plain] if db.is_sqlite else [full, full, plain])
+
+    other = Database(db.url)  # another engine: as another process would write
+    try:
+        with other.write() as conn:
+            set_current_track(
+                conn, order_id=full.id, campaign_id=campaign, track=Track("RA4", 51), now=NOW
+            )
+    finally:
+        other.dispose()
+    assert await answer(full.id) == f"{full.id}:{Track('RA4', 51)}".encode()
+    assert rendered[-1] == replace(full, track=Track("RA4", 51))

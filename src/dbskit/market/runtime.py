@@ -23,6 +23,7 @@ from dbskit.market.services.clock import ClockService
 from dbskit.market.services.demo import DemoAccess, DemoPush, default_push_url, ensure_demo
 from dbskit.market.services.digital_goods import register_digital_events
 from dbskit.market.services.notification_sender import NotificationSender
+from dbskit.market.services.orders import OrderAnswers
 from dbskit.market.services.outbound import OutboundHttp
 from dbskit.market.services.outbox import DELIVER_NOTIFICATION
 from dbskit.market.services.sandbox_orders import register_order_events
@@ -46,12 +47,13 @@ class Runtime:
     limiter: Limiter
     query_log: QueryLogWriter
     http: OutboundHttp  # the Market's calls to stores; closed on stop
+    order_answers: OrderAnswers
     demo: DemoAccess | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
-        db = Database(settings.resolved_database_url)
+        db = Database(settings.resolved_database_url, synchronous=settings.sqlite_synchronous)
         clock = clock or Clock()
         scheduler = Scheduler(db)
         register_order_events(scheduler, db)
@@ -81,6 +83,7 @@ class Runtime:
             limiter,
             query_log,
             http,
+            OrderAnswers(db),
         )
 
     def prepare(self) -> None:
@@ -102,6 +105,7 @@ class Runtime:
         )
 
     async def start(self) -> None:
+        await self.db.open_loop_connections()
         self._tasks.append(asyncio.create_task(self._follow_clock(), name="dbskit-clock"))
         self._tasks.append(asyncio.create_task(self._tick(), name="dbskit-ticker"))
         self.query_log.start()

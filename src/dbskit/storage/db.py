@@ -1,13 +1,29 @@
-"""The database: one engine, read and write transactions, run off the event loop.
+"""The database: one engine, and the unit of work every caller goes through.
+
+A unit of work is ``work(conn)`` run in one transaction: ``run_read`` (a consistent snapshot) or
+``run_write`` (committed when ``work`` returns, rolled back if it raises; the caller learns the
+result only once it is committed). The synchronous ``read()`` and ``write()`` are the same
+transactions for code that is not on the event loop (migrations, the command line).
+Repositories (the other modules of this package) are the only code that runs SQL, always as
+SQLAlchemy Core statements with bound parameters.
+
+Where the work runs:
+
+- By default, in a worker thread. On SQLite all writes of the process queue on one writer thread
+  of their own, in the order asked, so they never poll for the lock.
+- ``short=True`` promises work bounded by construction: a few statements on the rows of one
+  order (the Partner API methods). On SQLite such work runs on the event loop itself, where a
+  hand-off to a thread would cost more CPU than the work: reads on a connection of their own,
+  writes committed together (``_LoopWriter``). On PostgreSQL a short read of one statement runs
+  without BEGIN and COMMIT (its statement is its snapshot), saving two round trips.
+
+Anything that can touch many rows (purges, resets, imports) is not short: it runs in a thread,
+in chunks, so that it never holds the loop or the writer for long.
 
 SQLite (the default) runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so that concurrent writers wait for the lock instead of failing half-way.
-PostgreSQL (``postgresql://`` URLs, psycopg 3) needs neither; writers that must be serialised on
-one row lock it with ``SELECT ... FOR UPDATE``, and the request handlers' write transactions
-send their writes with their next read or their COMMIT (``held_writes``). Single-statement
-reads of the hottest methods (``run_select``) skip the transaction, and on SQLite run on the event
-loop itself, as do SQLite's short write transactions (``run_write``), committed together
-(``_LoopWriter``).
+PostgreSQL (``postgresql://`` URLs, psycopg 3) runs at READ COMMITTED; writers that must be
+serialised on one row lock it with ``SELECT ... FOR UPDATE``.
 """
 
 from __future__ import annotations
@@ -16,10 +32,10 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine
@@ -27,26 +43,27 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from dbskit.extras import require_extra
-from dbskit.storage.held_writes import (
-    send_held_before_each_statement,
-    transaction_with_held_writes,
-)
-from dbskit.storage.prepared import PreparedSelect
 from dbskit.storage.types import json_text
 
 T = TypeVar("T")
 
+# What repositories take: the connection of the unit of work's open transaction.
+Transaction: TypeAlias = Connection
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-REMEMBERED_RESULTS = 1024  # results of the loop's reads kept while the database is unchanged
 # The loop's writes leave the WAL to a background checkpoint after this many commits (SQLite's own
 # automatic checkpoint is every 1,000 pages, which a few hundred short writes fill).
 CHECKPOINT_EVERY_COMMITS = 200
-Rows = list[list[Any]]
 _WRITE = "dbskit_write"
+AUTOCOMMIT = "AUTOCOMMIT"  # SQLAlchemy's isolation level of a connection without transactions
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, echo: bool = False, synchronous: str = "NORMAL"
+    ) -> None:
+        """``synchronous``: SQLite's PRAGMA synchronous, NORMAL or FULL (``docs/decisions.md``,
+        Durability)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -58,7 +75,7 @@ class Database:
                 connect_args={"check_same_thread": False, "isolation_level": None},
                 json_serializer=json_text,
             )
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, synchronous=_SYNCHRONOUS[synchronous.upper()])
         else:
             require_extra("postgres", "a PostgreSQL database URL")
             # Every connection the worker threads may hold at once stays open: a connection
@@ -72,7 +89,6 @@ class Database:
                 pool_pre_ping=False,
                 json_serializer=json_text,
             )
-            send_held_before_each_statement(self.engine)
         # As many worker threads as connections: a thread more would only wait for the pool.
         self._thread_count = 2 * pool_size
         self._threads: ThreadPoolExecutor | None = None
@@ -82,14 +98,16 @@ class Database:
         # Writers in other processes still meet the busy timeout.
         self._writer: ThreadPoolExecutor | None = None
         self._loop_reader = _LoopReader(self.engine) if self.is_sqlite else None
-        self._loop_writer = _LoopWriter(self.engine) if self.is_sqlite else None
+        # With FULL every COMMIT waits for the disk: not on the loop, then.
+        on_loop = self.is_sqlite and synchronous.upper() == "NORMAL"
+        self._loop_writer = _LoopWriter(self.engine) if on_loop else None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self) -> Iterator[Transaction]:
         """A read transaction (a consistent snapshot; takes no write lock)."""
         conn = self.engine.connect()
         if not self.is_sqlite:
@@ -103,26 +121,29 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self) -> Iterator[Transaction]:
         """A write transaction: committed on success, rolled back on any exception."""
         with self.engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
             yield conn
 
-    async def run_read(self, work: Callable[[Connection], T]) -> T:
+    async def run_read(self, work: Callable[[Transaction], T], *, short: bool = False) -> T:
+        """``work`` in a read transaction. ``short``: one statement on one order's rows (see the
+        module's docstring); it must return a value nobody modifies."""
+        if short:
+            if self._loop_reader is not None:
+                found = self._loop_reader.try_read(work)
+                if not isinstance(found, _Unavailable):
+                    return found
+            else:
+                return await self._in_thread(self._in_statement, work)
         return await self._in_thread(self._in_read, work)
 
-    async def run_write(self, work: Callable[[Connection], T]) -> T:
+    async def run_write(self, work: Callable[[Transaction], T], *, short: bool = False) -> T:
         """``work`` in a write transaction: committed when it returns, rolled back if it raises.
-
-        On SQLite it runs on the event loop, committed together with the other writes asked for in
-        the same two turns of the loop (``_LoopWriter``), or in the writer thread while another
-        connection holds the database; either way SQLite's writes of this process run one at a
-        time, in the order asked. On PostgreSQL it runs in a worker thread, its writes held until
-        its next read or its COMMIT.
-        """
+        ``short``: a few statements on one order's rows (see the module's docstring)."""
         if not self.is_sqlite:
             return await self._in_thread(self._in_write, work)
-        if self._loop_writer is not None:
+        if short and self._loop_writer is not None:
             done = await self._loop_writer.run(work)
             if not isinstance(done, _Unavailable):
                 return done
@@ -130,44 +151,20 @@ class Database:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="dbskit-db-writer")
         return await self._in_executor(self._writer, self._in_write, work)
 
-    def fetch(self, select: PreparedSelect, params: Mapping[str, Any]) -> Rows:
-        """The rows of one select, run outside any transaction.
+    async def open_loop_connections(self) -> None:
+        """Open the event loop's own connections now (SQLite; in a thread), so that the first
+        short calls run on the loop rather than in a thread while they open."""
+        for opener in (self._loop_reader, self._loop_writer):
+            if opener is not None:
+                await opener.connection.opened()
 
-        A single statement sees one consistent snapshot on its own (SQLite's implicit read
-        transaction, PostgreSQL's statement snapshot), so it needs no BEGIN and COMMIT: on
-        PostgreSQL that saves two round trips. The connection is in autocommit mode only for
-        this statement.
-        """
-        raw = self.engine.raw_connection()
-        try:
-            if not self.is_sqlite:
-                raw.driver_connection.autocommit = True  # type: ignore[union-attr]
-            cursor = raw.cursor()
-            rows = select.rows(cursor, self.engine.dialect, params)
-            cursor.close()
-            if not self.is_sqlite:
-                raw.driver_connection.autocommit = False  # type: ignore[union-attr]
-        except BaseException:
-            raw.invalidate()  # whatever state it is in, it is not handed out again
-            raise
-        finally:
-            raw.close()
-        return rows
-
-    async def run_select(
-        self, select: PreparedSelect, params: Mapping[str, Any], build: Callable[[Rows], T]
-    ) -> T:
-        """``build`` applied to the rows of one select (``fetch``), for a request handler.
-
-        On SQLite it runs on the event loop and the result is remembered until the database
-        changes (``_LoopReader``), so ``build`` must return a value nobody modifies; on
-        PostgreSQL it runs in a worker thread.
-        """
-        if self._loop_reader is not None:
-            found = self._loop_reader.try_select(select, params, build)
-            if not isinstance(found, _Unavailable):
-                return found
-        return await self._in_thread(lambda: build(self.fetch(select, params)))
+    def data_version(self) -> int | None:
+        """A number that changes whenever anything commits to the database, whichever connection
+        or process; None where there is none (PostgreSQL) or it cannot be read at once."""
+        if self._loop_reader is None:
+            return None
+        found = self._loop_reader.try_read(_data_version)
+        return None if isinstance(found, _Unavailable) else found
 
     async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
         if self._threads is None:
@@ -187,15 +184,17 @@ class Database:
             await asyncio.wait([future])
             raise
 
-    def _in_read(self, work: Callable[[Connection], T]) -> T:
+    def _in_read(self, work: Callable[[Transaction], T]) -> T:
         with self.read() as conn:
             return work(conn)
 
-    def _in_write(self, work: Callable[[Connection], T]) -> T:
-        if self.is_sqlite:
-            with self.write() as conn:
-                return work(conn)
-        with self.engine.connect() as conn, transaction_with_held_writes(conn):
+    def _in_statement(self, work: Callable[[Transaction], T]) -> T:
+        # One statement is its own snapshot: no BEGIN and COMMIT (PostgreSQL).
+        with self.engine.connect().execution_options(isolation_level=AUTOCOMMIT) as conn:
+            return work(conn)
+
+    def _in_write(self, work: Callable[[Transaction], T]) -> T:
+        with self.write() as conn:
             return work(conn)
 
     def dispose(self) -> None:
@@ -210,15 +209,21 @@ class Database:
         self.engine.dispose()
 
 
+def _data_version(conn: Transaction) -> int:
+    # SQLite's own counter: it changes when another connection commits, and the loop reader's
+    # connection, which reads it, never writes.
+    return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
+
+
 class _Unavailable:
-    """The read cannot run on the event loop now: the caller runs it in a worker thread."""
+    """The work cannot run on the event loop now: the caller runs it in a thread instead."""
 
 
 _UNAVAILABLE = _Unavailable()
 
 
 class _LoopReader:
-    """Single-statement SQLite reads on the event loop itself, for the hottest reads.
+    """Short SQLite reads on the event loop itself.
 
     Handing a read of some tens of microseconds to a worker thread costs more CPU than the read
     (and on a busy loop the thread then waits for the GIL). In WAL mode a reader does not wait for
@@ -226,71 +231,74 @@ class _LoopReader:
     would have to wait for a lock (another process holding the database exclusively, recovering
     the WAL after a crash) it fails at once and the caller runs it in a worker thread instead.
     What stays on the loop is the statement's CPU time and, at worst, page reads from the disk.
-    The connection is opened without touching the file (the engine's connections have already
-    put the database in WAL mode; the other settings concern writes).
-
-    Results are remembered while the database is unchanged: SQLite's ``PRAGMA data_version``
-    changes whenever any other connection, of this process or another, commits, and this
-    connection never writes. A remembered result is therefore exactly what the statement would
-    return now, whatever wrote to the database and however.
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._dialect = engine.dialect
-        self._connection: sqlite3.Connection | None = None
-        self._busy = threading.Lock()  # one statement at a time, whichever thread calls
-        self._remembered: dict[tuple[Any, ...], Any] = {}
-        self._remembered_version: int | None = None
+        self.connection = _OpenedOffTheLoop(
+            # One statement is its own snapshot: no BEGIN and COMMIT around it.
+            lambda: _loop_connection(engine, writes=False).execution_options(
+                isolation_level=AUTOCOMMIT
+            )
+        )
+        self._busy = threading.Lock()  # one read at a time, whichever thread calls
 
-    def try_select(
-        self, select: PreparedSelect, params: Mapping[str, Any], build: Callable[[Rows], T]
-    ) -> T | _Unavailable:
-        """``build(rows)``, or ``_UNAVAILABLE`` when the read must go to a worker thread."""
+    def try_read(self, work: Callable[[Transaction], T]) -> T | _Unavailable:
+        """``work(conn)``, one statement, or ``_UNAVAILABLE`` when the database is locked."""
         if not self._busy.acquire(blocking=False):
             return _UNAVAILABLE
         try:
-            connection = self._connection or self._open()
-            cursor = connection.cursor()
-            try:
-                return self._select(cursor, select, params, build)
-            finally:
-                cursor.close()
-        except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF in _SQLITE_LOCK_ERRORS:
+            conn = self.connection.get()
+            if conn is None:
+                return _UNAVAILABLE
+            return work(conn)
+        except OperationalError as error:
+            if _is_lock_error(error.orig):
                 return _UNAVAILABLE
             raise
         finally:
             self._busy.release()
 
-    def _select(
-        self,
-        cursor: sqlite3.Cursor,
-        select: PreparedSelect,
-        params: Mapping[str, Any],
-        build: Callable[[Rows], T],
-    ) -> T:
-        (version,) = cursor.execute("PRAGMA data_version").fetchone()
-        remembered = self._remembered
-        if version != self._remembered_version or len(remembered) >= REMEMBERED_RESULTS:
-            remembered.clear()
-            self._remembered_version = version
-        key = (select, build, *params.items())
-        found: T | _Unavailable = remembered.get(key, _UNAVAILABLE)
-        if isinstance(found, _Unavailable):
-            found = remembered[key] = build(select.rows(cursor, self._dialect, params))
-        return found
-
     def close(self) -> None:
         with self._busy:
-            self._remembered.clear()
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            self.connection.close()
 
-    def _open(self) -> sqlite3.Connection:
-        self._connection = _unpooled_connection(self._engine)
-        return self._connection
+
+class _OpenedOffTheLoop:
+    """A connection of the loop's own, opened in a thread: opening one runs the engine's first
+    PRAGMAs, which wait for a lock another process may hold, and the loop must not wait. Until it
+    is open (or while opening fails) the loop's work goes to a thread."""
+
+    def __init__(self, open_connection: Callable[[], Connection]) -> None:
+        self._open_connection = open_connection
+        self._opening: Future[Connection] | None = None
+        self._opener: ThreadPoolExecutor | None = None
+
+    async def opened(self) -> None:
+        """Wait until the connection is open (or opening failed: the next ``get`` tries again)."""
+        if self.get() is None and self._opening is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(self._opening)
+
+    def get(self) -> Connection | None:
+        opening = self._opening
+        if opening is not None and opening.done() and opening.exception() is None:
+            return opening.result()
+        if opening is None or opening.done():  # not asked yet, or failed: (again) in a thread
+            if self._opener is None:
+                self._opener = ThreadPoolExecutor(1, thread_name_prefix="dbskit-db-open")
+            self._opening = self._opener.submit(self._open_connection)
+        return None
+
+    def close(self) -> None:
+        opening, self._opening = self._opening, None
+        if self._opener is not None:
+            self._opener.shutdown(wait=True)
+            self._opener = None
+        if opening is not None and opening.exception() is None:
+            conn = opening.result()
+            # Its settings are the loop's own: it is closed rather than returned to the pool.
+            conn.invalidate()
+            conn.close()
 
 
 # The two phases of the loop writer's checkpoint (``_LoopWriter``).
@@ -321,15 +329,15 @@ class _LoopWriter:
     without end under steady load, every commit appending to a longer file.
     """
 
-    _SAVEPOINT = "dbskit_write"
-
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._connection: Connection | None = None
+        self.connection = _OpenedOffTheLoop(
+            lambda: _loop_connection(engine, writes=True, pragmas=("wal_autocheckpoint=0",))
+        )
         self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
         self._commits = 0
         self._checkpoints: ThreadPoolExecutor | None = None
-        self._checkpointer: sqlite3.Connection | None = None  # used by the checkpoint thread only
+        self._checkpointer: Connection | None = None  # used by the checkpoint thread only
         self._checkpoint_phase: str | None = None  # None, _COPYING or _FINISHING
 
     async def run(self, work: Callable[[Connection], T]) -> T | _Unavailable:
@@ -350,12 +358,14 @@ class _LoopWriter:
         self._queue = []
         if not batch:
             return
+        conn = self.connection.get()
+        if conn is None:  # being opened: the writer thread commits these
+            self._settle([(future, _UNAVAILABLE, None) for _, future in batch])
+            return
         try:
-            conn = self._connection or self._open()
             transaction = conn.begin()
         except Exception as error:
-            if self._connection is not None:
-                self._connection.rollback()  # left with no transaction open
+            conn.rollback()  # left with no transaction open
             raw = error.orig if isinstance(error, OperationalError) else error
             if _is_lock_error(raw):  # another connection writes: the writer thread waits
                 self._settle([(future, _UNAVAILABLE, None) for _, future in batch])
@@ -385,22 +395,18 @@ class _LoopWriter:
         if self._commits % CHECKPOINT_EVERY_COMMITS == 0:
             self._checkpoint_in_thread()
 
+    @staticmethod
     def _each_in_savepoint(
-        self, conn: Connection, batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]
+        conn: Connection, batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]
     ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
-        driver = conn.connection.dbapi_connection
-        assert driver is not None
         outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         for work, future in batch:
-            driver.execute(f"SAVEPOINT {self._SAVEPOINT}")
             try:
-                value = work(conn)
+                with conn.begin_nested():
+                    value = work(conn)
             except Exception as error:
-                driver.execute(f"ROLLBACK TO {self._SAVEPOINT}")
-                driver.execute(f"RELEASE {self._SAVEPOINT}")
                 outcomes.append((future, None, error))
                 continue
-            driver.execute(f"RELEASE {self._SAVEPOINT}")
             outcomes.append((future, value, None))
         return outcomes
 
@@ -446,52 +452,41 @@ class _LoopWriter:
         # PASSIVE never waits for readers or writers; with the loop's writes held back it copies
         # the whole WAL unless a reader still needs part of it, and the next write starts the
         # WAL again from the beginning. A failure leaves the WAL to the next checkpoint. The
-        # connection is its own, not the pool's: the loop's writes must not wait for the pool.
+        # connection is kept: the loop's writes must not wait for the pool.
         with contextlib.suppress(Exception):
             if self._checkpointer is None:
-                self._checkpointer = _unpooled_connection(self._engine)
-            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    def _open(self) -> Connection:
-        conn = self._engine.connect().execution_options(**{_WRITE: True})
-        driver = conn.connection.dbapi_connection
-        assert driver is not None
-        driver.execute("PRAGMA busy_timeout=0")
-        driver.execute("PRAGMA wal_autocheckpoint=0")
-        self._connection = conn
-        return conn
+                self._checkpointer = _loop_connection(self._engine, writes=False)
+            self._checkpointer.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def close(self) -> None:
         if self._checkpoints is not None:
             self._checkpoints.shutdown(wait=True)
             self._checkpoints = None
         if self._checkpointer is not None:
+            self._checkpointer.invalidate()
             self._checkpointer.close()
             self._checkpointer = None
         held = self._checkpoint_phase is _FINISHING
         self._checkpoint_phase = None
         if held:
             self._commit_queued()  # the writes held back for the checkpoint
-        if self._connection is not None:
-            # Its settings are the loop's own: it is closed rather than returned to the pool.
-            self._connection.invalidate()
-            self._connection.close()
-            self._connection = None
+        self.connection.close()
 
 
-def _unpooled_connection(engine: Engine) -> sqlite3.Connection:
-    """A connection to the engine's SQLite file outside its pool, without a busy timeout (a
-    locked database is reported at once). It does not touch the file on opening: the engine's
-    connections have already put the database in WAL mode."""
-    (database,), kwargs = engine.dialect.create_connect_args(engine.url)
-    options: dict[str, Any] = {
-        **kwargs,
-        "timeout": 0,
-        "isolation_level": None,
-        "check_same_thread": False,
-    }
-    connection: sqlite3.Connection = sqlite3.connect(database, **options)
-    return connection
+def _loop_connection(engine: Engine, *, writes: bool, pragmas: tuple[str, ...] = ()) -> Connection:
+    """A connection kept by the loop's reader, writer or checkpointer, without a busy timeout:
+    a locked database is reported at once. Its settings are its own: it is invalidated rather
+    than returned to the pool."""
+    conn = engine.connect()
+    try:
+        for pragma in ("busy_timeout=0", *pragmas):
+            conn.exec_driver_sql(f"PRAGMA {pragma}")
+        conn.commit()  # a read transaction (BEGIN, not BEGIN IMMEDIATE): it takes no lock
+    except BaseException:
+        conn.invalidate()
+        conn.close()
+        raise
+    return conn.execution_options(**{_WRITE: True}) if writes else conn
 
 
 def _soon_unless_closed(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> None:
@@ -509,23 +504,26 @@ def _is_lock_error(error: BaseException | None) -> bool:
 _SQLITE_LOCK_ERRORS = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+# The PRAGMA's values, by name: what reaches the PRAGMA is never the caller's text.
+_SYNCHRONOUS = {"NORMAL": "NORMAL", "FULL": "FULL"}
+
+
+def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # The driver runs in autocommit mode; the transaction is ours to open, and a writer
-        # takes the lock up front so that it never fails on upgrading a read lock.
-        # On the driver's connection: through SQLAlchemy's execution path the BEGIN alone cost
-        # a third of an empty transaction (10 of 33 µs).
-        writing = conn.get_execution_options().get(_WRITE, False)
-        conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
-            "BEGIN IMMEDIATE" if writing else "BEGIN"
-        )
+        # The driver runs in autocommit mode; the transaction is ours to open (SQLAlchemy's
+        # recipe for pysqlite), and a writer takes the lock up front so that it never fails on
+        # upgrading a read lock.
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == AUTOCOMMIT:
+            return  # each statement its own transaction
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE, False) else "BEGIN")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
 from dbskit.contract.enums import DeliveryType, OrderStatus
 from dbskit.market.domain.digital_goods import PreviousKeys
+from dbskit.storage.db import Transaction
 from dbskit.storage.orders import OF_ORDER, order_params
-from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import digital_deliveries, order_items, orders
 
 
@@ -34,21 +34,19 @@ class StoredKeys:
 # cache key (tens of microseconds) on every call of these hot paths.
 _OF_ORDER = digital_deliveries.c.order_id == bindparam("o_id")
 _KEYS = select(digital_deliveries).where(_OF_ORDER)
-_PREVIOUS = PreparedSelect(
-    select(digital_deliveries.c.digest, digital_deliveries.c.emailed_at).where(_OF_ORDER)
-)
-_REPLACE_KEYS = PreparedWrite(
+_PREVIOUS = select(digital_deliveries.c.digest, digital_deliveries.c.emailed_at).where(_OF_ORDER)
+_REPLACE_KEYS = (
     update(digital_deliveries)
     .where(_OF_ORDER)
     .values(accepted_calls=digital_deliveries.c.accepted_calls + 1)
 )
-_REPEAT = PreparedWrite(
+_REPEAT = (
     update(digital_deliveries)
     .where(_OF_ORDER)
     .values(repeated_calls=digital_deliveries.c.repeated_calls + 1)
 )
-_FIRST_KEYS = PreparedWrite(insert(digital_deliveries))
-_EMAILED = PreparedWrite(update(digital_deliveries).where(_OF_ORDER))
+_FIRST_KEYS = insert(digital_deliveries)
+_EMAILED = update(digital_deliveries).where(_OF_ORDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +77,7 @@ class OrderForKeys:
 # The order's row locked, read with its items' units in the same statement: on PostgreSQL a
 # statement that waited for the lock reads the joined items as they were when it started, which
 # is safe only because an order's items never change after it is created.
-_ORDER_FOR_KEYS = PreparedSelect(
+_ORDER_FOR_KEYS = (
     select(
         orders.c.id,
         orders.c.status,
@@ -97,10 +95,11 @@ _ORDER_FOR_KEYS = PreparedSelect(
 
 
 def lock_order_for_keys(
-    conn: Connection, *, campaign_id: int, order_id: int
+    conn: Transaction, *, campaign_id: int, order_id: int
 ) -> OrderForKeys | None:
     """The order's status, times, delivery type and item units, its row locked."""
-    rows = _ORDER_FOR_KEYS.rows_in(conn, order_params(campaign_id=campaign_id, order_id=order_id))
+    params = order_params(campaign_id=campaign_id, order_id=order_id)
+    rows = conn.execute(_ORDER_FOR_KEYS, params).all()
     if not rows:
         return None
     found_id, status, status_updated_at, processing_since, delivery_type, _, _ = rows[0]
@@ -114,16 +113,16 @@ def lock_order_for_keys(
     )
 
 
-def previous_keys(conn: Connection, order_id: int) -> PreviousKeys | None:
+def previous_keys(conn: Transaction, order_id: int) -> PreviousKeys | None:
     """What a new call is compared with (OQ-01): only the digest and whether it was e-mailed."""
-    rows = _PREVIOUS.rows_in(conn, {"o_id": order_id})
-    if not rows:
+    row = conn.execute(_PREVIOUS, {"o_id": order_id}).first()
+    if row is None:
         return None
-    digest, emailed_at = rows[0]
+    digest, emailed_at = row
     return PreviousKeys(digest, emailed=emailed_at is not None)
 
 
-def load_keys(conn: Connection, order_id: int) -> StoredKeys | None:
+def load_keys(conn: Transaction, order_id: int) -> StoredKeys | None:
     row = conn.execute(_KEYS, {"o_id": order_id}).first()
     if row is None:
         return None
@@ -143,7 +142,7 @@ def load_keys(conn: Connection, order_id: int) -> StoredKeys | None:
 
 
 def store_keys(
-    conn: Connection,
+    conn: Transaction,
     *,
     order_id: int,
     submission: DigitalGoodsSubmission,
@@ -160,10 +159,10 @@ def store_keys(
         "late_by_us": None if late_by is None else late_by // timedelta(microseconds=1),
     }
     if replacing:
-        _REPLACE_KEYS.execute(conn, {"o_id": order_id, **values})
+        conn.execute(_REPLACE_KEYS, {"o_id": order_id, **values})
         return
-    _FIRST_KEYS.execute(
-        conn,
+    conn.execute(
+        _FIRST_KEYS,
         {
             "order_id": order_id,
             "first_accepted_at": now,
@@ -177,10 +176,10 @@ def store_keys(
     )
 
 
-def count_repeat(conn: Connection, order_id: int) -> None:
+def count_repeat(conn: Transaction, order_id: int) -> None:
     """An identical repeat: the keys stay as they are, the sandbox counts the call (OQ-01)."""
-    _REPEAT.execute(conn, {"o_id": order_id})
+    conn.execute(_REPEAT, {"o_id": order_id})
 
 
-def mark_emailed(conn: Connection, *, order_id: int, now: datetime, failed: bool) -> None:
-    _EMAILED.execute(conn, {"o_id": order_id, "emailed_at": now, "email_failed": failed})
+def mark_emailed(conn: Transaction, *, order_id: int, now: datetime, failed: bool) -> None:
+    conn.execute(_EMAILED, {"o_id": order_id, "emailed_at": now, "email_failed": failed})

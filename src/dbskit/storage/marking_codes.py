@@ -11,12 +11,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, Text, bindparam, cast, select, update
+from sqlalchemy import Text, bindparam, cast, select, update
 
 from dbskit.contract.enums import InstanceType, OrderStatus, Vat
 from dbskit.market.domain.marking import MarkingCode
+from dbskit.storage.db import Transaction
 from dbskit.storage.orders import OF_ORDER, from_kopecks, lock_order, order_params
-from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import order_items, orders
 from dbskit.storage.types import unit_codes_from_text
 
@@ -55,7 +55,7 @@ class OrderForCodes:
 
 
 # The order's items, their codes among them, read once the order's row is locked (``lock_order``).
-_ORDER_FOR_CODES = PreparedSelect(
+_ORDER_FOR_CODES = (
     select(
         orders.c.id,
         orders.c.status,
@@ -82,13 +82,13 @@ def _instance_types(stored: str) -> frozenset[InstanceType]:
 
 
 def lock_order_for_codes(
-    conn: Connection, *, campaign_id: int, order_id: int
+    conn: Transaction, *, campaign_id: int, order_id: int
 ) -> OrderForCodes | None:
     """The order's status and its items (units, kinds, codes, the answer's fields), its row
     locked until the transaction ends."""
     params = order_params(campaign_id=campaign_id, order_id=order_id)
     lock_order(conn, params)
-    rows = _ORDER_FOR_CODES.rows_in(conn, params)
+    rows = conn.execute(_ORDER_FOR_CODES, params).all()
     if not rows:
         return None
     return OrderForCodes(
@@ -122,21 +122,19 @@ def kept_codes(order: OrderForCodes, *, listed: Collection[int]) -> CodesByItem:
 
 
 # One UPDATE per listed item: the statement's text stays the same whatever the items.
-_SET_ITEM_CODES = PreparedWrite(
-    update(order_items).where(
-        order_items.c.order_id == bindparam("o_id"), order_items.c.item_id == bindparam("i_id")
-    )
+_SET_ITEM_CODES = update(order_items).where(
+    order_items.c.order_id == bindparam("o_id"), order_items.c.item_id == bindparam("i_id")
 )
 
 
 def replace_codes(
-    conn: Connection, *, order_id: int, codes: Mapping[int, Sequence[MarkingCode]]
+    conn: Transaction, *, order_id: int, codes: Mapping[int, Sequence[MarkingCode]]
 ) -> None:
     """Each listed item gets exactly these codes; items not listed keep theirs (OQ-08)."""
     if not codes:
         return
-    _SET_ITEM_CODES.execute_many(
-        conn,
+    conn.execute(
+        _SET_ITEM_CODES,
         [
             {"o_id": order_id, "i_id": item_id, "instances": item_codes}
             for item_id, item_codes in codes.items()

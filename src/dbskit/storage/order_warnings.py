@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import insert, select
 
 from dbskit.contract.call_warnings import CallWarning, WarningCode
-from dbskit.storage.prepared import PreparedWrite
+from dbskit.storage.db import Transaction
 from dbskit.storage.tables import order_warnings
 
 # Built once: every accepted call with a warning writes here.
-_INSERT = PreparedWrite(insert(order_warnings))
+_INSERT = insert(order_warnings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ class StoredWarning:
 
 
 def record_warnings(
-    conn: Connection,
+    conn: Transaction,
     *,
     order_id: int,
     operation_id: str,
@@ -43,10 +43,10 @@ def record_warnings(
         }
         for warning in warnings
     ]
-    _INSERT.execute_many(conn, rows)
+    conn.execute(_INSERT, rows)
 
 
-def warnings_of_order(conn: Connection, order_id: int) -> list[StoredWarning]:
+def warnings_of_order(conn: Transaction, order_id: int) -> list[StoredWarning]:
     """Oldest first, in the order each call raised them."""
     rows = conn.execute(
         select(order_warnings)

@@ -1,6 +1,8 @@
-"""Orders in the database: rows <-> ``Order``, inside the caller's transaction.
+"""Orders and their items: rows <-> ``Order``, inside the caller's transaction.
 
-Money is kept in kopecks so that sums are exact on SQLite and PostgreSQL alike.
+Money is kept in kopecks so that sums are exact on SQLite and PostgreSQL alike. The statements of
+the hot paths are built once, with named parameters: a statement built per call with its values
+inline would cost Core a fresh cache key on every call.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, not_, or_, select, update
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,9 +30,10 @@ from dbskit.contract.enums import (
     Vat,
 )
 from dbskit.market.domain.order import BuyerCall, Order, OrderItem, Track
-from dbskit.storage.db import Database
-from dbskit.storage.prepared import PreparedSelect, PreparedWrite
+from dbskit.market.domain.orders_query import Cursor, OrdersQuery
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.tables import order_items, orders
+from dbskit.storage.types import from_micros
 
 _KOPECKS = Decimal(100)
 
@@ -84,7 +87,7 @@ def _order_values(order: Order) -> dict[str, Any]:
     }
 
 
-def insert_order(conn: Connection, order: Order) -> None:
+def insert_order(conn: Transaction, order: Order) -> None:
     conn.execute(insert(orders).values(id=order.id, **_order_values(order)))
     if order.items:
         conn.execute(
@@ -108,24 +111,24 @@ def insert_order(conn: Connection, order: Order) -> None:
         )
 
 
-# Built once: made per call with inline values, Core would compute a new cache key each time.
-_SAVE_ORDER = PreparedWrite(update(orders).where(orders.c.id == bindparam("o_id")))
+# The columns set are the keys of the parameters given with it.
+_SAVE_ORDER = update(orders).where(orders.c.id == bindparam("o_id"))
 
 
-def save_order(conn: Connection, order: Order) -> None:
+def save_order(conn: Transaction, order: Order) -> None:
     """Write the order's own fields back (items do not change after creation)."""
     values = _order_values(order)
     del values["campaign_id"], values["created_at"]
-    _SAVE_ORDER.execute(conn, {"o_id": order.id, **values})
+    conn.execute(_SAVE_ORDER, {"o_id": order.id, **values})
 
 
-def touch_order(conn: Connection, order_id: int, now: datetime, **columns: Any) -> None:
+def touch_order(conn: Transaction, order_id: int, now: datetime, **columns: Any) -> None:
     """The order changed at ``now`` through what it holds (a track, marking codes): its
     ``updated_at``, and the order's ``columns`` given, are written, nothing else."""
-    _SAVE_ORDER.execute(conn, {"o_id": order_id, "updated_at": now, **columns})
+    conn.execute(_SAVE_ORDER, {"o_id": order_id, "updated_at": now, **columns})
 
 
-def order_exists(conn: Connection, order_id: int) -> bool:
+def order_exists(conn: Transaction, order_id: int) -> bool:
     return conn.execute(select(orders.c.id).where(orders.c.id == order_id)).first() is not None
 
 
@@ -155,49 +158,129 @@ def _with_lines(source: FromClause) -> Select[Any]:
 _LINES_ORDER = (order_items.c.position,)
 # One order of one campaign, by the parameters of ``order_params``.
 OF_ORDER = (orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
-ORDER_TREE = PreparedSelect(_with_lines(orders).where(*OF_ORDER).order_by(*_LINES_ORDER))
-_LOCK_ORDER = PreparedSelect(select(orders.c.id).where(*OF_ORDER).with_for_update())
+ORDER_TREE = _with_lines(orders).where(*OF_ORDER).order_by(*_LINES_ORDER)
+_LOCK_ORDER = select(orders.c.id).where(*OF_ORDER).with_for_update()
 
 
 def order_params(*, campaign_id: int, order_id: int) -> dict[str, int]:
     return {"order_id": order_id, "campaign_id": campaign_id}
 
 
-def lock_order(conn: Connection, params: Mapping[str, int]) -> None:
+def lock_order(conn: Transaction, params: Mapping[str, int]) -> None:
     """Lock the order's row (``order_params``) until the transaction ends, before the next read.
 
-    On PostgreSQL the lock is taken by a statement of its own, sent with the next read
-    (``PreparedSelect.lock_in``): a statement that waited for a row lock still reads the other
-    tables as they were when it started, while the next one starts once the lock is held and
-    reads what the transaction it waited for wrote. SQLite's write transactions hold the whole
-    database from their BEGIN IMMEDIATE: there is no row to lock.
+    On PostgreSQL the lock is taken by a statement of its own: a statement that waited for a row
+    lock still reads the other tables as they were when it started, while the next one starts
+    once the lock is held and reads what the transaction it waited for wrote. SQLite's write
+    transactions hold the whole database from their BEGIN IMMEDIATE: there is no row to lock.
     """
     if conn.dialect.name != "sqlite":
-        _LOCK_ORDER.lock_in(conn, params)
+        conn.execute(_LOCK_ORDER, params)
 
 
 def load_order(
-    conn: Connection, *, campaign_id: int, order_id: int, for_update: bool = False
+    conn: Transaction, *, campaign_id: int, order_id: int, for_update: bool = False
 ) -> Order | None:
     """One order of the campaign; ``for_update`` locks its row until the transaction ends."""
     params = order_params(campaign_id=campaign_id, order_id=order_id)
     if for_update:
         lock_order(conn, params)
-    return _only_order(ORDER_TREE.rows_in(conn, params))
+    return _only_order(conn.execute(ORDER_TREE, params).all())
 
 
 async def read_order(db: Database, *, campaign_id: int, order_id: int) -> Order | None:
-    """getOrder's read: one statement, outside a transaction (``Database.run_select``)."""
+    """getOrder's read: one statement on one order's rows (a short read)."""
     params = order_params(campaign_id=campaign_id, order_id=order_id)
-    return await db.run_select(ORDER_TREE, params, _only_order)
+    return await db.run_read(
+        lambda conn: _only_order(conn.execute(ORDER_TREE, params).all()), short=True
+    )
 
 
 def _only_order(rows: Sequence[Sequence[Any]]) -> Order | None:
     return orders_from_rows(rows)[0] if rows else None
 
 
+# --- getOrders (R-108, R-120) -------------------------------------------------------------------
+
+
+def _filters(query: OrdersQuery, campaign_id: int) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        orders.c.campaign_id == campaign_id,
+        orders.c.fake.is_(query.fake),  # R-108
+    ]
+    if query.order_ids is not None:
+        where.append(orders.c.id.in_(query.order_ids))
+        return where
+    where.append(
+        not_(
+            and_(
+                orders.c.status.in_([OrderStatus.DELIVERED.value, OrderStatus.CANCELLED.value]),
+                orders.c.status_updated_at < query.closed_before,
+            )
+        )
+    )
+    if query.statuses:
+        where.append(orders.c.status.in_(sorted(status.value for status in query.statuses)))
+    if query.substatuses:
+        where.append(orders.c.substatus.in_(sorted(sub.value for sub in query.substatuses)))
+    if query.created is not None:
+        where.append(orders.c.created_at >= query.created.start)
+        if query.created.end is not None:
+            where.append(orders.c.created_at < query.created.end)
+    if query.shipment is not None:
+        start, end = query.shipment
+        where.append(and_(orders.c.shipment_date >= start, orders.c.shipment_date < end))
+    if query.updated is not None:
+        where.append(orders.c.updated_at >= query.updated.start)
+        if query.updated.end is not None:
+            where.append(orders.c.updated_at < query.updated.end)
+    if query.dispatch_type is not None:
+        where.append(orders.c.dispatch_type == query.dispatch_type.value)
+    if query.has_cis:
+        where.append(orders.c.has_cis.is_(True))
+    if query.only_waiting_for_cancellation_approve:
+        where.append(orders.c.cancellation_requested_at.is_not(None))
+        where.append(orders.c.status.in_([OrderStatus.DELIVERY.value, OrderStatus.PICKUP.value]))
+    if query.only_estimated_delivery:
+        where.append(orders.c.estimated.is_(True))
+    if query.buyer_type is not None:
+        where.append(orders.c.buyer_type == query.buyer_type.value)
+    return where
+
+
+def _after(cursor: Cursor) -> ColumnElement[bool]:
+    created = from_micros(cursor.created_micros)
+    return or_(
+        orders.c.created_at < created,
+        and_(orders.c.created_at == created, orders.c.id < cursor.order_id),
+    )
+
+
+def count_orders(conn: Transaction, *, campaign_id: int, query: OrdersQuery) -> int:
+    """How many orders of the campaign match the query's filters."""
+    where = _filters(query, campaign_id)
+    return int(conn.execute(select(func.count()).select_from(orders).where(*where)).scalar_one())
+
+
+def find_orders(
+    conn: Transaction,
+    *,
+    campaign_id: int,
+    query: OrdersQuery,
+    limit: int,
+    offset: int = 0,
+    after: Cursor | None = None,
+) -> list[Order]:
+    """A page of the campaign's orders matching the query's filters, newest first (creation
+    time, then id); ``after`` starts the page after the order a page token names."""
+    where = _filters(query, campaign_id)
+    if after is not None:
+        where.append(_after(after))
+    return load_orders(conn, where=where, limit=limit, offset=offset)
+
+
 def load_orders(
-    conn: Connection, *, where: Sequence[ColumnElement[bool]], limit: int, offset: int = 0
+    conn: Transaction, *, where: Sequence[ColumnElement[bool]], limit: int, offset: int = 0
 ) -> list[Order]:
     """A page of the orders matching ``where``, newest first (creation time, then id)."""
     page = (
@@ -214,13 +297,13 @@ def load_orders(
     return orders_from_rows(rows)
 
 
-def delete_order(conn: Connection, order_id: int) -> bool:
+def delete_order(conn: Transaction, order_id: int) -> bool:
     conn.execute(delete(order_items).where(order_items.c.order_id == order_id))
     return conn.execute(delete(orders).where(orders.c.id == order_id)).rowcount == 1
 
 
 # Positions in the rows of ``_with_lines`` (every variant selects the same columns).
-_AT = {key: index for index, key in enumerate(ORDER_TREE.columns)}
+_AT = {column.key: index for index, column in enumerate(ORDER_TREE.selected_columns)}
 _ID, _ITEM_ID = _AT["id"], _AT["item_id"]
 
 

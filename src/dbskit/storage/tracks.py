@@ -6,13 +6,13 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 
 from dbskit.contract.enums import OrderStatus
 from dbskit.market.domain.order import Track
 from dbskit.market.domain.tracking import TrackedOrder
+from dbskit.storage.db import Transaction
 from dbskit.storage.orders import OF_ORDER, order_params, touch_order
-from dbskit.storage.prepared import PreparedSelect, PreparedWrite
 from dbskit.storage.tables import order_tracks, orders
 
 
@@ -27,7 +27,7 @@ def track_hash(track_code: str) -> str:
     return hashlib.sha256(track_code.encode()).hexdigest()
 
 
-# Statements built once (see storage/digital_keys.py).
+# Statements built once (see storage/orders.py).
 _TRACK_OF_ANOTHER_ORDER = (
     select(order_tracks.c.id)
     .where(
@@ -38,13 +38,13 @@ _TRACK_OF_ANOTHER_ORDER = (
     )
     .limit(1)
 )
-_INSERT_TRACK = PreparedWrite(insert(order_tracks))
+_INSERT_TRACK = insert(order_tracks)
 
 
 # delivery/track reads only the order's own row, locked for the transaction (PostgreSQL; SQLite's
 # write transaction holds the whole database): a statement that waited for the row lock reads
 # the row as the transaction before it left it.
-_TRACKED_ORDER = PreparedSelect(
+_TRACKED_ORDER = (
     select(
         orders.c.id,
         orders.c.campaign_id,
@@ -57,18 +57,22 @@ _TRACKED_ORDER = PreparedSelect(
 )
 
 
-def lock_tracked_order(conn: Connection, *, campaign_id: int, order_id: int) -> TrackedOrder | None:
+def lock_tracked_order(
+    conn: Transaction, *, campaign_id: int, order_id: int
+) -> TrackedOrder | None:
     """The order's status and current track, its row locked until the transaction ends."""
-    rows = _TRACKED_ORDER.rows_in(conn, order_params(campaign_id=campaign_id, order_id=order_id))
-    if not rows:
+    row = conn.execute(
+        _TRACKED_ORDER, order_params(campaign_id=campaign_id, order_id=order_id)
+    ).first()
+    if row is None:
         return None
-    ((found_id, found_campaign, status, track_code, service_id),) = rows
+    found_id, found_campaign, status, track_code, service_id = row
     track = None if track_code is None else Track(track_code, service_id)
     return TrackedOrder(found_id, found_campaign, OrderStatus(status), track)
 
 
 def track_used_by_another_order(
-    conn: Connection, *, campaign_id: int, order_id: int, track_code: str
+    conn: Transaction, *, campaign_id: int, order_id: int, track_code: str
 ) -> bool:
     """Whether another order of the campaign has (or had) this track code (OQ-06)."""
     row = conn.execute(
@@ -84,11 +88,11 @@ def track_used_by_another_order(
 
 
 def set_current_track(
-    conn: Connection, *, order_id: int, campaign_id: int, track: Track, now: datetime
+    conn: Transaction, *, order_id: int, campaign_id: int, track: Track, now: datetime
 ) -> None:
     """The new current track, added to the history; the order was updated ``now``."""
-    _INSERT_TRACK.execute(
-        conn,
+    conn.execute(
+        _INSERT_TRACK,
         {
             "order_id": order_id,
             "campaign_id": campaign_id,
@@ -107,7 +111,7 @@ def set_current_track(
     )
 
 
-def track_history(conn: Connection, order_id: int) -> list[TrackRecord]:
+def track_history(conn: Transaction, order_id: int) -> list[TrackRecord]:
     rows = conn.execute(
         select(order_tracks).where(order_tracks.c.order_id == order_id).order_by(order_tracks.c.id)
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from starlette.responses import Response
 
 from dbskit.contract.orders import (
@@ -22,15 +20,12 @@ from dbskit.market.services.order_view import order_dto
 
 
 async def get_order(partner: PartnerRequest) -> Response:
-    order = await service.get_order(
-        partner.runtime.db, campaign_id=partner.campaign_id, order_id=partner.order_id
+    body = await partner.runtime.order_answers.answer(
+        campaign_id=partner.campaign_id, order_id=partner.order_id, render=get_order_body
     )
-    return Response(get_order_body(order), media_type=JSON)
+    return Response(body, media_type=JSON)
 
 
-# An order is an immutable value and getOrder's answer depends on nothing else, so the answer of
-# an order read again (the loop's remembered reads on SQLite) is serialised once.
-@functools.lru_cache(maxsize=1024)
 def get_order_body(order: Order) -> bytes:
     return json_body(GetOrderResponse(order=order_dto(order)))
 

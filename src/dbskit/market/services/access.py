@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, update
-
 from dbskit.contract import limits
 from dbskit.contract.errors import BadRequest, Messages, NotFound
 from dbskit.contract.operations import Scope
@@ -23,10 +21,9 @@ from dbskit.contract.sandbox_access import (
 from dbskit.market.domain import tokens
 from dbskit.market.domain.access import CredentialKind
 from dbskit.market.domain.clock import Clock
-from dbskit.market.services import _access_store as store
 from dbskit.market.services.access_cache import AccessCache
-from dbskit.storage.db import Database
-from dbskit.storage.tables import api_tokens
+from dbskit.storage import access as store
+from dbskit.storage.db import Database, Transaction
 
 DEFAULT_BUSINESS_NAME = "Sandbox business"
 DEFAULT_CAMPAIGN_NAME = "Sandbox store"
@@ -40,7 +37,7 @@ class IssuedToken:
 
 
 def issue_token(
-    conn: Connection,
+    conn: Transaction,
     *,
     clock: Clock,
     business_id: int,
@@ -82,7 +79,7 @@ class AccessService:
     async def create_campaign(self, request: CampaignCreate) -> CampaignCreated:
         """A DBS campaign in the given business, or in a new one when none is given."""
 
-        def work(conn: Connection) -> CampaignCreated:
+        def work(conn: Transaction) -> CampaignCreated:
             now = self._clock.now()
             if request.business_id is None:
                 business_id = store.insert_business(
@@ -118,7 +115,7 @@ class AccessService:
     async def create_token(self, request: TokenCreate) -> TokenCreated:
         kind = CredentialKind(request.type.value)
 
-        def work(conn: Connection) -> IssuedToken:
+        def work(conn: Transaction) -> IssuedToken:
             if not store.lock_business(conn, request.business_id):
                 raise NotFound(Messages.BUSINESS_NOT_FOUND.format(business_id=request.business_id))
             return issue_token(
@@ -143,16 +140,10 @@ class AccessService:
         key_hash = tokens.fingerprint(secret)
         now = self._clock.now()
 
-        def work(conn: Connection) -> bool:
-            found = conn.execute(
-                update(api_tokens)
-                .where(api_tokens.c.key_hash == key_hash)
-                .values(revoked_at=now)
-                .where(api_tokens.c.revoked_at.is_(None))
-            )
-            if found.rowcount:
+        def work(conn: Transaction) -> bool:
+            if store.revoke_token_by_hash(conn, key_hash, now=now):
                 return True
-            return store.grant_by_hash(conn, key_hash) is not None
+            return store.grant_by_hash(conn, key_hash) is not None  # revoked before
 
         if not await self._db.run_write(work):
             raise NotFound(Messages.TOKEN_NOT_FOUND)

@@ -24,11 +24,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection
-
 from dbskit.market.domain.access import CampaignAccess, Grant
-from dbskit.market.services import _access_store as store
-from dbskit.storage.db import Database
+from dbskit.storage import access as store
+from dbskit.storage.db import Database, Transaction
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -120,7 +118,7 @@ class AccessCache:
         kind: str,
         key: K,
         cache: _TtlCache[K, V],
-        read: Callable[[Connection], V | None],
+        read: Callable[[Transaction], V | None],
     ) -> V | None:
         value, renew = cache.lookup(key)
         if value is not None:
@@ -136,7 +134,7 @@ class AccessCache:
         kind: str,
         key: K,
         cache: _TtlCache[K, V],
-        read: Callable[[Connection], V | None],
+        read: Callable[[Transaction], V | None],
     ) -> asyncio.Future[Any]:
         """The read of this key in flight, started now if there is none."""
         slot = (kind, key)
@@ -148,7 +146,7 @@ class AccessCache:
         return pending
 
     async def _read_into(
-        self, cache: _TtlCache[K, V], key: K, read: Callable[[Connection], V | None]
+        self, cache: _TtlCache[K, V], key: K, read: Callable[[Transaction], V | None]
     ) -> V | None:
         generation = self._generation
         value = await self._db.run_read(read)

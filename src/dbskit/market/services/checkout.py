@@ -35,10 +35,10 @@ from dbskit.market.domain.notification_delivery import JSON_MEDIA_TYPE, refuse_t
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.query_log import REDACTED, CapturedCall
 from dbskit.market.query_log.writer import QueryLogWriter
-from dbskit.market.services._access_store import CampaignPush, campaign_push
 from dbskit.market.services.outbound import OutboundHttp, transport_failure
 from dbskit.market.services.sandbox_orders import place_test_order
 from dbskit.shop.auth import TOKEN_PARAMETER
+from dbskit.storage.access import CampaignPush, campaign_push
 from dbskit.storage.db import Database
 
 

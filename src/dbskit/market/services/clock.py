@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
-
 from dbskit.market.domain.clock import Clock
 from dbskit.market.services.scheduler import Scheduler
-from dbskit.storage.db import Database
-from dbskit.storage.tables import sandbox_clock
-
-_ROW = 1
-
-
-def _read_offset(conn: Connection) -> timedelta:
-    micros = conn.execute(
-        select(sandbox_clock.c.offset_us).where(sandbox_clock.c.id == _ROW)
-    ).scalar()
-    return timedelta(microseconds=micros or 0)
+from dbskit.storage.clock import read_clock_offset, store_clock_offset
+from dbskit.storage.db import Database, Transaction
 
 
 class ClockService:
@@ -30,28 +19,23 @@ class ClockService:
     def load(self) -> None:
         """Adopt the stored offset (at start-up, before serving)."""
         with self._db.read() as conn:
-            self._clock.adopt(_read_offset(conn))
+            self._clock.adopt(read_clock_offset(conn))
 
     async def refresh(self) -> None:
         """Adopt an offset another instance may have stored."""
-        self._clock.adopt(await self._db.run_read(_read_offset))
+        self._clock.adopt(await self._db.run_read(read_clock_offset))
 
     async def advance(
         self, *, seconds: float | None = None, to: datetime | None = None
     ) -> datetime:
         """Move the clock forward, then run every event that fell due. Returns the new now."""
 
-        def store(conn: Connection) -> timedelta:
+        def store(conn: Transaction) -> timedelta:
             # Inside the write lock: adopt what other instances stored, then move on from there.
-            self._clock.adopt(_read_offset(conn))
+            self._clock.adopt(read_clock_offset(conn))
             advance = None if seconds is None else timedelta(seconds=seconds)
             offset = self._clock.offset_for(advance=advance, to=to)
-            micros = offset // timedelta(microseconds=1)
-            updated = conn.execute(
-                update(sandbox_clock).where(sandbox_clock.c.id == _ROW).values(offset_us=micros)
-            )
-            if updated.rowcount == 0:
-                conn.execute(insert(sandbox_clock).values(id=_ROW, offset_us=micros))
+            store_clock_offset(conn, offset)
             return offset
 
         self._clock.adopt(await self._db.run_write(store))

@@ -13,27 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, text, update
-
 from dbskit.contract.errors import BadRequest
 from dbskit.contract.operations import Scope
 from dbskit.contract.sandbox_access import PushAuthMode
 from dbskit.market.domain import tokens
 from dbskit.market.domain.access import CredentialKind
 from dbskit.market.domain.clock import Clock
-from dbskit.market.services import _access_store as store
 from dbskit.market.services.access import issue_token
-from dbskit.storage.db import Database
+from dbskit.storage import access as store
+from dbskit.storage.db import Database, Transaction
+from dbskit.storage.demo import DemoRecord, insert_demo, load_demo, lock_demo, set_demo_token
 from dbskit.storage.private_files import read_private, write_private
-from dbskit.storage.tables import api_tokens, campaigns, demo_access
 
 DEMO_KEY_FILE = "demo-api-key"
 DEMO_BUSINESS_NAME = "Demo business"
 DEMO_CAMPAIGN_NAME = "Demo store"
 DEMO_SCOPES = frozenset({Scope.ALL_METHODS})
 STORE_PATH = "/store"  # where the store service answers the Market's push calls
-_ROW = 1
-_ADVISORY_LOCK = 7300418  # PostgreSQL: instances starting together make the demo one at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,28 +61,27 @@ class DemoPush:
 def ensure_demo(*, db: Database, clock: Clock, data_dir: Path, push: DemoPush) -> DemoAccess:
     key_file = data_dir / DEMO_KEY_FILE
     with db.write() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})"))
-        row = conn.execute(select(demo_access).where(demo_access.c.id == _ROW)).first()
-        if row is None:
+        lock_demo(conn)
+        stored = load_demo(conn)
+        if stored is None:
             return _create(conn, clock=clock, key_file=key_file, push=push)
         # The demo store follows this server's port and push token from start to start.
-        conn.execute(
-            update(campaigns)
-            .where(campaigns.c.id == row.campaign_id)
-            .values(
-                push_url=push.url,
-                push_auth_token=push.auth_token,
-                push_auth_mode=push.auth_mode.value,
-            )
+        store.set_campaign_push(
+            conn,
+            stored.campaign_id,
+            push_url=push.url,
+            push_auth_token=push.auth_token,
+            push_auth_mode=push.auth_mode.value,
         )
-        current = DemoAccess(row.business_id, row.campaign_id, row.token_id, read_private(key_file))
+        current = DemoAccess(
+            stored.business_id, stored.campaign_id, stored.token_id, read_private(key_file)
+        )
         if current.api_key is not None and _opens(conn, current.api_key, current.token_id):
             return current
         return _replace_key(conn, clock=clock, key_file=key_file, current=current)
 
 
-def _create(conn: Connection, *, clock: Clock, key_file: Path, push: DemoPush) -> DemoAccess:
+def _create(conn: Transaction, *, clock: Clock, key_file: Path, push: DemoPush) -> DemoAccess:
     now = clock.now()
     business_id = store.insert_business(conn, name=DEMO_BUSINESS_NAME, now=now)
     campaign_id = store.insert_campaign(
@@ -102,24 +97,16 @@ def _create(conn: Connection, *, clock: Clock, key_file: Path, push: DemoPush) -
     issued = issue_token(
         conn, clock=clock, business_id=business_id, kind=CredentialKind.API_KEY, scopes=DEMO_SCOPES
     )
-    conn.execute(
-        insert(demo_access).values(
-            id=_ROW, business_id=business_id, campaign_id=campaign_id, token_id=issued.token_id
-        )
-    )
+    insert_demo(conn, DemoRecord(business_id, campaign_id, issued.token_id))
     # Written before the commit: an instance waiting for the lock reads it right after.
     write_private(key_file, issued.secret + "\n")
     return DemoAccess(business_id, campaign_id, issued.token_id, issued.secret)
 
 
 def _replace_key(
-    conn: Connection, *, clock: Clock, key_file: Path, current: DemoAccess
+    conn: Transaction, *, clock: Clock, key_file: Path, current: DemoAccess
 ) -> DemoAccess:
-    conn.execute(
-        update(api_tokens)
-        .where(api_tokens.c.id == current.token_id, api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
-    )
+    store.revoke_token(conn, current.token_id, now=clock.now())
     try:
         issued = issue_token(
             conn,
@@ -131,13 +118,11 @@ def _replace_key(
     except BadRequest:
         # The business already holds 30 other keys: serve without a demo key.
         return DemoAccess(current.business_id, current.campaign_id, current.token_id, None)
-    conn.execute(
-        update(demo_access).where(demo_access.c.id == _ROW).values(token_id=issued.token_id)
-    )
+    set_demo_token(conn, issued.token_id)
     write_private(key_file, issued.secret + "\n")
     return DemoAccess(current.business_id, current.campaign_id, issued.token_id, issued.secret)
 
 
-def _opens(conn: Connection, key: str, token_id: int) -> bool:
+def _opens(conn: Transaction, key: str, token_id: int) -> bool:
     grant = store.grant_by_hash(conn, tokens.fingerprint(key))
     return grant is not None and grant.token_id == token_id and grant.revoked_at is None

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import Connection
-
 from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
 from dbskit.contract.enums import OrderStatus, OrderSubstatus
@@ -33,7 +31,7 @@ from dbskit.market.services.orders import OrderNotFound, apply_decision, require
 from dbskit.market.services.outbox import record_email
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
 from dbskit.settings import Settings
-from dbskit.storage.db import Database
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.digital_keys import (
     count_repeat,
     load_keys,
@@ -86,7 +84,7 @@ async def provide_order_digital_codes(
     """
     email_delay = timedelta(seconds=settings.digital_delivery_delay_seconds)
 
-    def work(conn: Connection) -> _Outcome:
+    def work(conn: Transaction) -> _Outcome:
         order = lock_order_for_keys(conn, campaign_id=campaign_id, order_id=order_id)
         if order is None:
             raise OrderNotFound(order_id)
@@ -131,7 +129,7 @@ async def provide_order_digital_codes(
         )
         return _Outcome(order, decision)
 
-    outcome = await db.run_write(work)
+    outcome = await db.run_write(work, short=True)
     if outcome.decision.action is rules.DigitalAction.CANCEL:
         assert outcome.decision.late_by is not None
         # The cancellation is committed: it is the deadline's effect, not this request's.
@@ -150,7 +148,7 @@ def email_payload(email: KeysEmail, *, channel: str, delivered: bool) -> dict[st
     }
 
 
-def _move(conn: Connection, order: Order, decision: Decision, now: datetime) -> Order:
+def _move(conn: Transaction, order: Order, decision: Decision, now: datetime) -> Order:
     """A status change with its notifications (R-011, OQ-05, OQ-25)."""
     updated = apply_decision(order, decision, now=now)
     save_order(conn, updated)
@@ -164,7 +162,7 @@ def register_digital_events(scheduler: Scheduler, db: Database, settings: Settin
         order_id = int(event.payload["orderId"])
         now = event.due_at
 
-        def work(conn: Connection) -> str:
+        def work(conn: Transaction) -> str:
             order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
             if order is None:
                 return "order gone"

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Connection
-
 from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.identifiers import (
     GetOrderIdentifiersStatusResponse,
@@ -19,7 +17,7 @@ from dbskit.contract.identifiers import (
 )
 from dbskit.market.domain import identifiers
 from dbskit.market.services.orders import OrderNotFound, require_order
-from dbskit.storage.db import Database
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.marking_codes import (
     kept_codes,
     lock_order_for_codes,
@@ -44,7 +42,7 @@ async def provide_order_item_identifiers(
     """The codes, and the call's warnings for the sandbox order view, in one transaction; the
     answer's JSON document (``ProvideOrderItemIdentifiersResponse``)."""
 
-    def work(conn: Connection) -> dict[str, object]:
+    def work(conn: Transaction) -> dict[str, object]:
         order = lock_order_for_codes(conn, campaign_id=campaign_id, order_id=order_id)
         if order is None:
             raise OrderNotFound(order_id)
@@ -66,14 +64,14 @@ async def provide_order_item_identifiers(
             order, replaced, [element.id for element in request.items]
         )
 
-    return await db.run_write(work)
+    return await db.run_write(work, short=True)
 
 
 async def get_order_identifiers_status(
     db: Database, *, campaign_id: int, order_id: int
 ) -> GetOrderIdentifiersStatusResponse:
-    def work(conn: Connection) -> GetOrderIdentifiersStatusResponse:
+    def work(conn: Transaction) -> GetOrderIdentifiersStatusResponse:
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id)
         return identifiers.identifiers_status(order, identifiers.stored_codes(order))
 
-    return await db.run_read(work)
+    return await db.run_read(work, short=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from dbskit.market.domain.identifiers import check_marking_before_status, stored_codes
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.status_model import Decision
+from dbskit.storage.db import Transaction
 
 
-def marking_precondition(conn: Connection, order: Order, decision: Decision) -> None:
+def marking_precondition(conn: Transaction, order: Order, decision: Decision) -> None:
     """400 while a BUSINESS order has a CIS or UIN item with fewer codes than units."""
     status, substatus = decision.target
     del conn  # the order was loaded with its codes (R-035)

@@ -14,16 +14,9 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-
-from dbskit.contract.notifications import (
-    DeliveryErrorSubtype,
-    DeliveryErrorType,
-    NotificationType,
-)
-from dbskit.contract.outbox import ANSWER_MAX_CHARS, AttemptResult, MessageState
+from dbskit.contract.notifications import NotificationType
+from dbskit.contract.outbox import ANSWER_MAX_CHARS, AttemptResult, MessageState, OutboxAttempt
 from dbskit.market.domain.clock import Clock
 from dbskit.market.domain.notification_delivery import (
     JSON_MEDIA_TYPE,
@@ -37,23 +30,15 @@ from dbskit.market.services.outbound import OutboundHttp, transport_failure
 from dbskit.market.services.outbox import schedule_attempt
 from dbskit.market.services.scheduler import ScheduledEvent
 from dbskit.settings import Settings
-from dbskit.storage.db import Database
-from dbskit.storage.tables import outbox_attempts, outbox_messages
+from dbskit.storage.db import Database, Transaction
+from dbskit.storage.outbox import (
+    StoredNotification,
+    load_notification,
+    record_attempt,
+    settle_pending,
+)
 
 _HEADERS = {"Content-Type": JSON_MEDIA_TYPE, "Accept": JSON_MEDIA_TYPE}
-
-
-@dataclass(frozen=True, slots=True)
-class _Message:
-    id: int
-    payload: dict[str, Any]
-    notification_url: str
-    state: str
-    created_at: datetime
-
-    @property
-    def is_ping(self) -> bool:
-        return self.payload.get("notificationType") == NotificationType.PING
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,46 +61,37 @@ class NotificationSender:
         """Make attempt ``event.payload["attempt"]`` of message ``event.payload["messageId"]``."""
         message_id = int(event.payload["messageId"])
         number = int(event.payload["attempt"])
-        message = await self._db.run_read(lambda conn: _load(conn, message_id))
+        message = await self._db.run_read(lambda conn: load_notification(conn, message_id))
         if message is None or message.state != MessageState.PENDING:
             return f"skipped: message {message_id} is no longer pending"
         url = notification_endpoint(message.notification_url)
         attempted_at = self._clock.now()
         outcome = await self._attempt(url, message)
         next_due = None
-        if outcome.verdict.retry and not message.is_ping:  # R-117: a PING is tried once
+        if outcome.verdict.retry and not _is_ping(message):  # R-117: a PING is tried once
             next_due = next_attempt_at(
                 created_at=message.created_at,
                 previous_due=event.due_at,
                 factor=self._settings.notification_time_factor,
             )
         state = _state_after(outcome.verdict, next_due, message)
+        attempt = OutboxAttempt(
+            number=number,
+            scheduled_at=event.due_at,
+            attempted_at=attempted_at,
+            url=url,
+            duration_ms=outcome.duration_ms,
+            result=outcome.verdict.result,
+            http_status=outcome.verdict.http_status,
+            error_type=outcome.verdict.error_type,
+            error_subtype=outcome.verdict.error_subtype,
+            message=outcome.verdict.message,
+            answer=outcome.answer,
+        )
 
-        def record(conn: Connection) -> None:
-            conn.execute(
-                insert(outbox_attempts).values(
-                    message_id=message.id,
-                    number=number,
-                    scheduled_at=event.due_at,
-                    attempted_at=attempted_at,
-                    url=url,
-                    duration_ms=outcome.duration_ms,
-                    result=outcome.verdict.result.value,
-                    http_status=outcome.verdict.http_status,
-                    error_type=_value(outcome.verdict.error_type),
-                    error_subtype=_value(outcome.verdict.error_subtype),
-                    message=outcome.verdict.message,
-                    answer=outcome.answer,
-                )
-            )
-            conn.execute(
-                update(outbox_messages)
-                .where(
-                    outbox_messages.c.id == message.id,
-                    outbox_messages.c.state == MessageState.PENDING.value,
-                )
-                .values(state=state.value, next_attempt_at=next_due)
-            )
+        def record(conn: Transaction) -> None:
+            record_attempt(conn, message.id, attempt)
+            settle_pending(conn, message.id, state=state, next_attempt_at=next_due)
             if next_due is not None:
                 schedule_attempt(
                     conn,
@@ -128,7 +104,7 @@ class NotificationSender:
         await self._db.run_write(record)
         return f"attempt {number}: {outcome.verdict.result.value}, message {state.value}"
 
-    async def _attempt(self, url: str, message: _Message) -> _Outcome:
+    async def _attempt(self, url: str, message: StoredNotification) -> _Outcome:
         import httpx  # only once a store is called (see services/outbound.py)
 
         started = time.perf_counter()
@@ -137,7 +113,7 @@ class NotificationSender:
             return _Outcome(refused, None, 0)
         timeout = (
             self._settings.ping_timeout_seconds
-            if message.is_ping
+            if _is_ping(message)
             else self._settings.notification_timeout_seconds
         )
         body = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")).encode()
@@ -158,32 +134,19 @@ class NotificationSender:
         return _Outcome(verdict, answer, duration_ms)
 
 
-def _state_after(verdict: Verdict, next_due: datetime | None, message: _Message) -> MessageState:
+def _state_after(
+    verdict: Verdict, next_due: datetime | None, message: StoredNotification
+) -> MessageState:
     if verdict.result is AttemptResult.DELIVERED:
         return MessageState.DELIVERED
     if verdict.result is AttemptResult.REJECTED:
         return MessageState.REJECTED
     if next_due is not None:
         return MessageState.PENDING
-    if verdict.retry and not message.is_ping:
+    if verdict.retry and not _is_ping(message):
         return MessageState.EXPIRED  # R-116: 14 days without success
     return MessageState.FAILED
 
 
-def _value(member: DeliveryErrorType | DeliveryErrorSubtype | None) -> str | None:
-    return None if member is None else member.value
-
-
-def _load(conn: Connection, message_id: int) -> _Message | None:
-    row = conn.execute(
-        select(
-            outbox_messages.c.id,
-            outbox_messages.c.payload,
-            outbox_messages.c.notification_url,
-            outbox_messages.c.state,
-            outbox_messages.c.created_at,
-        ).where(outbox_messages.c.id == message_id)
-    ).first()
-    if row is None or row.notification_url is None:
-        return None
-    return _Message(row.id, row.payload, row.notification_url, row.state, row.created_at)
+def _is_ping(message: StoredNotification) -> bool:
+    return message.payload.get("notificationType") == NotificationType.PING

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select
-
 from dbskit.contract import notifications
 from dbskit.contract.enums import OrderStatus
 from dbskit.market.domain.order import Order
 from dbskit.market.services.outbox import record_notification
-from dbskit.storage.tables import campaigns
-
-_NOTIFICATION_URL = select(campaigns.c.notification_url).where(campaigns.c.id == bindparam("c_id"))
-
-
-def _notification_url(conn: Connection, campaign_id: int) -> str | None:
-    url = conn.execute(_NOTIFICATION_URL, {"c_id": campaign_id}).scalar()
-    return str(url) if url else None
+from dbskit.storage.access import campaign_notification_url
+from dbskit.storage.db import Transaction
 
 
 def _lines(order: Order) -> list[tuple[str, int]]:
@@ -31,7 +23,7 @@ def _lines(order: Order) -> list[tuple[str, int]]:
 
 
 def record_order_events(
-    conn: Connection, *, before: Order | None, after: Order, now: datetime
+    conn: Transaction, *, before: Order | None, after: Order, now: datetime
 ) -> None:
     """Record what changed from ``before`` (None: just placed) to ``after``."""
     payloads: list[notifications.Notification] = []
@@ -77,7 +69,7 @@ def record_order_events(
         )
     if not payloads:
         return
-    url = _notification_url(conn, after.campaign_id)
+    url = campaign_notification_url(conn, after.campaign_id)
     for payload in payloads:
         record_notification(
             conn,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime
 
 from dbskit.contract import limits
@@ -82,10 +81,6 @@ def _delivery(order: Order) -> OrderDeliveryDTO:
     )
 
 
-# Orders are immutable values and their DTO depends on nothing else, so the DTO of an order seen
-# again (getOrder answered from the loop's remembered reads) is not built again. Callers only
-# serialise it.
-@functools.lru_cache(maxsize=1024)
 def order_dto(order: Order) -> OrderDTO:
     items_total = float(order.items_total)
     return OrderDTO(

@@ -12,9 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Connection, and_, func, not_, or_, select
-from sqlalchemy.sql.elements import ColumnElement
-
 from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.enums import OrderStatus
 from dbskit.contract.errors import Messages, NotFound
@@ -30,16 +27,15 @@ from dbskit.market.domain.status_model import Decision, StatusChange, decide_sto
 from dbskit.market.services.marking_gate import marking_precondition
 from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.order_view import order_dto
-from dbskit.storage.db import Database
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.orders import load_order, load_orders, read_order, save_order
-from dbskit.storage.tables import orders
-from dbskit.storage.types import from_micros, to_micros
+from dbskit.storage.orders import count_orders, find_orders, load_order, read_order, save_order
+from dbskit.storage.types import to_micros
 
 # Further rules that may refuse a store's status change (for example the marking rule, R-025)
 # are checks called with the transaction, the locked order and the decided change; they raise an
 # ApiError to refuse. The service consults every one before it writes.
-StatusPrecondition = Callable[[Connection, Order, Decision], None]
+StatusPrecondition = Callable[[Transaction, Order, Decision], None]
 STATUS_PRECONDITIONS: tuple[StatusPrecondition, ...] = (marking_precondition,)  # R-025
 UPDATE_ORDER_STATUS: Final = "updateOrderStatus"
 
@@ -50,7 +46,7 @@ class OrderNotFound(NotFound):
 
 
 def require_order(
-    conn: Connection, *, campaign_id: int, order_id: int, for_update: bool = False
+    conn: Transaction, *, campaign_id: int, order_id: int, for_update: bool = False
 ) -> Order:
     order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=for_update)
     if order is None:
@@ -64,6 +60,41 @@ async def get_order(db: Database, *, campaign_id: int, order_id: int) -> Order:
     if order is None:
         raise OrderNotFound(order_id)
     return order
+
+
+ANSWERS_KEPT: Final = 1024  # getOrder answers kept: a few hundred bytes to a few KB each
+
+
+class OrderAnswers:
+    """getOrder's one cache: each order's answer, as bytes, kept while the database is unchanged.
+
+    On SQLite every commit, by any connection of any process, changes ``Database.data_version``,
+    so an answer kept under the version it was read at is exactly what reading again would give;
+    any commit drops them all. PostgreSQL has no such number: there every call reads.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._version: int | None = None
+        self._kept: dict[tuple[int, int], bytes] = {}
+
+    async def answer(
+        self, *, campaign_id: int, order_id: int, render: Callable[[Order], bytes]
+    ) -> bytes:
+        version = self._db.data_version()  # before the read: a commit after it drops the answer
+        if version is None:
+            return render(await get_order(self._db, campaign_id=campaign_id, order_id=order_id))
+        if version != self._version:
+            self._kept.clear()
+            self._version = version
+        key = (campaign_id, order_id)
+        found = self._kept.get(key)
+        if found is None:
+            order = await get_order(self._db, campaign_id=campaign_id, order_id=order_id)
+            if len(self._kept) >= ANSWERS_KEPT:
+                self._kept.clear()
+            found = self._kept[key] = render(order)
+        return found
 
 
 def apply_decision(order: Order, decision: Decision, *, now: datetime) -> Order:
@@ -103,7 +134,7 @@ async def update_order_status(
         real_delivery_date=change.real_delivery_date,
     )
 
-    def work(conn: Connection) -> Order:
+    def work(conn: Transaction) -> Order:
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
         decision = decide_store_change(order, wanted, now=now)
         updated = order  # OQ-23: the status it already has is 200 and changes nothing
@@ -122,63 +153,10 @@ async def update_order_status(
         )
         return updated
 
-    return await db.run_write(work)
+    return await db.run_write(work, short=True)
 
 
 # --- getOrders ----------------------------------------------------------------------------------
-
-
-def _filters(query: OrdersQuery, campaign_id: int) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [
-        orders.c.campaign_id == campaign_id,
-        orders.c.fake.is_(query.fake),  # R-108
-    ]
-    if query.order_ids is not None:
-        where.append(orders.c.id.in_(query.order_ids))
-        return where
-    where.append(
-        not_(
-            and_(
-                orders.c.status.in_([OrderStatus.DELIVERED.value, OrderStatus.CANCELLED.value]),
-                orders.c.status_updated_at < query.closed_before,
-            )
-        )
-    )
-    if query.statuses:
-        where.append(orders.c.status.in_(sorted(status.value for status in query.statuses)))
-    if query.substatuses:
-        where.append(orders.c.substatus.in_(sorted(sub.value for sub in query.substatuses)))
-    if query.created is not None:
-        where.append(orders.c.created_at >= query.created.start)
-        if query.created.end is not None:
-            where.append(orders.c.created_at < query.created.end)
-    if query.shipment is not None:
-        start, end = query.shipment
-        where.append(and_(orders.c.shipment_date >= start, orders.c.shipment_date < end))
-    if query.updated is not None:
-        where.append(orders.c.updated_at >= query.updated.start)
-        if query.updated.end is not None:
-            where.append(orders.c.updated_at < query.updated.end)
-    if query.dispatch_type is not None:
-        where.append(orders.c.dispatch_type == query.dispatch_type.value)
-    if query.has_cis:
-        where.append(orders.c.has_cis.is_(True))
-    if query.only_waiting_for_cancellation_approve:
-        where.append(orders.c.cancellation_requested_at.is_not(None))
-        where.append(orders.c.status.in_([OrderStatus.DELIVERY.value, OrderStatus.PICKUP.value]))
-    if query.only_estimated_delivery:
-        where.append(orders.c.estimated.is_(True))
-    if query.buyer_type is not None:
-        where.append(orders.c.buyer_type == query.buyer_type.value)
-    return where
-
-
-def _after(cursor: Cursor) -> ColumnElement[bool]:
-    created = from_micros(cursor.created_micros)
-    return or_(
-        orders.c.created_at < created,
-        and_(orders.c.created_at == created, orders.c.id < cursor.order_id),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,11 +172,11 @@ class OrdersPage:
 
 
 def _token_page(
-    conn: Connection, where: list[ColumnElement[bool]], paging: TokenPaging
+    conn: Transaction, campaign_id: int, query: OrdersQuery, paging: TokenPaging
 ) -> OrdersPage:
-    if paging.after is not None:
-        where = [*where, _after(paging.after)]
-    found = load_orders(conn, where=where, limit=paging.limit + 1)
+    found = find_orders(
+        conn, campaign_id=campaign_id, query=query, limit=paging.limit + 1, after=paging.after
+    )
     page = found[: paging.limit]
     next_token = None
     if len(found) > paging.limit:
@@ -208,11 +186,13 @@ def _token_page(
 
 
 def _numbered_page(
-    conn: Connection, where: list[ColumnElement[bool]], paging: PagePaging
+    conn: Transaction, campaign_id: int, query: OrdersQuery, paging: PagePaging
 ) -> OrdersPage:
-    total = conn.execute(select(func.count()).select_from(orders).where(*where)).scalar_one()
+    total = count_orders(conn, campaign_id=campaign_id, query=query)
     offset = (paging.page - 1) * paging.page_size
-    page = load_orders(conn, where=where, limit=paging.page_size, offset=offset)
+    page = find_orders(
+        conn, campaign_id=campaign_id, query=query, limit=paging.page_size, offset=offset
+    )
     pager = FlippingPagerDTO(
         total=total,
         from_=offset + 1 if page else 0,
@@ -227,10 +207,9 @@ def _numbered_page(
 async def get_orders(db: Database, *, campaign_id: int, query: OrdersQuery) -> OrdersPage:
     """getOrders (R-108, R-120): newest first; test orders only with ``fake=true``."""
 
-    def work(conn: Connection) -> OrdersPage:
-        where = _filters(query, campaign_id)
+    def work(conn: Transaction) -> OrdersPage:
         if isinstance(query.paging, TokenPaging):
-            return _token_page(conn, where, query.paging)
-        return _numbered_page(conn, where, query.paging)
+            return _token_page(conn, campaign_id, query, query.paging)
+        return _numbered_page(conn, campaign_id, query, query.paging)
 
     return await db.run_read(work)

@@ -13,24 +13,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select
-
 from dbskit.contract.notifications import Notification, payload_json
-from dbskit.contract.outbox import (
-    MessageKind,
-    MessageState,
-    OutboxAttempt,
-    OutboxListing,
-    OutboxMessage,
-)
-from dbskit.market.services.scheduler import schedule
-from dbskit.storage.tables import outbox_attempts, outbox_messages
+from dbskit.contract.outbox import MessageKind, MessageState, OutboxListing
+from dbskit.storage.db import Transaction
+from dbskit.storage.outbox import insert_message, load_messages
+from dbskit.storage.scheduled_events import schedule
 
 DELIVER_NOTIFICATION = "notification.deliver"  # the scheduled-event kind of one attempt
 
 
 def record_email(
-    conn: Connection,
+    conn: Transaction,
     *,
     campaign_id: int,
     order_id: int | None,
@@ -38,7 +31,7 @@ def record_email(
     now: datetime,
 ) -> int:
     """A buyer e-mail the Market sends (for example the digital keys, R-011). Returns its id."""
-    return _insert(
+    return insert_message(
         conn,
         kind=MessageKind.EMAIL,
         campaign_id=campaign_id,
@@ -47,11 +40,12 @@ def record_email(
         notification_url=None,
         state=MessageState.SENT,
         now=now,
+        next_attempt_at=None,
     )
 
 
 def record_notification(
-    conn: Connection,
+    conn: Transaction,
     *,
     campaign_id: int,
     order_id: int | None,
@@ -64,7 +58,7 @@ def record_notification(
     Test orders get notifications like real ones (R-109). Without a URL the message is kept as
     ``NOT_SENT``, so the sandbox still shows what the Market would have sent. Returns its id.
     """
-    message_id = _insert(
+    message_id = insert_message(
         conn,
         kind=MessageKind.NOTIFICATION,
         campaign_id=campaign_id,
@@ -81,7 +75,7 @@ def record_notification(
 
 
 def schedule_attempt(
-    conn: Connection, *, message_id: int, number: int, due_at: datetime, now: datetime
+    conn: Transaction, *, message_id: int, number: int, due_at: datetime, now: datetime
 ) -> None:
     schedule(
         conn,
@@ -92,86 +86,8 @@ def schedule_attempt(
     )
 
 
-# Built once: made per call with inline values, Core would compute a new cache key each time.
-_INSERT_MESSAGE = insert(outbox_messages)
-
-
-def _insert(
-    conn: Connection,
-    *,
-    kind: MessageKind,
-    campaign_id: int,
-    order_id: int | None,
-    payload: dict[str, Any],
-    notification_url: str | None,
-    state: MessageState,
-    now: datetime,
-    next_attempt_at: datetime | None = None,
-) -> int:
-    result = conn.execute(
-        _INSERT_MESSAGE,
-        {
-            "kind": kind.value,
-            "campaign_id": campaign_id,
-            "order_id": order_id,
-            "payload": payload,
-            "notification_url": notification_url,
-            "state": state.value,
-            "created_at": now,
-            "next_attempt_at": next_attempt_at,
-        },
-    )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
-
-
 def list_messages(
-    conn: Connection, *, campaign_id: int | None = None, order_id: int | None = None
+    conn: Transaction, *, campaign_id: int | None = None, order_id: int | None = None
 ) -> OutboxListing:
     """The sandbox view: messages oldest first, each with its attempts in order."""
-    messages = select(outbox_messages)
-    if campaign_id is not None:
-        messages = messages.where(outbox_messages.c.campaign_id == campaign_id)
-    if order_id is not None:
-        messages = messages.where(outbox_messages.c.order_id == order_id)
-    chosen = messages.with_only_columns(outbox_messages.c.id).scalar_subquery()
-    attempts: dict[int, list[OutboxAttempt]] = {}
-    for row in conn.execute(
-        select(outbox_attempts)
-        .where(outbox_attempts.c.message_id.in_(chosen))
-        .order_by(outbox_attempts.c.message_id, outbox_attempts.c.number)
-    ):
-        attempts.setdefault(row.message_id, []).append(_attempt(row._mapping))
-    rows = conn.execute(messages.order_by(outbox_messages.c.created_at, outbox_messages.c.id))
-    return OutboxListing(
-        messages=[
-            OutboxMessage(
-                id=row.id,
-                kind=MessageKind(row.kind),
-                campaign_id=row.campaign_id,
-                order_id=row.order_id,
-                created_at=row.created_at,
-                state=MessageState(row.state),
-                notification_url=row.notification_url,
-                next_attempt_at=row.next_attempt_at,
-                payload=row.payload,
-                attempts=attempts.get(row.id, []),
-            )
-            for row in rows
-        ]
-    )
-
-
-def _attempt(row: RowMapping) -> OutboxAttempt:
-    return OutboxAttempt(
-        number=row["number"],
-        scheduled_at=row["scheduled_at"],
-        attempted_at=row["attempted_at"],
-        url=row["url"],
-        duration_ms=row["duration_ms"],
-        result=row["result"],
-        http_status=row["http_status"],
-        error_type=row["error_type"],
-        error_subtype=row["error_subtype"],
-        message=row["message"],
-        answer=row["answer"],
-    )
+    return OutboxListing(messages=load_messages(conn, campaign_id=campaign_id, order_id=order_id))

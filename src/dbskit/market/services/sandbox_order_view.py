@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from dbskit.contract import limits
 from dbskit.contract.errors import Messages, NotFound
 from dbskit.contract.sandbox_order_view import (
@@ -26,11 +24,11 @@ from dbskit.contract.sandbox_order_view import (
 from dbskit.market.domain.digital_goods import keys_lateness
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.slip import sanitise_slip
-from dbskit.market.services._access_store import campaign_access
 from dbskit.market.services.order_view import order_dto
 from dbskit.market.services.orders import require_order
 from dbskit.market.services.outbox import list_messages
-from dbskit.storage.db import Database
+from dbskit.storage.access import campaign_access
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.digital_keys import StoredKeys, load_keys
 from dbskit.storage.order_warnings import warnings_of_order
 from dbskit.storage.tracks import track_history
@@ -41,7 +39,7 @@ async def get_sandbox_order_view(
 ) -> SandboxOrderView:
     """404 for an unknown campaign, then for an order that is not the campaign's (OQ-13)."""
 
-    def read(conn: Connection) -> SandboxOrderView:
+    def read(conn: Transaction) -> SandboxOrderView:
         if campaign_access(conn, campaign_id) is None:
             raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id)

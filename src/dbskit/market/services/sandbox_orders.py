@@ -14,8 +14,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import Connection
-
 from dbskit.contract import limits
 from dbskit.contract.enums import OrderStatus
 from dbskit.contract.errors import Messages, NotFound
@@ -28,11 +26,11 @@ from dbskit.market.domain.status_model import (
     decide_market_move,
 )
 from dbskit.market.domain.test_orders import IdSource, build_test_order
-from dbskit.market.services._access_store import campaign_access
 from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.orders import apply_decision, require_order
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
-from dbskit.storage.db import Database
+from dbskit.storage.access import campaign_access
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.orders import (
     delete_order,
     insert_order,
@@ -90,7 +88,7 @@ async def place_test_order(
     """Store the order ``build`` makes with fresh ids, announce it (OQ-25) and schedule its
     purge (R-111), in one transaction."""
 
-    def work(conn: Connection) -> Order:
+    def work(conn: Transaction) -> Order:
         if campaign_access(conn, campaign_id) is None:
             raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
         order_id = ids.order_id()
@@ -118,7 +116,7 @@ async def move_order(
     DELIVERY/PICKUP becomes a request that cancels the order after 48 hours (R-102)."""
     wanted = StatusChange(status=request.status, substatus=request.substatus)
 
-    def work(conn: Connection) -> Order:
+    def work(conn: Transaction) -> Order:
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
         decision = decide_market_move(order, wanted)
         if not decision.changed:
@@ -161,7 +159,7 @@ def register_order_events(scheduler: Scheduler, db: Database) -> None:
         order_id = int(event.payload["orderId"])
         requested_at = datetime.fromisoformat(event.payload["requestedAt"])
 
-        def work(conn: Connection) -> str:
+        def work(conn: Transaction) -> str:
             order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
             if order is None or not cancellation_due(order, requested_at):
                 return "answered or closed"

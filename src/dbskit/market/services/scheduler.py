@@ -12,43 +12,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Connection, insert, select, update
 
 from dbskit.storage.db import Database
-from dbskit.storage.tables import scheduled_events
+from dbskit.storage.scheduled_events import (
+    ScheduledEvent,
+    claim_event,
+    due_events,
+    record_outcome,
+    schedule,
+)
+
+# What other services use: handlers receive a ScheduledEvent, and ``schedule`` adds an event
+# inside the caller's own transaction (so it exists only if the caller's change commits).
+__all__ = ["Handler", "ScheduledEvent", "Scheduler", "schedule"]
 
 log = logging.getLogger(__name__)
 
-BATCH = 100
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduledEvent:
-    id: int
-    kind: str
-    due_at: datetime
-    payload: dict[str, Any]
-
-
 Handler = Callable[[ScheduledEvent], Awaitable[str | None]]
-
-
-# Built once: made per call with inline values, Core would compute a new cache key each time.
-_INSERT_EVENT = insert(scheduled_events)
-
-
-def schedule(
-    conn: Connection, *, kind: str, due_at: datetime, payload: dict[str, Any], now: datetime
-) -> int:
-    """Add an event inside the caller's transaction (so it exists only if the change commits)."""
-    result = conn.execute(
-        _INSERT_EVENT, {"kind": kind, "due_at": due_at, "payload": payload, "created_at": now}
-    )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 class Scheduler:
@@ -65,7 +46,7 @@ class Scheduler:
         ran = 0
         async with self._lock:
             while True:
-                batch = await self._db.run_read(lambda conn: _due(conn, now))
+                batch = await self._db.run_read(lambda conn: due_events(conn, now))
                 if not batch:
                     return ran
                 for event in batch:
@@ -74,15 +55,7 @@ class Scheduler:
                         ran += 1
 
     async def _claim(self, event: ScheduledEvent, now: datetime) -> bool:
-        def claim(conn: Connection) -> bool:
-            result = conn.execute(
-                update(scheduled_events)
-                .where(scheduled_events.c.id == event.id, scheduled_events.c.done_at.is_(None))
-                .values(done_at=now)
-            )
-            return result.rowcount == 1
-
-        return await self._db.run_write(claim)
+        return await self._db.run_write(lambda conn: claim_event(conn, event.id, now))
 
     async def _run(self, event: ScheduledEvent) -> None:
         handler = self._handlers.get(event.kind)
@@ -95,26 +68,5 @@ class Scheduler:
                 log.exception("scheduled event %s (%s) failed", event.id, event.kind)
                 outcome = f"failed: {exc.__class__.__name__}: {exc}"
 
-        def record(conn: Connection) -> None:
-            conn.execute(
-                update(scheduled_events)
-                .where(scheduled_events.c.id == event.id)
-                .values(outcome=outcome or "done")
-            )
-
-        await self._db.run_write(record)
-
-
-def _due(conn: Connection, now: datetime) -> list[ScheduledEvent]:
-    rows = conn.execute(
-        select(
-            scheduled_events.c.id,
-            scheduled_events.c.kind,
-            scheduled_events.c.due_at,
-            scheduled_events.c.payload,
-        )
-        .where(scheduled_events.c.done_at.is_(None), scheduled_events.c.due_at <= now)
-        .order_by(scheduled_events.c.due_at, scheduled_events.c.id)
-        .limit(BATCH)
-    )
-    return [ScheduledEvent(row.id, row.kind, row.due_at, row.payload) for row in rows]
+        recorded = outcome or "done"
+        await self._db.run_write(lambda conn: record_outcome(conn, event.id, recorded))

@@ -10,15 +10,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Connection
-
 from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
 from dbskit.market.domain import tracking
 from dbskit.market.domain.delivery_services import DELIVERY_SERVICES
 from dbskit.market.domain.order import Track
 from dbskit.market.services.orders import OrderNotFound
-from dbskit.storage.db import Database
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.order_warnings import record_warnings
 from dbskit.storage.tracks import (
     lock_tracked_order,
@@ -42,7 +40,7 @@ async def set_order_delivery_track_code(
 ) -> tracking.TrackAction:
     """The track, and the call's warnings for the sandbox order view, in one transaction."""
 
-    def work(conn: Connection) -> tracking.TrackAction:
+    def work(conn: Transaction) -> tracking.TrackAction:
         order = lock_tracked_order(conn, campaign_id=campaign_id, order_id=order_id)
         if order is None:
             raise OrderNotFound(order_id)
@@ -66,4 +64,4 @@ async def set_order_delivery_track_code(
         )
         return action
 
-    return await db.run_write(work)
+    return await db.run_write(work, short=True)

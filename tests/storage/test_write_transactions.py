@@ -1,19 +1,16 @@
-"""Write transactions of the request handlers (``Database.run_write``).
+"""Write transactions of the request handlers (``Database.run_write``), on both databases.
 
-On PostgreSQL their INSERT, UPDATE and DELETE statements are held until the transaction's next
-read or its COMMIT (storage/held_writes.py); on SQLite they run at once. Either way what is
-written reads back exactly, and a transaction that fails leaves nothing behind.
+What is written reads back exactly, a statement that fails raises at that statement and its
+transaction leaves nothing behind, and a call that waited for an order's lock reads what the
+call before it wrote.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -28,20 +25,20 @@ from dbskit.storage.digital_keys import load_keys, store_keys
 from dbskit.storage.marking_codes import kept_codes, lock_order_for_codes, replace_codes
 from dbskit.storage.orders import insert_order, touch_order
 from dbskit.storage.tables import orders
-from dbskit.storage.tracks import lock_tracked_order, set_current_track, track_history
+from dbskit.storage.tracks import lock_tracked_order, set_current_track
 from tests.storage.test_order_lines_repository import codes_of_orders
 from tests.unit.factories import make_order
 
 NOW = datetime(2030, 3, 2, 6, 0, 0, 123456, tzinfo=UTC)
-# Text a client-side bound statement must carry through unchanged: quotes, backslashes,
-# placeholders of either style, a semicolon that could end a statement, and non-ASCII letters.
+# Text a statement must carry through unchanged: quotes, backslashes, placeholders of either
+# style, a semicolon that could end a statement, and non-ASCII letters.
 AWKWARD = "O'Brien \\ 100% %s %(id)s $1; -- Ключ «ы» 🔑"
 
 
 @pytest.fixture
 def postgres(db: Database) -> Database:
     if db.dialect != "postgresql":
-        pytest.skip("writes are held on PostgreSQL only")
+        pytest.skip("row locks are PostgreSQL's (SQLite's writers hold the whole database)")
     return db
 
 
@@ -52,66 +49,6 @@ def order(db: Database, campaign: int) -> Order:
     with db.write() as conn:
         insert_order(conn, stored)
     return stored
-
-
-@pytest.fixture
-def sent_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The text of each query a held-writes transaction sends (one per round trip)."""
-    sent: list[str] = []
-    execute = psycopg.ClientCursor.execute
-
-    def counting(cursor: psycopg.ClientCursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(str(query))
-        return execute(cursor, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.ClientCursor, "execute", counting)
-    yield sent
-
-
-async def test_a_write_sends_its_lock_then_its_writes_and_commit(
-    postgres: Database, campaign: int, order: Order, sent_queries: list[str]
-) -> None:
-
-    def work(conn: sa.Connection) -> None:
-        assert lock_tracked_order(conn, campaign_id=campaign, order_id=order.id) is not None
-        set_current_track(
-            conn, order_id=order.id, campaign_id=campaign, track=Track(AWKWARD, 7), now=NOW
-        )
-
-    await postgres.run_write(work)
-
-    assert len(sent_queries) == 2
-    assert sent_queries[0].startswith("BEGIN;") and "FOR UPDATE" in sent_queries[0]
-    assert sent_queries[1].startswith("INSERT INTO order_tracks")
-    assert sent_queries[1].endswith("COMMIT")
-    with postgres.read() as conn:
-        [record] = track_history(conn, order.id)
-        current = conn.execute(
-            sa.select(orders.c.track_code, orders.c.track_service_id).where(orders.c.id == order.id)
-        ).one()
-    assert (record.track, record.set_at) == (Track(AWKWARD, 7), NOW)
-    assert tuple(current) == (AWKWARD, 7)
-
-
-async def test_an_order_lock_goes_with_the_read_after_it(
-    postgres: Database, campaign: int, order: Order, sent_queries: list[str]
-) -> None:
-    """The lock of PUT identifiers and its read of the items are one query: the read is a
-    statement of its own, which starts once the lock is held."""
-    item_id = order.items[0].id
-    codes = (MarkingCode(InstanceType.UIN, "1234567890123456"),)
-
-    def work(conn: sa.Connection) -> None:
-        assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) is not None
-        replace_codes(conn, order_id=order.id, codes={item_id: codes})
-
-    await postgres.run_write(work)
-
-    assert len(sent_queries) == 2
-    lock, read = sent_queries[0].split(";\n")[1:]
-    assert lock.endswith("FOR UPDATE") and "order_items" not in lock
-    assert "order_items" in read and "FOR UPDATE" not in read
-    assert sent_queries[1].startswith("UPDATE order_items") and sent_queries[1].endswith("COMMIT")
 
 
 async def test_a_call_that_waited_for_the_order_reads_what_the_first_one_wrote(
@@ -140,52 +77,37 @@ async def test_a_call_that_waited_for_the_order_reads_what_the_first_one_wrote(
     assert seen == {item_id: first_codes}
 
 
-async def test_a_write_refused_before_its_first_read_sends_nothing(
-    postgres: Database, sent_queries: list[str]
+@pytest.mark.parametrize("short", [False, True], ids=["in-thread", "short"])
+async def test_a_failing_write_raises_at_its_statement_and_undoes_the_writes_before_it(
+    db: Database, campaign: int, order: Order, short: bool
 ) -> None:
-    def work(conn: sa.Connection) -> None:
-        raise LookupError("refused by a rule")
-
-    with pytest.raises(LookupError):
-        await postgres.run_write(work)
-    assert sent_queries == []
-
-
-async def test_a_failing_held_write_undoes_the_writes_before_it(
-    postgres: Database, campaign: int, order: Order
-) -> None:
+    reached: list[str] = []
 
     def work(conn: sa.Connection) -> None:
-        touch_order(conn, order.id, NOW, track_code="held")
-        # A track of an order that does not exist breaks the foreign key when it is sent.
-        set_current_track(
-            conn, order_id=order.id + 1, campaign_id=campaign, track=Track("T", 7), now=NOW
-        )
+        touch_order(conn, order.id, NOW, track_code="first")
+        try:
+            # A track of an order that does not exist breaks the foreign key.
+            set_current_track(
+                conn, order_id=order.id + 1, campaign_id=campaign, track=Track("T", 7), now=NOW
+            )
+        except sa.exc.IntegrityError:
+            reached.append("the failing statement raised")
+            raise
+        reached.append("after the failing statement")
 
-    with pytest.raises(psycopg.errors.ForeignKeyViolation):
-        await postgres.run_write(work)
-    with postgres.read() as conn:
+    with pytest.raises(sa.exc.IntegrityError):
+        await db.run_write(work, short=short)
+    assert reached == ["the failing statement raised"]
+    with db.read() as conn:
         row = conn.execute(sa.select(orders.c.track_code, orders.c.updated_at)).one()
     assert tuple(row) == (None, order.updated_at)
 
-    # The connection went back to the pool usable: the next write on it commits.
-    await postgres.run_write(lambda conn: touch_order(conn, order.id, NOW, track_code="next"))
-    with postgres.read() as conn:
+    # The connection went back usable: the next write commits.
+    await db.run_write(
+        lambda conn: touch_order(conn, order.id, NOW, track_code="next"), short=short
+    )
+    with db.read() as conn:
         assert conn.execute(sa.select(orders.c.track_code)).scalar_one() == "next"
-
-
-async def test_statements_run_through_sqlalchemy_see_the_writes_held_before_them(
-    postgres: Database, order: Order
-) -> None:
-
-    def work(conn: sa.Connection) -> str | None:
-        touch_order(conn, order.id, NOW, track_code=AWKWARD)
-        found: str | None = conn.execute(
-            sa.select(orders.c.track_code).where(orders.c.id == order.id)
-        ).scalar_one()
-        return found
-
-    assert await postgres.run_write(work) == AWKWARD
 
 
 async def test_keys_and_codes_written_by_a_handler_read_back_exactly(
@@ -230,11 +152,9 @@ async def test_keys_and_codes_written_by_a_handler_read_back_exactly(
     )
 
 
-async def test_the_ends_of_int64_reach_postgresql_as_numbers(
-    postgres: Database, campaign: int, order: Order
+async def test_the_ends_of_int64_are_stored_and_compared_as_numbers(
+    db: Database, campaign: int, order: Order
 ) -> None:
-    """psycopg writes a negative literal as ``-9223372036854775808``; before a cast it would be
-    read as the negation of a number out of range."""
 
     def work(conn: sa.Connection) -> tuple[object, object]:
         touch_order(conn, order.id, NOW, track_service_id=-(2**63))
@@ -243,8 +163,8 @@ async def test_the_ends_of_int64_reach_postgresql_as_numbers(
             lock_tracked_order(conn, campaign_id=campaign, order_id=2**63 - 1),
         )
 
-    assert await postgres.run_write(work) == (None, None)
-    with postgres.read() as conn:
+    assert await db.run_write(work, short=True) == (None, None)
+    with db.read() as conn:
         assert conn.execute(sa.select(orders.c.track_service_id)).scalar_one() == -(2**63)
 
 
@@ -256,12 +176,12 @@ async def test_the_ends_of_int64_reach_postgresql_as_numbers(
     service=st.integers(-(2**63), 2**63 - 1),
     at=st.datetimes(timezones=st.just(UTC)),
 )
-def test_held_values_read_back_as_they_were_given(
-    postgres: Database, campaign: int, code: str, service: int, at: datetime
+def test_written_values_read_back_as_they_were_given(
+    db: Database, campaign: int, code: str, service: int, at: datetime
 ) -> None:
-    """Any text PostgreSQL can hold, any int64 and any time, bound as literals by the driver."""
+    """Any text both databases can hold, any int64 and any time."""
     order = make_order(campaign_id=campaign, id=make_order().id + service % 1_000_000)
-    with postgres.write() as conn:
+    with db.write() as conn:
         if conn.execute(sa.select(orders.c.id).where(orders.c.id == order.id)).first() is None:
             insert_order(conn, order)
 
@@ -271,8 +191,8 @@ def test_held_values_read_back_as_they_were_given(
         assert tracked is not None and tracked.track is not None
         return tracked.track.track_code, tracked.track.delivery_service_id
 
-    assert asyncio.run(postgres.run_write(work)) == (code, service)
-    with postgres.read() as conn:
+    assert asyncio.run(db.run_write(work)) == (code, service)
+    with db.read() as conn:
         row = conn.execute(
             sa.select(orders.c.track_code, orders.c.track_service_id, orders.c.updated_at).where(
                 orders.c.id == order.id
