@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from dbskit.market.domain.clock import Clock
-from dbskit.market.query_log.writer import QueryLogWriter
+from dbskit.market.domain.query_log import CapturedCall
+from dbskit.market.query_log.writer import BATCH, QueryLogWriter
 from dbskit.storage.db import Database
 from dbskit.storage.query_log import (
     PURGE_CHUNK,
@@ -143,3 +144,41 @@ def remaining(db: Database) -> tuple[int, int]:
     with db.read() as conn:
         counts = conn.execute(sa.select(older, newer)).one()
     return int(counts[0]), int(counts[1])
+
+
+async def test_a_backlog_is_written_a_batch_at_a_time(db: Database) -> None:
+    """Calls buffered while the database was out of reach go in batches of at most ``BATCH``
+    rows: each batch is short work, which on SQLite commits on the event loop."""
+    writer = QueryLogWriter(
+        db=db,
+        clock=Clock(wall=lambda: NOW),
+        retention=RETENTION,
+        flush_interval=3600,
+        body_limit=1024,
+    )
+    backlog = 2 * BATCH + 7
+    for number in range(backlog):
+        writer.record(
+            CapturedCall(
+                at=NOW,
+                method="GET",
+                path=f"/v2/n/{number}",
+                query=b"",
+                request_headers=[],
+                request_chunks=[],
+                status=404,
+            )
+        )
+    inserts: list[int] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("INSERT INTO query_log"):
+            inserts.append(len(parameters) if isinstance(parameters, list) else 1)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert await writer.flush() == backlog
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert inserts == [BATCH, BATCH, 7]
+    assert remaining(db) == (0, backlog)

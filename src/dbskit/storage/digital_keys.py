@@ -11,8 +11,10 @@ from dbskit.contract.digital_goods import DigitalGoodsSubmission
 from dbskit.contract.enums import DeliveryType, OrderStatus
 from dbskit.market.domain.digital_goods import PreviousKeys
 from dbskit.storage.db import Transaction
+from dbskit.storage.driver_statements import DriverStatement
 from dbskit.storage.orders import OF_ORDER, order_params
 from dbskit.storage.tables import digital_deliveries, order_items, orders
+from dbskit.storage.types import from_micros, json_text, to_micros
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,21 +33,24 @@ class StoredKeys:
 
 
 # Statements built once: a statement made per call with its values inline costs Core a fresh
-# cache key (tens of microseconds) on every call of these hot paths.
+# cache key (tens of microseconds) on every call.
 _OF_ORDER = digital_deliveries.c.order_id == bindparam("o_id")
 _KEYS = select(digital_deliveries).where(_OF_ORDER)
-_PREVIOUS = select(digital_deliveries.c.digest, digital_deliveries.c.emailed_at).where(_OF_ORDER)
-_REPLACE_KEYS = (
+# deliverDigitalGoods' own statements run on the driver's cursor (driver_statements.py).
+_PREVIOUS = DriverStatement(
+    select(digital_deliveries.c.digest, digital_deliveries.c.emailed_at).where(_OF_ORDER)
+)
+_REPLACE_KEYS = DriverStatement(
     update(digital_deliveries)
     .where(_OF_ORDER)
     .values(accepted_calls=digital_deliveries.c.accepted_calls + 1)
 )
-_REPEAT = (
+_REPEAT = DriverStatement(
     update(digital_deliveries)
     .where(_OF_ORDER)
     .values(repeated_calls=digital_deliveries.c.repeated_calls + 1)
 )
-_FIRST_KEYS = insert(digital_deliveries)
+_FIRST_KEYS = DriverStatement(insert(digital_deliveries))
 _EMAILED = update(digital_deliveries).where(_OF_ORDER)
 
 
@@ -77,7 +82,7 @@ class OrderForKeys:
 # The order's row locked, read with its items' units in the same statement: on PostgreSQL a
 # statement that waited for the lock reads the joined items as they were when it started, which
 # is safe only because an order's items never change after it is created.
-_ORDER_FOR_KEYS = (
+_ORDER_FOR_KEYS = DriverStatement(
     select(
         orders.c.id,
         orders.c.status,
@@ -99,15 +104,15 @@ def lock_order_for_keys(
 ) -> OrderForKeys | None:
     """The order's status, times, delivery type and item units, its row locked."""
     params = order_params(campaign_id=campaign_id, order_id=order_id)
-    rows = conn.execute(_ORDER_FOR_KEYS, params).all()
+    rows = _ORDER_FOR_KEYS.rows(conn, params)
     if not rows:
         return None
     found_id, status, status_updated_at, processing_since, delivery_type, _, _ = rows[0]
     return OrderForKeys(
         id=found_id,
         status=OrderStatus(status),
-        status_updated_at=status_updated_at,
-        processing_since=processing_since,
+        status_updated_at=None if status_updated_at is None else from_micros(status_updated_at),
+        processing_since=None if processing_since is None else from_micros(processing_since),
         delivery_type=DeliveryType(delivery_type),
         items=tuple(ItemUnits(row[5], row[6]) for row in rows if row[5] is not None),
     )
@@ -115,10 +120,10 @@ def lock_order_for_keys(
 
 def previous_keys(conn: Transaction, order_id: int) -> PreviousKeys | None:
     """What a new call is compared with (OQ-01): only the digest and whether it was e-mailed."""
-    row = conn.execute(_PREVIOUS, {"o_id": order_id}).first()
-    if row is None:
+    rows = _PREVIOUS.rows(conn, {"o_id": order_id})
+    if not rows:
         return None
-    digest, emailed_at = row
+    ((digest, emailed_at),) = rows
     return PreviousKeys(digest, emailed=emailed_at is not None)
 
 
@@ -154,21 +159,21 @@ def store_keys(
     """Keep these keys: the first ones (insert) or a replacement before the e-mail (OQ-01)."""
     values = {
         "digest": submission.digest(),
-        "items": submission.canonical(),
-        "accepted_at": now,
+        "items": json_text(submission.canonical()),
+        "accepted_at": to_micros(now),
         "late_by_us": None if late_by is None else late_by // timedelta(microseconds=1),
     }
     if replacing:
-        conn.execute(_REPLACE_KEYS, {"o_id": order_id, **values})
+        _REPLACE_KEYS.run(conn, {"o_id": order_id, **values})
         return
-    conn.execute(
-        _FIRST_KEYS,
+    _FIRST_KEYS.run(
+        conn,
         {
             "order_id": order_id,
-            "first_accepted_at": now,
+            "first_accepted_at": to_micros(now),
             "accepted_calls": 1,
             "repeated_calls": 0,
-            "email_due_at": email_due_at,
+            "email_due_at": to_micros(email_due_at),
             "emailed_at": None,
             "email_failed": False,
             **values,
@@ -178,7 +183,7 @@ def store_keys(
 
 def count_repeat(conn: Transaction, order_id: int) -> None:
     """An identical repeat: the keys stay as they are, the sandbox counts the call (OQ-01)."""
-    conn.execute(_REPEAT, {"o_id": order_id})
+    _REPEAT.run(conn, {"o_id": order_id})
 
 
 def mark_emailed(conn: Transaction, *, order_id: int, now: datetime, failed: bool) -> None:

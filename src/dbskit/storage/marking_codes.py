@@ -16,9 +16,10 @@ from sqlalchemy import Text, bindparam, cast, select, update
 from dbskit.contract.enums import InstanceType, OrderStatus, Vat
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.storage.db import Transaction
+from dbskit.storage.driver_statements import DriverStatement
 from dbskit.storage.orders import OF_ORDER, from_kopecks, lock_order, order_params
 from dbskit.storage.tables import order_items, orders
-from dbskit.storage.types import unit_codes_from_text
+from dbskit.storage.types import unit_codes_from_text, unit_codes_text
 
 CodesByItem = dict[int, tuple[MarkingCode, ...]]
 
@@ -55,7 +56,7 @@ class OrderForCodes:
 
 
 # The order's items, their codes among them, read once the order's row is locked (``lock_order``).
-_ORDER_FOR_CODES = (
+_ORDER_FOR_CODES = DriverStatement(
     select(
         orders.c.id,
         orders.c.status,
@@ -88,7 +89,7 @@ def lock_order_for_codes(
     locked until the transaction ends."""
     params = order_params(campaign_id=campaign_id, order_id=order_id)
     lock_order(conn, params)
-    rows = conn.execute(_ORDER_FOR_CODES, params).all()
+    rows = _ORDER_FOR_CODES.rows(conn, params)
     if not rows:
         return None
     return OrderForCodes(
@@ -122,8 +123,10 @@ def kept_codes(order: OrderForCodes, *, listed: Collection[int]) -> CodesByItem:
 
 
 # One UPDATE per listed item: the statement's text stays the same whatever the items.
-_SET_ITEM_CODES = update(order_items).where(
-    order_items.c.order_id == bindparam("o_id"), order_items.c.item_id == bindparam("i_id")
+_SET_ITEM_CODES = DriverStatement(
+    update(order_items).where(
+        order_items.c.order_id == bindparam("o_id"), order_items.c.item_id == bindparam("i_id")
+    )
 )
 
 
@@ -133,10 +136,10 @@ def replace_codes(
     """Each listed item gets exactly these codes; items not listed keep theirs (OQ-08)."""
     if not codes:
         return
-    conn.execute(
-        _SET_ITEM_CODES,
+    _SET_ITEM_CODES.run_many(
+        conn,
         [
-            {"o_id": order_id, "i_id": item_id, "instances": item_codes}
+            {"o_id": order_id, "i_id": item_id, "instances": unit_codes_text(item_codes)}
             for item_id, item_codes in codes.items()
         ],
     )

@@ -10,10 +10,12 @@ from sqlalchemy import insert, select
 
 from dbskit.contract.call_warnings import CallWarning, WarningCode
 from dbskit.storage.db import Transaction
+from dbskit.storage.driver_statements import DriverStatement
 from dbskit.storage.tables import order_warnings
+from dbskit.storage.types import to_micros
 
-# Built once: every accepted call with a warning writes here.
-_INSERT = insert(order_warnings)
+# On the driver's cursor (driver_statements.py): every accepted call with a warning writes here.
+_INSERT = DriverStatement(insert(order_warnings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +38,14 @@ def record_warnings(
     rows = [
         {
             "order_id": order_id,
-            "at": now,
+            "at": to_micros(now),
             "operation_id": operation_id,
             "code": warning.code.value,
             "message": warning.message,
         }
         for warning in warnings
     ]
-    conn.execute(_INSERT, rows)
+    _INSERT.run_many(conn, rows)
 
 
 def warnings_of_order(conn: Transaction, order_id: int) -> list[StoredWarning]:

@@ -32,8 +32,9 @@ from dbskit.contract.enums import (
 from dbskit.market.domain.order import BuyerCall, Order, OrderItem, Track
 from dbskit.market.domain.orders_query import Cursor, OrdersQuery
 from dbskit.storage.db import Database, Transaction
+from dbskit.storage.driver_statements import DriverStatement
 from dbskit.storage.tables import order_items, orders
-from dbskit.storage.types import from_micros
+from dbskit.storage.types import from_micros, to_micros
 
 _KOPECKS = Decimal(100)
 
@@ -122,10 +123,14 @@ def save_order(conn: Transaction, order: Order) -> None:
     conn.execute(_SAVE_ORDER, {"o_id": order.id, **values})
 
 
+_TOUCH_ORDER = DriverStatement(_SAVE_ORDER)
+
+
 def touch_order(conn: Transaction, order_id: int, now: datetime, **columns: Any) -> None:
     """The order changed at ``now`` through what it holds (a track, marking codes): its
-    ``updated_at``, and the order's ``columns`` given, are written, nothing else."""
-    conn.execute(_SAVE_ORDER, {"o_id": order_id, "updated_at": now, **columns})
+    ``updated_at``, and the order's ``columns`` given (plain values: ids and text), are written,
+    nothing else. On the driver's cursor: the write methods' own statement."""
+    _TOUCH_ORDER.run(conn, {"o_id": order_id, "updated_at": to_micros(now), **columns})
 
 
 def order_exists(conn: Transaction, order_id: int) -> bool:
@@ -159,7 +164,7 @@ _LINES_ORDER = (order_items.c.position,)
 # One order of one campaign, by the parameters of ``order_params``.
 OF_ORDER = (orders.c.id == bindparam("order_id"), orders.c.campaign_id == bindparam("campaign_id"))
 ORDER_TREE = _with_lines(orders).where(*OF_ORDER).order_by(*_LINES_ORDER)
-_LOCK_ORDER = select(orders.c.id).where(*OF_ORDER).with_for_update()
+_LOCK_ORDER = DriverStatement(select(orders.c.id).where(*OF_ORDER).with_for_update())
 
 
 def order_params(*, campaign_id: int, order_id: int) -> dict[str, int]:
@@ -175,7 +180,7 @@ def lock_order(conn: Transaction, params: Mapping[str, int]) -> None:
     transactions hold the whole database from their BEGIN IMMEDIATE: there is no row to lock.
     """
     if conn.dialect.name != "sqlite":
-        conn.execute(_LOCK_ORDER, params)
+        _LOCK_ORDER.rows(conn, params)
 
 
 def load_order(

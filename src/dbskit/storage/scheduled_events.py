@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from dbskit.storage.db import Transaction
+from dbskit.storage.driver_statements import DriverStatement
 from dbskit.storage.tables import scheduled_events
+from dbskit.storage.types import json_text, to_micros
 
 DUE_BATCH = 100  # events read at a time; the scheduler reads again until none is due
 
@@ -29,7 +31,8 @@ class ScheduledEvent:
 _event = scheduled_events.c
 
 # Built once: made per call with inline values, Core would compute a new cache key each time.
-_INSERT_EVENT = insert(scheduled_events)
+# On the driver's cursor (driver_statements.py): deliverDigitalGoods schedules its e-mail.
+_INSERT_EVENT = DriverStatement(insert(scheduled_events).returning(_event.id))
 _DUE = (
     select(_event.id, _event.kind, _event.due_at, _event.payload)
     .where(_event.done_at.is_(None), _event.due_at <= bindparam("now"))
@@ -52,10 +55,16 @@ def schedule(
     conn: Transaction, *, kind: str, due_at: datetime, payload: dict[str, Any], now: datetime
 ) -> int:
     """Add an event inside the caller's transaction (so it exists only if the change commits)."""
-    result = conn.execute(
-        _INSERT_EVENT, {"kind": kind, "due_at": due_at, "payload": payload, "created_at": now}
+    ((event_id,),) = _INSERT_EVENT.rows(
+        conn,
+        {
+            "kind": kind,
+            "due_at": to_micros(due_at),
+            "payload": json_text(payload),
+            "created_at": to_micros(now),
+        },
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return int(event_id)
 
 
 def due_events(conn: Transaction, now: datetime) -> list[ScheduledEvent]:

@@ -12,8 +12,10 @@ from dbskit.contract.enums import OrderStatus
 from dbskit.market.domain.order import Track
 from dbskit.market.domain.tracking import TrackedOrder
 from dbskit.storage.db import Transaction
+from dbskit.storage.driver_statements import DriverStatement
 from dbskit.storage.orders import OF_ORDER, order_params, touch_order
 from dbskit.storage.tables import order_tracks, orders
+from dbskit.storage.types import to_micros
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +29,8 @@ def track_hash(track_code: str) -> str:
     return hashlib.sha256(track_code.encode()).hexdigest()
 
 
-# Statements built once (see storage/orders.py).
-_TRACK_OF_ANOTHER_ORDER = (
+# delivery/track's statements run on the driver's cursor (storage/driver_statements.py).
+_TRACK_OF_ANOTHER_ORDER = DriverStatement(
     select(order_tracks.c.id)
     .where(
         order_tracks.c.campaign_id == bindparam("c_id"),
@@ -38,13 +40,13 @@ _TRACK_OF_ANOTHER_ORDER = (
     )
     .limit(1)
 )
-_INSERT_TRACK = insert(order_tracks)
+_INSERT_TRACK = DriverStatement(insert(order_tracks))
 
 
 # delivery/track reads only the order's own row, locked for the transaction (PostgreSQL; SQLite's
 # write transaction holds the whole database): a statement that waited for the row lock reads
 # the row as the transaction before it left it.
-_TRACKED_ORDER = (
+_TRACKED_ORDER = DriverStatement(
     select(
         orders.c.id,
         orders.c.campaign_id,
@@ -61,12 +63,10 @@ def lock_tracked_order(
     conn: Transaction, *, campaign_id: int, order_id: int
 ) -> TrackedOrder | None:
     """The order's status and current track, its row locked until the transaction ends."""
-    row = conn.execute(
-        _TRACKED_ORDER, order_params(campaign_id=campaign_id, order_id=order_id)
-    ).first()
-    if row is None:
+    rows = _TRACKED_ORDER.rows(conn, order_params(campaign_id=campaign_id, order_id=order_id))
+    if not rows:
         return None
-    found_id, found_campaign, status, track_code, service_id = row
+    ((found_id, found_campaign, status, track_code, service_id),) = rows
     track = None if track_code is None else Track(track_code, service_id)
     return TrackedOrder(found_id, found_campaign, OrderStatus(status), track)
 
@@ -75,31 +75,31 @@ def track_used_by_another_order(
     conn: Transaction, *, campaign_id: int, order_id: int, track_code: str
 ) -> bool:
     """Whether another order of the campaign has (or had) this track code (OQ-06)."""
-    row = conn.execute(
-        _TRACK_OF_ANOTHER_ORDER,
+    rows = _TRACK_OF_ANOTHER_ORDER.rows(
+        conn,
         {
             "c_id": campaign_id,
             "hash": track_hash(track_code),
             "code": track_code,
             "o_id": order_id,
         },
-    ).first()
-    return row is not None
+    )
+    return bool(rows)
 
 
 def set_current_track(
     conn: Transaction, *, order_id: int, campaign_id: int, track: Track, now: datetime
 ) -> None:
     """The new current track, added to the history; the order was updated ``now``."""
-    conn.execute(
-        _INSERT_TRACK,
+    _INSERT_TRACK.run(
+        conn,
         {
             "order_id": order_id,
             "campaign_id": campaign_id,
             "track_code": track.track_code,
             "track_hash": track_hash(track.track_code),
             "delivery_service_id": track.delivery_service_id,
-            "set_at": now,
+            "set_at": to_micros(now),
         },
     )
     touch_order(

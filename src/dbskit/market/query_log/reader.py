@@ -6,7 +6,7 @@ from datetime import datetime
 
 from dbskit.contract.sandbox import RequestLogPage, RequestLogPaging
 from dbskit.market.domain.query_log import PagePosition
-from dbskit.storage.db import Transaction
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.query_log import newest_entries
 from dbskit.storage.types import from_micros, to_micros
 
@@ -34,3 +34,19 @@ def list_requests(
         last = page[-1]
         next_token = PagePosition(to_micros(last.time), last.id).token()
     return RequestLogPage(requests=page, paging=RequestLogPaging(next_page_token=next_token))
+
+
+async def read_requests(
+    db: Database,
+    *,
+    since: datetime,
+    limit: int,
+    campaign_id: int | None = None,
+    after: PagePosition | None = None,
+) -> RequestLogPage:
+    """``list_requests`` in a read transaction of its own."""
+    return await db.run_read(
+        lambda conn: list_requests(
+            conn, since=since, limit=limit, campaign_id=campaign_id, after=after
+        )
+    )

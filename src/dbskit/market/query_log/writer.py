@@ -52,6 +52,15 @@ MAX_PENDING: Final = 50_000  # beyond this (the database is stuck) the oldest ca
 PURGE_EVERY: Final = timedelta(minutes=10)  # on the sandbox clock
 
 
+class _Unwritten(Exception):
+    """Writing a batch in parts stopped at ``error``: ``rows`` are the ones not written."""
+
+    def __init__(self, rows: list[QueryLogEntry], error: Exception) -> None:
+        super().__init__(str(error))
+        self.rows = rows
+        self.error = error
+
+
 class QueryLogWriter:
     def __init__(
         self,
@@ -112,22 +121,33 @@ class QueryLogWriter:
         await self.flush()
 
     async def flush(self) -> int:
-        """Write the buffered calls now. Returns how many were written."""
+        """Write the buffered calls now, ``BATCH`` at a time. Returns how many were written."""
         async with self._flushing:
-            batch, self._pending = self._pending, []
-            if not batch:
-                return 0
-            try:
-                await self._db.run_write(functools.partial(insert_entries, entries=batch))
-            except Exception as exc:
-                if not refuses_a_row(exc):
-                    self._pending[:0] = batch  # keep them for the next attempt
+            pending, self._pending = self._pending, []
+            written = 0
+            for start in range(0, len(pending), BATCH):
+                batch = pending[start : start + BATCH]
+                try:
+                    written += await self._write(batch)
+                except _Unwritten as unwritten:  # part of the batch was written
+                    self._pending[:0] = [*unwritten.rows, *pending[start + BATCH :]]
+                    raise unwritten.error from None
+                except BaseException:
+                    self._pending[:0] = pending[start:]  # kept for the next attempt
                     raise
-                return await self._write_apart(batch)
-            except BaseException:
-                self._pending[:0] = batch
+            return written
+
+    async def _write(self, batch: list[QueryLogEntry]) -> int:
+        # At most BATCH rows: short work, committed on the loop with the calls' own writes on
+        # SQLite. In the writer thread the log's batches held SQLite's lock so often that the
+        # calls' writes fell back to the thread too.
+        try:
+            await self._db.run_write(functools.partial(insert_entries, entries=batch), short=True)
+        except Exception as exc:
+            if not refuses_a_row(exc):
                 raise
-            return len(batch)
+            return await self._write_apart(batch)
+        return len(batch)
 
     async def purge_if_due(self) -> Purged | None:
         """Delete the entries older than the retention period (R-111) if the last purge is
@@ -153,11 +173,13 @@ class QueryLogWriter:
         while parts:
             part = parts.pop(0)
             try:
-                await self._db.run_write(functools.partial(insert_entries, entries=part))
+                await self._db.run_write(
+                    functools.partial(insert_entries, entries=part), short=True
+                )
             except Exception as exc:
                 if not refuses_a_row(exc):
-                    self._pending[:0] = [row for rest in (part, *parts) for row in rest]
-                    raise
+                    # The rows of this batch not yet written go back with the rest (``flush``).
+                    raise _Unwritten([row for rest in (part, *parts) for row in rest], exc) from exc
                 if len(part) > 1:
                     half = len(part) // 2
                     parts[:0] = [part[:half], part[half:]]

@@ -14,7 +14,7 @@ from dbskit.contract.parameters import IdParameter, integer_validator
 from dbskit.contract.sandbox import ClockChange, ClockState
 from dbskit.market.domain.clock import ClockBeyondLatest, ClockMovedBackwards
 from dbskit.market.domain.query_log import InvalidPageToken, PagePosition
-from dbskit.market.query_log.reader import list_requests
+from dbskit.market.query_log.reader import read_requests
 from dbskit.market.routes._body import read_json
 from dbskit.market.routes._responses import json_response
 from dbskit.market.runtime import Runtime
@@ -62,10 +62,8 @@ async def get_requests(
         raise BadRequest(Messages.BAD_PAGE_POSITION.format(value=page_token)) from None
     await runtime.query_log.flush()  # this instance's latest calls are visible at once
     since = runtime.clock.now() - runtime.query_log.retention
-    page = await runtime.db.run_read(
-        lambda conn: list_requests(
-            conn, since=since, limit=limit, campaign_id=campaign_id, after=after
-        )
+    page = await read_requests(
+        runtime.db, since=since, limit=limit, campaign_id=campaign_id, after=after
     )
     page.dropped_entries = runtime.query_log.dropped
     return json_response(page)
@@ -77,7 +75,7 @@ async def get_outbox(
     campaign_id: Annotated[IdParameter | None, Query(alias="campaignId")] = None,
     order_id: Annotated[IdParameter | None, Query(alias="orderId")] = None,
 ) -> Response:
-    listing = await _runtime(request).db.run_read(
-        lambda conn: outbox.list_messages(conn, campaign_id=campaign_id, order_id=order_id)
+    listing = await outbox.read_outbox(
+        _runtime(request).db, campaign_id=campaign_id, order_id=order_id
     )
     return json_response(listing)

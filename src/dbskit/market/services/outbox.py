@@ -15,7 +15,7 @@ from typing import Any
 
 from dbskit.contract.notifications import Notification, payload_json
 from dbskit.contract.outbox import MessageKind, MessageState, OutboxListing
-from dbskit.storage.db import Transaction
+from dbskit.storage.db import Database, Transaction
 from dbskit.storage.outbox import insert_message, load_messages
 from dbskit.storage.scheduled_events import schedule
 
@@ -91,3 +91,12 @@ def list_messages(
 ) -> OutboxListing:
     """The sandbox view: messages oldest first, each with its attempts in order."""
     return OutboxListing(messages=load_messages(conn, campaign_id=campaign_id, order_id=order_id))
+
+
+async def read_outbox(
+    db: Database, *, campaign_id: int | None = None, order_id: int | None = None
+) -> OutboxListing:
+    """``list_messages`` in a read transaction of its own (``GET /sandbox/outbox``)."""
+    return await db.run_read(
+        lambda conn: list_messages(conn, campaign_id=campaign_id, order_id=order_id)
+    )
