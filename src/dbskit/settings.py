@@ -204,6 +204,10 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / SQLITE_FILE_NAME).resolve()}"
 
     @property
+    def resolved_query_log_url(self) -> str:
+        return query_log_url(self.resolved_database_url)
+
+    @property
     def is_loopback(self) -> bool:
         return is_loopback_host(self.host)
 
@@ -236,6 +240,19 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+QUERY_LOG_SUFFIX = ".query-log"  # dbskit.sqlite3 -> dbskit.query-log.sqlite3
+
+
+def query_log_url(database_url: str) -> str:
+    """Where the query log is kept. On SQLite a file of its own beside the database's
+    (docs/decisions.md, Query log); on PostgreSQL the database itself."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or database_url == prefix:
+        return database_url
+    path = Path(database_url[len(prefix) :])
+    return prefix + str(path.with_name(path.stem + QUERY_LOG_SUFFIX + path.suffix))
 
 
 def is_loopback_host(host: str) -> bool:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from dbskit.settings import normalise_database_url
+from dbskit.settings import normalise_database_url, query_log_url
 from dbskit.storage.db import Database
 from dbskit.storage.tables import query_log
 from tests.conftest import envelope
@@ -314,7 +314,7 @@ def test_nul_in_a_call_is_logged_and_blocks_no_later_entry(
     assert (logged["paging"], logged["droppedEntries"]) == ({}, 0)
 
     # The clean stop wrote the call made after the page.
-    db = Database(normalise_database_url(database_url))
+    db = Database(query_log_url(normalise_database_url(database_url)))
     try:
         with db.read() as conn:
             paths = conn.execute(sa.select(query_log.c.path).order_by(query_log.c.id)).scalars()

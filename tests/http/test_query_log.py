@@ -308,9 +308,9 @@ async def test_large_bodies_are_cut_and_marked(
 
 
 async def count_rows(database_url: str) -> int:
-    from dbskit.settings import normalise_database_url
+    from dbskit.settings import normalise_database_url, query_log_url
 
-    db = Database(normalise_database_url(database_url))
+    db = Database(query_log_url(normalise_database_url(database_url)))
     try:
         with db.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(query_log)).scalar_one())

@@ -35,11 +35,14 @@ def serve(settings: Settings) -> None:
         raise typer.Exit(2) from None
     runtime.prepare()
     runtime.db.dispose()
+    runtime.log_db.dispose()
 
     host = display_host(settings.host)
     typer.echo(f"dbskit Market emulator on http://{host}:{settings.port}")
     typer.echo(f"  profile        {settings.profile.value}")
     typer.echo(f"  database       {_redacted(settings.resolved_database_url)}")
+    if settings.resolved_query_log_url != settings.resolved_database_url:
+        typer.echo(f"  query log      {_redacted(settings.resolved_query_log_url)}")
     typer.echo(f"  Sandbox-Token  {secret(settings.sandbox_token)}")
     typer.echo(f"  limit counters {limit_counters(settings)}")
     typer.echo(f"  store          http://{host}:{settings.port}/store/cart ({store})")

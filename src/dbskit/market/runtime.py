@@ -48,12 +48,19 @@ class Runtime:
     query_log: QueryLogWriter
     http: OutboundHttp  # the Market's calls to stores; closed on stop
     order_answers: OrderAnswers
+    # The query log's database: on SQLite a file of its own, on PostgreSQL ``db`` itself.
+    log_db: Database
     demo: DemoAccess | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
         db = Database(settings.resolved_database_url, synchronous=settings.sqlite_synchronous)
+        log_db = db
+        if settings.resolved_query_log_url != settings.resolved_database_url:
+            log_db = Database(
+                settings.resolved_query_log_url, synchronous=settings.sqlite_synchronous
+            )
         clock = clock or Clock()
         scheduler = Scheduler(db)
         register_order_events(scheduler, db)
@@ -65,7 +72,7 @@ class Runtime:
         sender = NotificationSender(db=db, clock=clock, http=http, settings=settings)
         scheduler.register(DELIVER_NOTIFICATION, sender.deliver)
         query_log = QueryLogWriter(
-            db=db,
+            db=log_db,
             clock=clock,
             retention=timedelta(days=settings.query_log_retention_days),
             flush_interval=settings.query_log_flush_seconds,
@@ -84,6 +91,7 @@ class Runtime:
             query_log,
             http,
             OrderAnswers(db),
+            log_db,
         )
 
     def prepare(self) -> None:
@@ -92,6 +100,8 @@ class Runtime:
         if self.db.is_sqlite:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         migrations.upgrade(self.db)
+        if self.log_db is not self.db:
+            migrations.upgrade(self.log_db)  # the same schema; only its query_log is used
         self.clock_service.load()
         self.demo = ensure_demo(
             db=self.db,
@@ -124,6 +134,8 @@ class Runtime:
         self._tasks.clear()
         await self.http.aclose()
         self.db.dispose()
+        if self.log_db is not self.db:
+            self.log_db.dispose()
 
     async def _follow_clock(self) -> None:
         """Adopt the shared clock's offset every ``clock_refresh_seconds``, on a task of its own:

@@ -4,19 +4,19 @@ A unit of work is ``work(conn)`` run in one transaction: ``run_read`` (a consist
 ``run_write`` (committed when ``work`` returns, rolled back if it raises; the caller learns the
 result only once it is committed). The synchronous ``read()`` and ``write()`` are the same
 transactions for code that is not on the event loop (migrations, the command line).
-Repositories (the other modules of this package) are the only code that runs SQL, always as
-SQLAlchemy Core statements with bound parameters.
+Repositories (the other modules of this package) are the only code that runs SQL, always
+written as SQLAlchemy Core statements with bound parameters (the write methods' own statements
+run on the driver's cursor: ``driver_statements.py``).
 
 Where the work runs:
 
 - By default, in a worker thread. On SQLite all writes of the process queue on one writer thread
   of their own, in the order asked, so they never poll for the lock.
 - ``short=True`` promises work bounded by construction: a few statements on the rows of one
-  order (the Partner API methods), or one batch of the query log (at most its ``BATCH`` rows).
-  On SQLite such work runs on the event loop itself, where a hand-off to a thread would cost
-  more CPU than the work: reads on a connection of their own, writes committed together
-  (``_LoopWriter``). On PostgreSQL a short read of one statement runs without BEGIN and COMMIT
-  (its statement is its snapshot), saving two round trips.
+  order (the Partner API methods). On SQLite such work runs on the event loop itself, where a
+  hand-off to a thread would cost more CPU than the work: reads on a connection of their own,
+  writes committed together (``_LoopWriter``). On PostgreSQL a short read of one statement
+  runs without BEGIN and COMMIT (its statement is its snapshot), saving two round trips.
 
 Anything that can touch many rows (purges, resets, imports) is not short: it runs in a thread,
 in chunks, so that it never holds the loop or the writer for long.

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 
 from dbskit.contract.enums import OrderStatus
 from dbskit.market.domain.order import Track
@@ -87,10 +87,48 @@ def track_used_by_another_order(
     return bool(rows)
 
 
+# PostgreSQL: the history's row and the order's in one statement, one round trip. SQLite has no
+# INSERT inside WITH, and no round trips to save.
+_TRACK_AND_ORDER = DriverStatement(
+    update(orders)
+    .where(orders.c.id == bindparam("o_id"))
+    .values(
+        updated_at=bindparam("now"),
+        track_code=bindparam("code"),
+        track_service_id=bindparam("service"),
+    )
+    .add_cte(
+        insert(order_tracks)
+        .values(
+            order_id=bindparam("o_id"),
+            campaign_id=bindparam("c_id"),
+            track_code=bindparam("code"),
+            track_hash=bindparam("hash"),
+            delivery_service_id=bindparam("service"),
+            set_at=bindparam("now"),
+        )
+        .cte("new_track")
+    )
+)
+
+
 def set_current_track(
     conn: Transaction, *, order_id: int, campaign_id: int, track: Track, now: datetime
 ) -> None:
     """The new current track, added to the history; the order was updated ``now``."""
+    if conn.dialect.name == "postgresql":
+        _TRACK_AND_ORDER.run(
+            conn,
+            {
+                "o_id": order_id,
+                "c_id": campaign_id,
+                "code": track.track_code,
+                "hash": track_hash(track.track_code),
+                "service": track.delivery_service_id,
+                "now": to_micros(now),
+            },
+        )
+        return
     _INSERT_TRACK.run(
         conn,
         {

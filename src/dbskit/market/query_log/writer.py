@@ -138,11 +138,10 @@ class QueryLogWriter:
             return written
 
     async def _write(self, batch: list[QueryLogEntry]) -> int:
-        # At most BATCH rows: short work, committed on the loop with the calls' own writes on
-        # SQLite. In the writer thread the log's batches held SQLite's lock so often that the
-        # calls' writes fell back to the thread too.
+        # In a thread: on SQLite the log has a file (and so a writer) of its own, and its
+        # batches wait neither for the calls' writes nor they for it.
         try:
-            await self._db.run_write(functools.partial(insert_entries, entries=batch), short=True)
+            await self._db.run_write(functools.partial(insert_entries, entries=batch))
         except Exception as exc:
             if not refuses_a_row(exc):
                 raise
@@ -173,9 +172,7 @@ class QueryLogWriter:
         while parts:
             part = parts.pop(0)
             try:
-                await self._db.run_write(
-                    functools.partial(insert_entries, entries=part), short=True
-                )
+                await self._db.run_write(functools.partial(insert_entries, entries=part))
             except Exception as exc:
                 if not refuses_a_row(exc):
                     # The rows of this batch not yet written go back with the rest (``flush``).

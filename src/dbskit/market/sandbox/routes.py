@@ -63,7 +63,7 @@ async def get_requests(
     await runtime.query_log.flush()  # this instance's latest calls are visible at once
     since = runtime.clock.now() - runtime.query_log.retention
     page = await read_requests(
-        runtime.db, since=since, limit=limit, campaign_id=campaign_id, after=after
+        runtime.log_db, since=since, limit=limit, campaign_id=campaign_id, after=after
     )
     page.dropped_entries = runtime.query_log.dropped
     return json_response(page)
