@@ -30,6 +30,7 @@ def test_first_start_then_restart_serve(tmp_path: Path) -> None:
         assert response.status_code == 404
         assert response.json()["status"] == "ERROR"
     assert (data_dir / "dbskit.sqlite3").exists()
+    assert (data_dir / "dbskit.query-log.sqlite3").exists()  # the query log's own file
     with running_server(args, env=env, ready_headers=headers) as again:
         response = httpx.get(again.base_url + "/sandbox/clock", headers=headers, timeout=5)
         assert response.status_code == 200

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from dbskit.settings import SQLITE_FILE_NAME, query_log_url
 from dbskit.storage.db import Database
 from dbskit.storage.tables import query_log
 from tests.e2e.server import running_server
@@ -72,7 +73,7 @@ def test_two_processes_share_the_budget_and_keep_their_logs(tmp_path: Path) -> N
         ],
     }
 
-    db = Database(f"sqlite:///{data_dir / 'dbskit.sqlite3'}")
+    db = Database(query_log_url(f"sqlite:///{data_dir / SQLITE_FILE_NAME}"))
     try:
         with db.read() as conn:
             rows = conn.execute(
