@@ -213,8 +213,12 @@ class Database:
 
 def _data_version(conn: Transaction) -> int:
     # SQLite's own counter: it changes when another connection commits, and the loop reader's
-    # connection, which reads it, never writes.
-    return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
+    # connection, which reads it, never writes. Asked on every getOrder, on the driver's
+    # connection: through SQLAlchemy it cost 19 µs, a third of a kept answer's whole path.
+    driver = conn.connection.dbapi_connection
+    assert driver is not None
+    (version,) = driver.execute("PRAGMA data_version").fetchone()
+    return int(version)
 
 
 class _Unavailable:
