@@ -65,7 +65,11 @@ class DriverStatement:
         """Run once per row; every row gives the same keys."""
 
         def execute_many(cursor: Any, sql: str, values: Any) -> None:
-            cursor.executemany(sql, values)
+            # One execute per row rather than ``executemany``: psycopg's enters its pipeline
+            # mode, which from a worker thread cost PUT identifiers twice its CPU per call on
+            # PostgreSQL for the one or two rows a call writes.
+            for row in values:
+                cursor.execute(sql, row)
 
         if not rows:
             return
