@@ -148,7 +148,7 @@ def remaining(db: Database) -> tuple[int, int]:
 
 async def test_a_backlog_is_written_a_batch_at_a_time(db: Database) -> None:
     """Calls buffered while the database was out of reach go in batches of at most ``BATCH``
-    rows, each a transaction of its own: none holds the database's writer for long."""
+    rows, each a short write of its own: none holds the event loop or the writer for long."""
     writer = QueryLogWriter(
         db=db,
         clock=Clock(wall=lambda: NOW),
