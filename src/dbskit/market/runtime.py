@@ -116,6 +116,8 @@ class Runtime:
 
     async def start(self) -> None:
         await self.db.open_loop_connections()
+        if self.log_db is not self.db:
+            await self.log_db.open_loop_connections()
         self._tasks.append(asyncio.create_task(self._follow_clock(), name="dbskit-clock"))
         self._tasks.append(asyncio.create_task(self._tick(), name="dbskit-ticker"))
         self.query_log.start()
