@@ -64,3 +64,26 @@ def test_settings_round_trip_through_the_environment(monkeypatch: pytest.MonkeyP
     for key, value in original.to_env().items():
         monkeypatch.setenv(key, value)
     assert Settings() == original
+
+
+@pytest.mark.decision("Installation and extras")
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--sqlite-synchronous", "bogus"], {}, "--sqlite-synchronous (DBSKIT_SQLITE_SYNCHRONOUS)"),
+        ([], {"DBSKIT_SQLITE_SYNCHRONOUS": "bogus"}, "--sqlite-synchronous"),
+        ([], {"DBSKIT_PROFILE": "bogus"}, "--profile (DBSKIT_PROFILE)"),
+        (["--port", "70000"], {}, "--port (DBSKIT_PORT)"),
+    ],
+)
+def test_a_refused_setting_is_named_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str], named: str
+) -> None:
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    result = runner.invoke(app, ["serve", *args])
+    assert result.exit_code == 2
+    assert "dbskit: invalid settings" in result.output
+    assert named in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import typer
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from dbskit.settings import Settings
 
@@ -61,6 +61,19 @@ def settings_from(values: dict[str, Any]) -> Settings:
     return Settings(**overrides)
 
 
+def invalid_settings_message(error: ValidationError) -> str:
+    """Each refused setting by its flag and its variable, with the reason: what the command
+    line prints instead of a traceback."""
+    lines = ["dbskit: invalid settings"]
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        lines.append(
+            f"  --{name.replace('_', '-')} (DBSKIT_{name.upper()}): {problem['msg']},"
+            f" got {problem.get('input')!r}"
+        )
+    return "\n".join(lines)
+
+
 def with_settings_options(
     only: set[str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -72,7 +85,12 @@ def with_settings_options(
 
         def wrapper(**kwargs: Any) -> Any:
             setting_values = {p.name: kwargs.pop(p.name, None) for p in generated}
-            return command(settings=settings_from(setting_values), **kwargs)
+            try:
+                settings = settings_from(setting_values)
+            except ValidationError as error:
+                typer.echo(invalid_settings_message(error), err=True)
+                raise typer.Exit(2) from None
+            return command(settings=settings, **kwargs)
 
         wrapper.__signature__ = inspect.Signature(own + generated)  # type: ignore[attr-defined]
         wrapper.__name__ = command.__name__
