@@ -317,6 +317,7 @@ def _insert_clock_row(conn: sa.Connection) -> None:
     conn.execute(sa.insert(sandbox_clock).values(id=1, offset_us=0))
 
 
+@pytest.mark.decision("Durability")
 @pytest.mark.parametrize(
     ("synchronous", "pragma", "on_loop"), [("NORMAL", 1, True), ("FULL", 2, False)]
 )

@@ -107,6 +107,7 @@ async def test_an_order_of_another_campaign_or_unknown_is_not_found(
         assert load_orders(conn, where=[orders.c.campaign_id == campaign + 1], limit=5) == []
 
 
+@pytest.mark.decision("Short work on the event loop (SQLite)")
 async def test_a_read_on_the_event_loop_never_waits_for_a_locked_database(
     db: Database, campaign: int
 ) -> None:
@@ -167,6 +168,7 @@ async def test_a_short_read_sees_what_another_connection_committed(
     assert changed == replace(full, track=Track("RA3", 51))
 
 
+@pytest.mark.decision("getOrder's one cache")
 async def test_get_order_answers_are_kept_while_the_database_is_unchanged(
     db: Database, campaign: int
 ) -> None:

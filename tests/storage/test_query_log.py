@@ -146,6 +146,7 @@ def remaining(db: Database) -> tuple[int, int]:
     return int(counts[0]), int(counts[1])
 
 
+@pytest.mark.decision("Query log")
 async def test_a_backlog_is_written_a_batch_at_a_time(db: Database) -> None:
     """Calls buffered while the database was out of reach go in batches of at most ``BATCH``
     rows, each a short write of its own: none holds the event loop or the writer for long."""
