@@ -66,12 +66,13 @@ def serve(settings: Settings) -> None:
 
 
 def uvicorn_options(settings: Settings, *, http: str = MARKET_PROTOCOL) -> dict[str, Any]:
-    """How every dbskit server runs: uvloop and httptools with dbskit's limits and error bodies
+    """How every dbskit server runs: on uvloop accepting every waiting connection at once
+    (``dbskit.event_loop``), httptools with dbskit's limits and error bodies
     (``dbskit.transport``), no WebSockets, no access log, with a lifespan."""
     return {
         "host": settings.host,
         "port": settings.port,
-        "loop": "uvloop",
+        "loop": "dbskit.event_loop:PromptAcceptLoop",
         "http": http,
         "ws": "none",
         "access_log": False,
