@@ -135,15 +135,15 @@ def test_codes_of_the_listed_items_are_replaced(db: Database, campaign: int) -> 
     gtd = MarkingCode(InstanceType.GTD, "10702070/010122/0000001", country_code="CN")
     with db.write() as conn:
         insert_order(conn, order)
-        replace_codes(conn, order_id=order.id, codes={1: (cis, uin), 2: (uin,)})
+        replace_codes(conn, order_id=order.id, codes={1: (cis, uin), 2: (uin,)}, now=NOW)
     with db.read() as conn:
         assert codes_of_orders(conn, [order.id]) == {order.id: {1: (cis, uin), 2: (uin,)}}
     with db.write() as conn:
-        replace_codes(conn, order_id=order.id, codes={1: (gtd,), 3: ()})
+        replace_codes(conn, order_id=order.id, codes={1: (gtd,), 3: ()}, now=NOW)
     with db.read() as conn:
         assert codes_of_orders(conn, [order.id]) == {order.id: {1: (gtd,), 2: (uin,)}}
     with db.write() as conn:
-        replace_codes(conn, order_id=order.id, codes={2: (), 1: (uin, cis, gtd)})
+        replace_codes(conn, order_id=order.id, codes={2: (), 1: (uin, cis, gtd)}, now=NOW)
     with db.read() as conn:
         assert codes_of_orders(conn, [order.id]) == {order.id: {1: (uin, cis, gtd)}}
 
@@ -171,7 +171,9 @@ def test_put_identifiers_reads_the_order_items_and_codes_it_decides_on(
     order = make_order(campaign_id=campaign, items=(COAT, SHOES, SOCKS))
     with db.write() as conn:
         insert_order(conn, order)
-        replace_codes(conn, order_id=order.id, codes={SHOES.id: SHOE_CODES, COAT.id: (COAT_CODE,)})
+        replace_codes(
+            conn, order_id=order.id, codes={SHOES.id: SHOE_CODES, COAT.id: (COAT_CODE,)}, now=NOW
+        )
     with db.write() as conn:
         found = lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
     assert found is not None
@@ -217,8 +219,8 @@ def test_put_identifiers_reads_nothing_of_another_campaign_or_an_unknown_order(
 def test_a_call_that_waited_for_the_order_reads_the_codes_stored_before_it(
     db: Database, campaign: int
 ) -> None:
-    """PostgreSQL: a statement that waited for the row lock reads other tables as they were when
-    it started, so the items and their codes are read by the statement after the locking one."""
+    """PostgreSQL: a statement that waited for a row lock reads again only the rows it locks; the
+    read locks the items' rows with the order's, so it sees the codes the call before it wrote."""
     order = make_order(campaign_id=campaign, items=(SHOES,))
     with db.write() as conn:
         insert_order(conn, order)
@@ -229,7 +231,7 @@ def test_a_call_that_waited_for_the_order_reads_the_codes_stored_before_it(
             lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
             locked.set()
             time.sleep(0.3)  # the second call starts meanwhile and waits for the lock
-            replace_codes(conn, order_id=order.id, codes={SHOES.id: SHOE_CODES})
+            replace_codes(conn, order_id=order.id, codes={SHOES.id: SHOE_CODES}, now=NOW)
 
     thread = threading.Thread(target=first_call)
     thread.start()

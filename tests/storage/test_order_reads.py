@@ -59,7 +59,9 @@ def _stored_orders(db: Database, campaign: int) -> tuple[Order, Order]:
         insert_order(conn, plain)
         insert_order(conn, full)
         # Codes sent in an order other than the positions of the codes: stored order wins.
-        replace_codes(conn, order_id=full.id, codes={COAT.id: COAT_CODES, SHOES.id: SHOE_CODES})
+        replace_codes(
+            conn, order_id=full.id, codes={COAT.id: COAT_CODES, SHOES.id: SHOE_CODES}, now=NOW
+        )
         for code in ("RA1", "RA2"):
             set_current_track(
                 conn, order_id=full.id, campaign_id=campaign, track=Track(code, 51), now=NOW

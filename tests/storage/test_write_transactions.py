@@ -63,7 +63,7 @@ async def test_a_call_that_waited_for_the_order_reads_what_the_first_one_wrote(
         assert lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id) is not None
         loop.call_soon_threadsafe(locked.set)
         time.sleep(0.3)  # the second call starts meanwhile and waits for the lock
-        replace_codes(conn, order_id=order.id, codes={item_id: first_codes})
+        replace_codes(conn, order_id=order.id, codes={item_id: first_codes}, now=NOW)
 
     def second(conn: sa.Connection) -> dict[int, tuple[MarkingCode, ...]]:
         found = lock_order_for_codes(conn, campaign_id=campaign, order_id=order.id)
@@ -138,7 +138,7 @@ async def test_keys_and_codes_written_by_a_handler_read_back_exactly(
             email_due_at=NOW + timedelta(hours=1),
             replacing=False,
         )
-        replace_codes(conn, order_id=order.id, codes={order.items[0].id: codes})
+        replace_codes(conn, order_id=order.id, codes={order.items[0].id: codes}, now=NOW)
 
     await db.run_write(work)
     with db.read() as conn:

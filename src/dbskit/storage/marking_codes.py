@@ -9,17 +9,19 @@ import functools
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Text, bindparam, cast, select, update
+from sqlalchemy import BigInteger, Text, bindparam, cast, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from dbskit.contract.enums import InstanceType, OrderStatus, Vat
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.storage.db import Transaction
 from dbskit.storage.driver_statements import DriverStatement
-from dbskit.storage.orders import OF_ORDER, from_kopecks, lock_order, order_params
+from dbskit.storage.orders import OF_ORDER, from_kopecks, order_params, touch_order
 from dbskit.storage.tables import order_items, orders
-from dbskit.storage.types import unit_codes_from_text, unit_codes_text
+from dbskit.storage.types import to_micros, unit_codes_from_text, unit_codes_text
 
 CodesByItem = dict[int, tuple[MarkingCode, ...]]
 
@@ -55,7 +57,15 @@ class OrderForCodes:
         return None
 
 
-# The order's items, their codes among them, read once the order's row is locked (``lock_order``).
+# The order's items, their codes among them, with the rows of the order and of its items locked
+# until the transaction ends: one statement. On PostgreSQL a statement that waited for a lock
+# reads again, once it holds it, the latest version of every row it locks; locking the items' rows
+# as well as the order's, it reads what the transaction it waited for wrote to either (a
+# statement that locks only the order would read the items as they were when it started). An
+# order has at least one item (``SandboxOrder``, ``CheckoutOrder``): the join is an inner one,
+# since the rows of an outer join's optional side cannot be locked (else ``_ORDER_ALONE``).
+# SQLite's write transactions hold the whole database from their BEGIN IMMEDIATE: it renders no
+# FOR UPDATE.
 _ORDER_FOR_CODES = DriverStatement(
     select(
         orders.c.id,
@@ -71,9 +81,15 @@ _ORDER_FOR_CODES = DriverStatement(
         # As stored: decoded only for the items whose codes are kept (kept_codes).
         cast(order_items.c.instances, Text),
     )
-    .select_from(orders.outerjoin(order_items, order_items.c.order_id == orders.c.id))
+    .select_from(orders.join(order_items, order_items.c.order_id == orders.c.id))
     .where(*OF_ORDER)
     .order_by(order_items.c.position)
+    .with_for_update()
+)
+
+
+_ORDER_ALONE = DriverStatement(
+    select(orders.c.id, orders.c.status).where(*OF_ORDER).with_for_update()
 )
 
 
@@ -86,12 +102,12 @@ def lock_order_for_codes(
     conn: Transaction, *, campaign_id: int, order_id: int
 ) -> OrderForCodes | None:
     """The order's status and its items (units, kinds, codes, the answer's fields), its row
-    locked until the transaction ends."""
+    locked until the transaction ends, with its items' rows."""
     params = order_params(campaign_id=campaign_id, order_id=order_id)
-    lock_order(conn, params)
     rows = _ORDER_FOR_CODES.rows(conn, params)
-    if not rows:
-        return None
+    if not rows:  # unknown, or an order without items (not one dbskit makes): its row alone
+        alone = _ORDER_ALONE.rows(conn, params)
+        return OrderForCodes(alone[0][0], OrderStatus(alone[0][1]), ()) if alone else None
     return OrderForCodes(
         id=rows[0][0],
         status=OrderStatus(rows[0][1]),
@@ -107,7 +123,6 @@ def lock_order_for_codes(
                 stored_codes_text=codes,
             )
             for _, _, item_id, count, kinds, vat, price_kopecks, offer_name, offer_id, codes in rows
-            if item_id is not None
         ),
     )
 
@@ -122,24 +137,62 @@ def kept_codes(order: OrderForCodes, *, listed: Collection[int]) -> CodesByItem:
     }
 
 
-# One UPDATE per listed item: the statement's text stays the same whatever the items.
+# SQLite: one UPDATE per listed item (the statement's text stays the same whatever the items),
+# then the order's; in the process, a statement costs no round trip.
 _SET_ITEM_CODES = DriverStatement(
     update(order_items).where(
         order_items.c.order_id == bindparam("o_id"), order_items.c.item_id == bindparam("i_id")
     )
 )
 
+# PostgreSQL: the listed items' codes and the order's ``updated_at`` in one statement, one round
+# trip whatever the items: the items and their codes come as two arrays, the order's UPDATE is a
+# CTE (PostgreSQL runs a data-modifying CTE whether or not the statement reads it).
+_LISTED = (
+    func.unnest(
+        bindparam("i_ids", type_=ARRAY(BigInteger)), bindparam("i_codes", type_=ARRAY(Text))
+    )
+    .table_valued("item_id", "codes", name="listed")
+    .render_derived()
+)
+_SET_CODES_AND_TOUCH_ORDER = DriverStatement(
+    update(order_items)
+    .where(order_items.c.order_id == bindparam("o_id"), order_items.c.item_id == _LISTED.c.item_id)
+    .values(instances=_LISTED.c.codes)
+    .add_cte(
+        update(orders)
+        .where(orders.c.id == bindparam("o_id"))
+        .values(updated_at=bindparam("touched_at"))
+        .cte("touched")
+    )
+)
+
 
 def replace_codes(
-    conn: Transaction, *, order_id: int, codes: Mapping[int, Sequence[MarkingCode]]
+    conn: Transaction,
+    *,
+    order_id: int,
+    codes: Mapping[int, Sequence[MarkingCode]],
+    now: datetime,
 ) -> None:
-    """Each listed item gets exactly these codes; items not listed keep theirs (OQ-08)."""
+    """Each listed item gets exactly these codes, items not listed keep theirs (OQ-08), and the
+    order has changed at ``now`` (its items' instances, R-035)."""
     if not codes:
+        return
+    texts = {item_id: unit_codes_text(item_codes) for item_id, item_codes in codes.items()}
+    if conn.dialect.name == "postgresql":
+        _SET_CODES_AND_TOUCH_ORDER.run(
+            conn,
+            {
+                "o_id": order_id,
+                "touched_at": to_micros(now),
+                "i_ids": list(texts),
+                "i_codes": list(texts.values()),
+            },
+        )
         return
     _SET_ITEM_CODES.run_many(
         conn,
-        [
-            {"o_id": order_id, "i_id": item_id, "instances": unit_codes_text(item_codes)}
-            for item_id, item_codes in codes.items()
-        ],
+        [{"o_id": order_id, "i_id": item_id, "instances": text} for item_id, text in texts.items()],
     )
+    touch_order(conn, order_id, now)

@@ -24,7 +24,6 @@ from dbskit.storage.marking_codes import (
     replace_codes,
 )
 from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.orders import touch_order
 
 OPERATION_ID: Final = "provideOrderItemIdentifiers"
 
@@ -52,9 +51,7 @@ async def provide_order_item_identifiers(
         replaced = identifiers.provide_order_item_identifiers(
             order, request, stored=stored, switches=switches
         )
-        replace_codes(conn, order_id=order_id, codes=replaced)
-        if replaced:
-            touch_order(conn, order_id, now)  # items[].instances changed
+        replace_codes(conn, order_id=order_id, codes=replaced, now=now)
         record_warnings(
             conn, order_id=order_id, operation_id=OPERATION_ID, warnings=call_warnings, now=now
         )
