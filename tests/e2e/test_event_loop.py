@@ -9,7 +9,7 @@ from typing import cast
 
 import pytest
 
-from dbskit.event_loop import PromptAcceptLoop
+from dbskit.event_loop import AcceptingServer, PromptAcceptLoop
 
 WAITING = 32
 # The listening socket's reader accepts them all; one turn later their tasks hand them to uvloop,
@@ -44,9 +44,21 @@ def loop() -> Iterator[PromptAcceptLoop]:
     loop.close()
 
 
-def _connect_clients(port: int, count: int) -> list[socket.socket]:
-    """Clients whose connections the kernel completed: they wait in the listening backlog."""
-    return [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+async def _served_within_turns(server: AcceptingServer, made: list[_Echo], clients: int) -> int:
+    """How many of ``clients`` connected at once the server has handed to its protocol after
+    ``TURNS`` turns of the loop. The kernel completes their connections at once: they wait in the
+    listening backlog until the server accepts them."""
+    port = server.sockets[0].getsockname()[1]
+    connected = [socket.create_connection(("127.0.0.1", port)) for _ in range(clients)]
+    try:
+        for _ in range(TURNS):
+            await asyncio.sleep(0)
+        return len(made)
+    finally:
+        for client in connected:
+            client.close()
+        server.close()
+        await server.wait_closed()
 
 
 @pytest.mark.decision("The event loop: every waiting connection accepted at once")
@@ -57,17 +69,7 @@ def test_connections_waiting_together_are_all_served_within_a_few_turns(
 
     async def scenario() -> int:
         server = await loop.create_server(protocol, "127.0.0.1", 0, backlog=128)
-        port = server.sockets[0].getsockname()[1]
-        clients = _connect_clients(port, WAITING)
-        try:
-            for _ in range(TURNS):
-                await asyncio.sleep(0)
-            return len(made)
-        finally:
-            for client in clients:
-                client.close()
-            server.close()
-            await server.wait_closed()
+        return await _served_within_turns(server, made, WAITING)
 
     assert loop.run_until_complete(scenario()) == WAITING
 
@@ -110,15 +112,7 @@ def test_a_socket_bound_beforehand_is_served_as_uvicorn_workers_pass_it(
     async def scenario() -> int:
         server = await loop.create_server(protocol, sock=listening, backlog=128)
         assert server.sockets[0] is listening
-        clients = _connect_clients(listening.getsockname()[1], 3)
-        try:
-            for _ in range(TURNS):
-                await asyncio.sleep(0)
-            return len(made)
-        finally:
-            for client in clients:
-                client.close()
-            server.close()
+        return await _served_within_turns(server, made, 3)
 
     assert loop.run_until_complete(scenario()) == 3
 
