@@ -9,7 +9,7 @@ Each variant serves two operations from many asyncio tasks at once, as request h
 
 Variants:
 - ``core-sync-thread``: SQLAlchemy Core on a sync engine, one transaction per call in a worker
-  thread (``dbskit.storage.db.Database.run_read/run_write``, what dbskit uses);
+  thread (``dbskit.database.db.Database.run_read/run_write``, what dbskit uses);
 - ``orm-sync-thread``: the same transactions through an ORM Session with mapped classes;
 - ``core-async``: SQLAlchemy Core on an async engine (aiosqlite / psycopg async), no threads.
 
@@ -57,8 +57,8 @@ from benchmarks._paths import RESULTS_DIR, use_checkout_sources
 
 use_checkout_sources()
 
+from dbskit.database.db import SQLITE_BUSY_TIMEOUT_MS, Database  # noqa: E402
 from dbskit.settings import normalise_database_url  # noqa: E402
-from dbskit.storage.db import SQLITE_BUSY_TIMEOUT_MS, Database  # noqa: E402
 
 ORDERS = 1_000
 ITEMS_PER_ORDER = 3
@@ -220,7 +220,7 @@ def async_variant(url: str) -> Variant:
 
 
 def _async_engine(url: str) -> AsyncEngine:
-    """An async engine set up like dbskit.storage.db.Database (same pool, same SQLite pragmas
+    """An async engine set up like dbskit.database.db.Database (same pool, same SQLite pragmas
     and BEGIN IMMEDIATE for writers)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(

@@ -33,12 +33,12 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic_core import from_json
 
-from dbskit.storage import migrations
-from dbskit.storage.db import Database
-from dbskit.storage.orders import read_order
-from dbskit.storage.query_log import QueryLogEntry, insert_entries, purge
-from dbskit.storage.tables import query_log, sandbox_clock
-from dbskit.storage.types import from_micros, to_micros
+from dbskit.database.db import Database
+from dbskit.database.values import from_micros, to_micros
+from dbskit.market.storage import migrations
+from dbskit.market.storage.orders import read_order
+from dbskit.market.storage.query_log import QueryLogEntry, insert_entries, purge
+from dbskit.market.storage.tables import query_log, sandbox_clock
 
 _FRAME = 24 + 4096  # a WAL frame: its header and one page
 

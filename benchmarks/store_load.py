@@ -35,7 +35,7 @@ def peak_mb():
 
 from dbskit.contract.cart import CartRequest
 from dbskit.shop.cart import answer_cart
-from dbskit.shop.loaders import load_store
+from dbskit.store_data.loaders import load_store
 from dbskit.shop.service import freeze_loaded
 
 path = Path(sys.argv[1])
@@ -97,7 +97,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(SRC))
-    from dbskit.shop.generate import write_store
+    from dbskit.store_data.generate import write_store
 
     with tempfile.TemporaryDirectory(prefix="dbskit-store-") as folder:
         started = time.perf_counter()

@@ -28,7 +28,7 @@ _BASKET_SEED = 7
 
 def write_generated_store(folder: Path, token: str) -> GeneratedStore:
     use_checkout_sources()
-    from dbskit.shop.generate import write_store
+    from dbskit.store_data.generate import write_store
 
     path = write_store(
         folder,
@@ -44,7 +44,7 @@ def write_generated_store(folder: Path, token: str) -> GeneratedStore:
 def baskets(seed: int, offers: int, regions: int, outlets: int) -> tuple[str, ...]:
     """``BASKETS`` /cart request bodies for the generated store of these sizes."""
     use_checkout_sources()
-    from dbskit.shop.generate import store_spec
+    from dbskit.store_data.generate import store_spec
 
     spec = store_spec(seed, offers=offers, regions=regions, outlets=outlets)
     entries = {entry["id"]: entry for entry in spec.settings["regions"]}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from dbskit.clock import Clock
 from dbskit.contract.cart import CartRequest
-from dbskit.market.domain.clock import Clock
-from dbskit.shop.data import StoreData
-from dbskit.shop.loaders import load_store
+from dbskit.store_data.data import StoreData
+from dbskit.store_data.loaders import load_store
 
 DEMO_FEED = 200100
 DEMO_INN = "7712345671"

@@ -6,7 +6,6 @@ open question (RULES.md, Conflicts and Open questions) are listed in docs/decisi
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dbskit.contract import limits
 from dbskit.contract.operations import OPERATIONS_BY_ID, Profile
 from dbskit.contract.sandbox_access import PushAuthMode
+from dbskit.hosts import is_loopback_host
 
 DEFAULT_PORT = 8484
 SQLITE_FILE_NAME = "dbskit.sqlite3"
@@ -253,12 +253,3 @@ def query_log_url(database_url: str) -> str:
         return database_url
     path = Path(database_url[len(prefix) :])
     return prefix + str(path.with_name(path.stem + QUERY_LOG_SUFFIX + path.suffix))
-
-
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

@@ -21,7 +21,7 @@ from benchmarks import method_setups, store_setup, targets
 from dbskit.contract import limits
 from dbskit.contract.cart import CartRequest
 from dbskit.settings import SQLITE_FILE_NAME
-from dbskit.shop.generate import store_spec
+from dbskit.store_data.generate import store_spec
 
 NUMBER = "000123456789"
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
@@ -179,7 +179,7 @@ def test_the_512_kb_body_is_taken(dbskit: tuple[Server, str, Path]) -> None:
 @pytest.mark.e2e
 @needs_wrk
 def test_the_store_answers_the_baskets(tmp_path: Path) -> None:
-    from dbskit.shop.generate import write_store
+    from dbskit.store_data.generate import write_store
 
     settings = write_store(tmp_path / "store", 5, offers=2_000, regions=300, outlets=50)
     store = GeneratedStore(settings, secrets.token_urlsafe(16), 5, 2_000, 300, 50)

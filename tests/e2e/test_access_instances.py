@@ -14,8 +14,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from dbskit.storage.db import Database
-from dbskit.storage.tables import businesses
+from dbskit.database.db import Database
+from dbskit.market.storage.tables import businesses
 from tests.e2e.server import dbskit_env, free_port, stop, wait_for_200
 
 pytestmark = [pytest.mark.e2e]

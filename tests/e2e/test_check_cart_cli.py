@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dbskit.shop.loaders import DEMO_SETTINGS
+from dbskit.store_data.loaders import DEMO_SETTINGS
 from tests.e2e.server import Server, dbskit_env, running_server
 
 pytestmark = [pytest.mark.e2e]

@@ -22,9 +22,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from dbskit.database.db import Database
+from dbskit.market.storage.tables import query_log
 from dbskit.settings import normalise_database_url, query_log_url
-from dbskit.storage.db import Database
-from dbskit.storage.tables import query_log
 from tests.conftest import envelope
 from tests.e2e.raw_http import connect, exchange, read_answer
 from tests.e2e.server import Server, running_server, sandbox_seller

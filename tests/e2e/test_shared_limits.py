@@ -12,9 +12,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from dbskit.database.db import Database
+from dbskit.market.storage.tables import query_log
 from dbskit.settings import SQLITE_FILE_NAME, query_log_url
-from dbskit.storage.db import Database
-from dbskit.storage.tables import query_log
 from tests.e2e.server import running_server
 from tests.redis_server import running_redis
 

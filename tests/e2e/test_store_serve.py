@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dbskit.shop.loaders import DEMO_SETTINGS
+from dbskit.store_data.loaders import DEMO_SETTINGS
 from tests.cart_factories import MOSCOW, cart_body, line
 from tests.e2e.server import Server, running_server
 

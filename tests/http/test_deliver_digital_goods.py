@@ -17,8 +17,8 @@ from fastapi import FastAPI
 from dbskit.contract import limits
 from dbskit.contract.call_warnings import CallWarning, WarningCode
 from dbskit.market.runtime import Runtime
-from dbskit.storage.digital_keys import load_keys
-from dbskit.storage.order_warnings import warnings_of_order
+from dbskit.market.storage.digital_keys import load_keys
+from dbskit.market.storage.order_warnings import warnings_of_order
 from tests.conftest import envelope
 from tests.orders_support import FROZEN_AT, FrozenWall, Shops
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from dbskit.market.domain.order import Track
 from dbskit.market.runtime import Runtime
-from dbskit.storage.tracks import TrackRecord, track_history
+from dbskit.market.storage.tracks import TrackRecord, track_history
 from tests.conftest import envelope
 from tests.orders_support import FROZEN_AT, Shops
 

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from dbskit.database.db import Database
 from dbskit.market.runtime import Runtime
-from dbskit.storage.db import Database
-from dbskit.storage.tables import orders
+from dbskit.market.storage.tables import orders
 from tests.orders_support import FROZEN_AT, FrozenWall, Shops, expected_order
 
 pytestmark = pytest.mark.usefixtures("wall")

@@ -18,11 +18,11 @@ from fastapi import FastAPI
 
 from dbskit.app import create_app
 from dbskit.contract import limits
+from dbskit.database.db import Database
 from dbskit.market.domain.query_log import CapturedCall
 from dbskit.market.runtime import Runtime
+from dbskit.market.storage.tables import query_log
 from dbskit.settings import Settings
-from dbskit.storage.db import Database
-from dbskit.storage.tables import query_log
 from tests.conftest import envelope
 from tests.factories import Seller, create_campaign, create_seller
 from tests.http.partner_probe import install_probe, probe_client

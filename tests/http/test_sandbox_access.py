@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from dbskit.contract import limits
 from dbskit.market.runtime import Runtime
-from dbskit.storage.tables import BUSINESS_ID_START, CAMPAIGN_ID_START, api_tokens, campaigns
+from dbskit.market.storage.tables import BUSINESS_ID_START, CAMPAIGN_ID_START, api_tokens, campaigns
 from tests.conftest import envelope
 from tests.factories import SANDBOX, create_campaign, create_token, revoke
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from dbskit.database.db import Database
+from dbskit.market.storage import migrations
+from dbskit.market.storage.access import insert_business, insert_campaign
 from dbskit.settings import normalise_database_url
-from dbskit.storage import migrations
-from dbskit.storage.access import insert_business, insert_campaign
-from dbskit.storage.db import Database
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from dbskit.market.domain.access import CampaignAccess, Grant
 from dbskit.market.runtime import Runtime
 from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
+from dbskit.market.storage import access as access_store
 from dbskit.settings import Settings
-from dbskit.storage import access as access_store
 
 
 @pytest.fixture

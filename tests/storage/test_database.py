@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dbskit.storage import db as db_module
-from dbskit.storage import migrations
-from dbskit.storage.db import Database
-from dbskit.storage.tables import sandbox_clock
+from dbskit.database import db as db_module
+from dbskit.database.db import Database
+from dbskit.market.storage import migrations
+from dbskit.market.storage.tables import sandbox_clock
 
 
 def test_head_constant_matches_alembic() -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from dbskit.clock import Clock
 from dbskit.contract import limits
 from dbskit.contract.sandbox_access import PushAuthMode
+from dbskit.database.db import Database
 from dbskit.market.domain import tokens
-from dbskit.market.domain.clock import Clock
 from dbskit.market.services.demo import (
     DEMO_KEY_FILE,
     DemoAccess,
@@ -21,11 +22,10 @@ from dbskit.market.services.demo import (
     default_push_url,
     ensure_demo,
 )
+from dbskit.market.storage import access as store
+from dbskit.market.storage import migrations
+from dbskit.market.storage.tables import api_tokens, businesses, campaigns
 from dbskit.settings import Settings, normalise_database_url
-from dbskit.storage import access as store
-from dbskit.storage import migrations
-from dbskit.storage.db import Database
-from dbskit.storage.tables import api_tokens, businesses, campaigns
 
 PUSH_URL = "http://127.0.0.1:8484/store"
 

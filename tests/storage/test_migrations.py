@@ -11,12 +11,12 @@ from alembic import command
 from alembic.config import Config
 
 from dbskit.contract.enums import InstanceType, Vat
+from dbskit.database.db import Database
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import OrderItem
+from dbskit.market.storage import migrations
+from dbskit.market.storage.orders import insert_order, load_order
 from dbskit.settings import normalise_database_url
-from dbskit.storage import migrations
-from dbskit.storage.db import Database
-from dbskit.storage.orders import insert_order, load_order
 from tests.storage.conftest import insert_shop
 from tests.unit.factories import make_order
 

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission, DigitalItemKeys, KeyBatch
 from dbskit.contract.enums import InstanceType, OrderStatus, Vat
+from dbskit.database.db import Database
 from dbskit.market.domain.digital_goods import PreviousKeys
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import OrderItem
-from dbskit.storage.db import Database
-from dbskit.storage.digital_keys import (
+from dbskit.market.storage.digital_keys import (
     StoredKeys,
     count_repeat,
     load_keys,
@@ -24,15 +24,15 @@ from dbskit.storage.digital_keys import (
     previous_keys,
     store_keys,
 )
-from dbskit.storage.marking_codes import (
+from dbskit.market.storage.marking_codes import (
     ItemForCodes,
     OrderForCodes,
     kept_codes,
     lock_order_for_codes,
     replace_codes,
 )
-from dbskit.storage.orders import insert_order
-from dbskit.storage.tables import order_items
+from dbskit.market.storage.orders import insert_order
+from dbskit.market.storage.tables import order_items
 from tests.unit.factories import make_order
 
 NOW = datetime(2030, 3, 2, 6, 0, 0, 123456, tzinfo=UTC)

@@ -18,20 +18,20 @@ import pytest
 import sqlalchemy as sa
 
 from dbskit.contract.enums import InstanceType, Vat
+from dbskit.database.db import Database
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order, OrderItem, Track
 from dbskit.market.services.orders import OrderAnswers
-from dbskit.storage.db import Database
-from dbskit.storage.marking_codes import replace_codes
-from dbskit.storage.orders import (
+from dbskit.market.storage.marking_codes import replace_codes
+from dbskit.market.storage.orders import (
     insert_order,
     load_order,
     load_orders,
     order_params,
     read_order,
 )
-from dbskit.storage.tables import orders
-from dbskit.storage.tracks import set_current_track
+from dbskit.market.storage.tables import orders
+from dbskit.market.storage.tracks import set_current_track
 from tests.unit.factories import make_order
 
 NOW = datetime(2030, 3, 2, 6, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from dbskit.contract.enums import InstanceType, OrderStatus, OrderSubstatus, Vat
+from dbskit.database.db import Database
 from dbskit.market.domain.order import BuyerCall, OrderItem
-from dbskit.storage.db import Database
-from dbskit.storage.orders import delete_order, insert_order, load_order, save_order
+from dbskit.market.storage.orders import delete_order, insert_order, load_order, save_order
 from tests.unit.factories import make_order
 
 

@@ -12,18 +12,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dbskit.market.domain.clock import Clock
+from dbskit.clock import Clock
+from dbskit.database.db import Database
+from dbskit.database.values import to_micros
 from dbskit.market.domain.query_log import CapturedCall
 from dbskit.market.query_log.writer import BATCH, QueryLogWriter
-from dbskit.storage.db import Database
-from dbskit.storage.query_log import (
+from dbskit.market.storage.query_log import (
     PURGE_CHUNK,
     QueryLogEntry,
     insert_entries,
     newest_entries,
 )
-from dbskit.storage.tables import query_log
-from dbskit.storage.types import to_micros
+from dbskit.market.storage.tables import query_log
 
 OLD_ENTRIES = 200_000
 NEW_ENTRIES = 3

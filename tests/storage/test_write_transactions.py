@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission, DigitalItemKeys, KeyBatch
 from dbskit.contract.enums import InstanceType
+from dbskit.database.db import Database
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order, Track
-from dbskit.storage.db import Database
-from dbskit.storage.digital_keys import load_keys, store_keys
-from dbskit.storage.marking_codes import kept_codes, lock_order_for_codes, replace_codes
-from dbskit.storage.orders import insert_order, touch_order
-from dbskit.storage.tables import orders
-from dbskit.storage.tracks import lock_tracked_order, set_current_track
+from dbskit.market.storage.digital_keys import load_keys, store_keys
+from dbskit.market.storage.marking_codes import kept_codes, lock_order_for_codes, replace_codes
+from dbskit.market.storage.orders import insert_order, touch_order
+from dbskit.market.storage.tables import orders
+from dbskit.market.storage.tracks import lock_tracked_order, set_current_track
 from tests.storage.test_order_lines_repository import codes_of_orders
 from tests.unit.factories import make_order
 

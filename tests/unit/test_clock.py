@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dbskit.market.domain.clock import LATEST, Clock, ClockBeyondLatest, ClockMovedBackwards
+from dbskit.clock import LATEST, Clock, ClockBeyondLatest, ClockMovedBackwards
 
 WALL = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -22,7 +22,7 @@ from dbskit.contract.digital_goods import (
 )
 from dbskit.contract.errors import BadRequest
 from dbskit.contract.operations import Profile
-from dbskit.market.routes._body import parse_json
+from dbskit.http_body import parse_json
 
 SEED = Profile.SEED
 P2026 = Profile.SPEC_2026

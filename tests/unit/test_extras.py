@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dbskit.cli import app
+from dbskit.database.db import Database
 from dbskit.extras import MissingExtra
 from dbskit.market.limits.storage import counter_storage
-from dbskit.storage.db import Database
 
 
 @pytest.fixture

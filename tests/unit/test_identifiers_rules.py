@@ -21,6 +21,7 @@ from dbskit.contract.identifiers import (
     ProvideOrderItemIdentifiersRequest,
     ProvideOrderItemIdentifiersResponse,
 )
+from dbskit.http_body import parse_json
 from dbskit.market.domain.identifiers import (
     MarkingSwitches,
     check_marking_before_status,
@@ -30,7 +31,6 @@ from dbskit.market.domain.identifiers import (
 )
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order
-from dbskit.market.routes._body import parse_json
 from dbskit.market.routes._responses import json_body
 from tests.unit._builders import item, order
 

@@ -11,9 +11,9 @@ import pytest
 from dbskit.contract.enums import OrderStatus, OrderSubstatus
 from dbskit.contract.errors import BadRequest
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
+from dbskit.http_body import parse_json
 from dbskit.market.domain.order import Order, Track
 from dbskit.market.domain.tracking import TrackAction, set_order_delivery_track_code
-from dbskit.market.routes._body import parse_json
 from tests.unit._builders import order
 
 SERVICES = frozenset({51, 106})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from dbskit.checker.checks import CHECKS
-from dbskit.checker.results import Finding, Severity
+from dbskit.cart_rules.checks import CHECKS
+from dbskit.cart_rules.findings import Finding, Severity
 from dbskit.checker.runner import Run
 
 _COLUMNS = ("severity", "scenario", "check", "rule", "path", "what was wrong")

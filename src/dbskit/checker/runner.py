@@ -10,14 +10,14 @@ from typing import Any
 
 import httpx
 
-from dbskit.checker.answer import earliest_today
-from dbskit.checker.checks import run_checks
-from dbskit.checker.results import UNPARSED, CheckContext, Finding, Outcome
-from dbskit.checker.scenarios import Auth, Scenario
+from dbskit.cart_rules.answer import earliest_today
+from dbskit.cart_rules.checks import run_checks
+from dbskit.cart_rules.findings import UNPARSED, CheckContext, Finding, Outcome
+from dbskit.cart_rules.scenario import Auth, Scenario
+from dbskit.clock import Clock
 from dbskit.contract import limits
 from dbskit.contract.sandbox_access import PushAuthMode
-from dbskit.market.domain.clock import Clock
-from dbskit.shop.auth import TOKEN_PARAMETER
+from dbskit.push_token import TOKEN_PARAMETER
 
 # A token no store would have issued, for the R-039 probe.
 WRONG_TOKEN = "dbskit-check-wrong-token"  # noqa: S105 - deliberately wrong

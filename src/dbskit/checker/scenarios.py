@@ -8,65 +8,28 @@ served at all. The checks compare the store's answers with these facts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from dbskit.cart_rules.scenario import Auth, Expect, Line, Scenario
 from dbskit.contract.enums import DeliveryType
-from dbskit.shop.catalogue import Offer
-from dbskit.shop.data import StoreData
-from dbskit.shop.loaders import load_store
-from dbskit.shop.loaders.documents import read_document
-from dbskit.shop.loaders.store import DEMO_SETTINGS, build_store, read_catalogue, validate_settings
+from dbskit.store_data.catalogue import Offer
+from dbskit.store_data.data import StoreData
+from dbskit.store_data.loaders import load_store
+from dbskit.store_data.loaders.documents import read_document
+from dbskit.store_data.loaders.store import (
+    DEMO_SETTINGS,
+    build_store,
+    read_catalogue,
+    validate_settings,
+)
 
 # A region id the Market's directory does not use, for a region no store serves.
 UNSERVED_REGION_ID = 99_999_999
 UNKNOWN_OFFER_ID = "dbskit-check-no-such-offer"
 _RESTRICTED_TRIED = 20
 PHYSICAL_TYPES = (DeliveryType.DELIVERY, DeliveryType.PICKUP, DeliveryType.POST)
-
-
-class Expect(StrEnum):
-    """What the store's data say about a requested line."""
-
-    IN_STOCK = "IN_STOCK"  # R-047: at least the requested count
-    SHORT = "SHORT"  # R-047: fewer than requested, but some
-    UNAVAILABLE = "UNAVAILABLE"  # R-050: count 0
-    NOT_DELIVERABLE = "NOT_DELIVERABLE"  # R-048: delivery false
-    ANY = "ANY"  # the stock is not known (a checkout's call): only the form is checked
-
-
-class Auth(StrEnum):
-    GOOD = "GOOD"
-    WRONG = "WRONG"
-    MISSING = "MISSING"
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    feed_id: int
-    offer_id: str
-    count: int
-    expect: Expect
-
-    def body(self) -> dict[str, Any]:
-        return {"feedId": self.feed_id, "offerId": self.offer_id, "count": self.count}
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    name: str
-    body: dict[str, Any]
-    lines: tuple[Line, ...] = ()
-    auth: Auth = Auth.GOOD
-    expected_status: int = 200
-    unserved: bool = False  # R-049: deliveryOptions must be empty
-
-    @property
-    def expects_answer(self) -> bool:
-        return self.expected_status == 200
 
 
 class NotEnoughData(ValueError):

@@ -7,8 +7,8 @@ import secrets
 
 from pydantic import SecretStr
 
+from dbskit.private_files import write_private
 from dbskit.settings import Settings
-from dbskit.storage.private_files import write_private
 
 SANDBOX_TOKEN_FILE = "sandbox-token"  # noqa: S105 - a file name
 STORE_TOKEN_FILE = "store-token"  # noqa: S105 - a file name

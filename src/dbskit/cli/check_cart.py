@@ -50,7 +50,7 @@ def check_cart(
     from dbskit.checker.report import has_errors, json_report, text_report
     from dbskit.checker.runner import Target, check_store
     from dbskit.checker.scenarios import NotEnoughData, build_scenarios, load_data, outlet_codes
-    from dbskit.shop.loaders import StoreDataError
+    from dbskit.store_data.loaders import StoreDataError
 
     try:
         data = load_data(feed, regions)

@@ -16,8 +16,8 @@ from dbskit.cli._tokens import SANDBOX_TOKEN_FILE
 from dbskit.contract.enums import BuyerType, DeliveryType, OrderStatus, OrderSubstatus
 from dbskit.contract.operations import Scope
 from dbskit.contract.sandbox_access import PushAuthMode, TokenType
+from dbskit.private_files import read_private
 from dbskit.settings import DEFAULT_PORT
-from dbskit.storage.private_files import read_private
 
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 TIMEOUT_SECONDS = 30.0

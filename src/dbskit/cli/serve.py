@@ -11,8 +11,8 @@ from dbskit.cli._tokens import RefusedToServe, sandbox_token_for, secret, store_
 from dbskit.extras import MissingExtra
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
-from dbskit.shop.data import StoreData
-from dbskit.shop.loaders import StoreDataError, load_store
+from dbskit.store_data.data import StoreData
+from dbskit.store_data.loaders import StoreDataError, load_store
 
 # uvicorn's protocol for each server (dbskit.transport), imported by uvicorn in every worker.
 MARKET_PROTOCOL = "dbskit.transport:MarketHttpProtocol"

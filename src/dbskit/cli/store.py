@@ -8,7 +8,7 @@ from dbskit.cli._options import with_settings_options
 from dbskit.cli._tokens import RefusedToServe, secret, store_token_for
 from dbskit.cli.serve import STORE_PROTOCOL, describe, display_host, uvicorn_options
 from dbskit.settings import Settings
-from dbskit.shop.loaders import StoreDataError
+from dbskit.store_data.loaders import StoreDataError
 
 STORE_OPTIONS = {
     "host",

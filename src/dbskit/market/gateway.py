@@ -8,7 +8,7 @@
 
 and the ``around_call`` layers wrap all of it (the query log sees rejected calls too).
 
-Before any of it, the call's body is read whole (``routes._body.read_body_first``): a declared
+Before any of it, the call's body is read whole (``http_body.read_body_first``): a declared
 body over the R-088 limit is 400 at once, one that does not arrive within ``--body-read-timeout``
 is 408, and no call holds a parallel slot or a transaction while its client is slow to send.
 
@@ -29,19 +29,19 @@ from collections.abc import Callable, Sequence
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dbskit.clock import Clock
 from dbskit.contract import limits
 from dbskit.contract.errors import ApiError, Messages, Unauthorized
 from dbskit.contract.parameters import integer_parameter
+from dbskit.http_body import read_body_first
 from dbskit.market.domain import access, tokens
 from dbskit.market.domain.access import PartnerCall
-from dbskit.market.domain.clock import Clock
 from dbskit.market.domain.operation_routes import (
     OperationMatch,
     allowed_methods,
     match_operation,
 )
 from dbskit.market.paths import canonical_path, is_own_path
-from dbskit.market.routes._body import read_body_first
 from dbskit.market.routes.errors import error_response, no_such_operation
 from dbskit.market.services.access_cache import AccessCache
 

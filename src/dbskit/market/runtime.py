@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from pydantic import SecretStr
 
-from dbskit.market.domain.clock import Clock
+from dbskit.clock import Clock
+from dbskit.database.db import Database
 from dbskit.market.limits.limiter import Limiter, build_limiter
 from dbskit.market.query_log.writer import QueryLogWriter
 from dbskit.market.services.access import AccessService
@@ -28,9 +29,8 @@ from dbskit.market.services.outbound import OutboundHttp
 from dbskit.market.services.outbox import DELIVER_NOTIFICATION
 from dbskit.market.services.sandbox_orders import register_order_events
 from dbskit.market.services.scheduler import Scheduler
+from dbskit.market.storage import migrations
 from dbskit.settings import Settings
-from dbskit.storage import migrations
-from dbskit.storage.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dbskit.market.domain.clock import Clock
+from dbskit.clock import Clock
 from dbskit.settings import Settings
 from dbskit.shop.cart import answer_cart
 from dbskit.shop.deadline import INLINE_WORK_MAX, CartGuard
 from dbskit.shop.errors import EXCEPTION_HANDLERS
-from dbskit.shop.loaders import load_store
 from dbskit.shop.routes import CartEndpoint, reload
 from dbskit.shop.service import Clock as ClockLike
 from dbskit.shop.service import PushAuth, Responder, StoreService
 from dbskit.shop.signals import install_sighup
+from dbskit.store_data.loaders import load_store
 
 CART_PATH = "/cart"
 RELOAD_PATH = "/admin/reload"

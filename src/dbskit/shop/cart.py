@@ -38,10 +38,10 @@ from dbskit.contract.cart import (
     sku_key,
 )
 from dbskit.contract.enums import DeliveryType
-from dbskit.shop.catalogue import Offer
-from dbskit.shop.data import StoreData
 from dbskit.shop.dates import PlannedDates, courier_dates, range_dates
-from dbskit.shop.delivery_rules import PICKUP_GROUP_SEPARATOR, DeliveryRule, ServedOutlet
+from dbskit.store_data.catalogue import Offer
+from dbskit.store_data.data import StoreData
+from dbskit.store_data.delivery_rules import PICKUP_GROUP_SEPARATOR, DeliveryRule, ServedOutlet
 
 DATES_MEMO_MAX = 100_000
 # Requested region chains are remembered like the dates; past this many the memo starts afresh

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dbskit.contract import limits
-from dbskit.shop.delivery_rules import DeliveryRule, Interval
+from dbskit.store_data.delivery_rules import DeliveryRule, Interval
 
 _DAY = timedelta(days=1)
 

@@ -15,11 +15,11 @@ from starlette.types import Receive, Scope, Send
 
 from dbskit.contract.cart import CartAnswer, CartRequest
 from dbskit.contract.errors import ErrorCode, Messages
-from dbskit.market.routes._body import check_content_type, parse_json, receive_limited
-from dbskit.shop.auth import check_push_token
+from dbskit.http_body import check_content_type, parse_json, receive_limited
+from dbskit.push_token import check_push_token
 from dbskit.shop.errors import JSON, error_response, handler_for
-from dbskit.shop.loaders import StoreDataError
 from dbskit.shop.service import StoreService
+from dbskit.store_data.loaders import StoreDataError
 
 _JSON_HEADER = (b"content-type", JSON.encode("latin-1"))
 _serialise_answer = CartAnswer.__pydantic_serializer__.to_json

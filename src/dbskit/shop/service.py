@@ -14,8 +14,8 @@ from typing import Protocol
 from dbskit.contract.cart import CartAnswer, CartRequest, sku_key
 from dbskit.contract.sandbox_access import PushAuthMode
 from dbskit.shop.cart import answer_cart, region_delivery
-from dbskit.shop.data import StoreData
 from dbskit.shop.deadline import CartGuard
+from dbskit.store_data.data import StoreData
 
 log = logging.getLogger("dbskit.store")
 

@@ -7,8 +7,8 @@ import logging
 import signal
 from collections.abc import Callable
 
-from dbskit.shop.loaders import StoreDataError
 from dbskit.shop.service import StoreService
+from dbskit.store_data.loaders import StoreDataError
 
 log = logging.getLogger("dbskit.store")
 

@@ -11,8 +11,8 @@ import pytest
 from dbskit.contract import limits
 from dbskit.contract.cart import CartAnswer, CartRequest
 from dbskit.contract.enums import Currency
-from dbskit.shop.data import StoreData
 from dbskit.shop.service import Responder
+from dbskit.store_data.data import StoreData
 from tests.cart_factories import (
     DIGITAL_OPTION_MONDAY,
     MOSCOW,

@@ -14,7 +14,7 @@ import pytest
 
 from dbskit.contract.cart import CartAnswer, CartRequest
 from dbskit.shop.cart import answer_cart
-from dbskit.shop.data import StoreData
+from dbskit.store_data.data import StoreData
 from tests.cart_factories import MOSCOW, ST_PETERSBURG, cart_body, line
 from tests.http.shop.conftest import store_error
 

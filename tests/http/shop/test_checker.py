@@ -12,15 +12,15 @@ import pytest
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from dbskit.checker.checks import CHECKS
+from dbskit.cart_rules.checks import CHECKS
+from dbskit.cart_rules.findings import Severity
 from dbskit.checker.report import has_errors, json_report, text_report
-from dbskit.checker.results import Severity
 from dbskit.checker.runner import Run, Target, check_store
 from dbskit.checker.scenarios import build_scenarios, load_data, outlet_codes
 from dbskit.contract.sandbox_access import PushAuthMode
 from dbskit.settings import Settings
 from dbskit.shop.app import build_store_service, create_store_app
-from dbskit.shop.generate import write_store
+from dbskit.store_data.generate import write_store
 from tests.cart_factories import fixed_clock
 from tests.http.shop.broken_store import (
     EMPTY_ANSWER,

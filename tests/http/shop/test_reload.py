@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from dbskit.shop.loaders import DEMO_SETTINGS
 from dbskit.shop.service import StoreService
+from dbskit.store_data.loaders import DEMO_SETTINGS
 from tests.cart_factories import MOSCOW, answer_line, cart_body, line
 from tests.http.shop.conftest import store_error
 

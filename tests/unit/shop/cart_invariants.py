@@ -13,7 +13,7 @@ from typing import Any
 
 from dbskit.contract import limits
 from dbskit.contract.cart import CartPaymentMethod, CartRequest, sku_key
-from dbskit.shop.data import StoreData
+from dbskit.store_data.data import StoreData
 
 _TIME = re.compile(limits.CART_TIME_PATTERN)
 _ITEM_KEYS = {"feedId", "offerId", "count", "delivery", "sellerInn"}

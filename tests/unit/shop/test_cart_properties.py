@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from dbskit.contract.cart import CartRequest
 from dbskit.contract.enums import DeliveryType
 from dbskit.shop.cart import answer_cart
-from dbskit.shop.data import StoreData
-from dbskit.shop.generate import FEED_ID, generate_store
+from dbskit.store_data.data import StoreData
+from dbskit.store_data.generate import FEED_ID, generate_store
 from tests.cart_factories import MONDAY_10_MSK, cart_request, line
 from tests.unit.shop.cart_invariants import check_answer
 

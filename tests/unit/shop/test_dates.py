@@ -13,7 +13,7 @@ from dbskit.contract.cart import CartPaymentMethod
 from dbskit.contract.enums import DeliveryType
 from dbskit.shop.cart import format_date, format_time
 from dbskit.shop.dates import courier_dates, first_day, range_dates
-from dbskit.shop.delivery_rules import DeliveryRule, Interval
+from dbskit.store_data.delivery_rules import DeliveryRule, Interval
 
 MSK = ZoneInfo("Europe/Moscow")
 MONDAY = date(2026, 11, 23)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dbskit.shop.generate import generate_store, write_store
-from dbskit.shop.loaders import load_store
+from dbskit.store_data.generate import generate_store, write_store
+from dbskit.store_data.loaders import load_store
 
 
 def test_same_seed_same_store() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dbskit.shop.loaders import StoreDataError, load_store
-from dbskit.shop.loaders.csv_feed import read_csv
-from dbskit.shop.loaders.yml_feed import read_yml
+from dbskit.store_data.loaders import StoreDataError, load_store
+from dbskit.store_data.loaders.csv_feed import read_csv
+from dbskit.store_data.loaders.yml_feed import read_yml
 
 SETTINGS_TOML = """\
 [catalogue]

@@ -7,7 +7,7 @@ Pure rules: the service makes the call, logs it and stores the order.
   type, the region with its parents from the Market's directory, the lines with feed, offer,
   name, price and count.
 - An answer is usable only when it is a 200 JSON answer in time that passes every check
-  ``check-cart`` makes (``checker.answer``); otherwise the checkout fails with the failure class
+  ``check-cart`` makes (``cart_rules.answer``); otherwise the checkout fails with the failure class
   of the Market's push log and no order is made (OQ-16). Warnings travel with the order.
 - The order takes from the answer: the counts (a line is ordered in at most the number asked
   for; lines answered 0, missing (OQ-17) or ``delivery: false`` for the chosen option are left
@@ -27,8 +27,8 @@ from typing import Any, Final, Protocol
 
 from pydantic import ValidationError
 
-from dbskit.checker.answer import check_answer
-from dbskit.checker.results import UNPARSED, Finding, Severity
+from dbskit.cart_rules.answer import check_answer
+from dbskit.cart_rules.findings import UNPARSED, Finding, Severity
 from dbskit.contract import limits
 from dbskit.contract.cart import (
     Cart,

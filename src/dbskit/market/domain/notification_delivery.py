@@ -21,7 +21,7 @@ from dbskit.contract.notifications import (
     NotificationErrorAnswer,
 )
 from dbskit.contract.outbox import AttemptResult
-from dbskit.settings import is_loopback_host
+from dbskit.hosts import is_loopback_host
 
 NOTIFICATION_PATH = "/notification"  # POST <store URL>/notification
 JSON_MEDIA_TYPE = "application/json"

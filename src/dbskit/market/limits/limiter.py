@@ -12,8 +12,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dbskit.clock import Clock
 from dbskit.contract.errors import LimitExceeded, Messages, ServiceUnavailable
-from dbskit.market.domain.clock import Clock
 from dbskit.market.domain.rate_limits import (
     LIMIT_HEADER,
     REMAINING_HEADER,

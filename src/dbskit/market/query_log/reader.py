@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from dbskit.contract.sandbox import RequestLogPage, RequestLogPaging
+from dbskit.database.db import Database, Transaction
+from dbskit.database.values import from_micros, to_micros
 from dbskit.market.domain.query_log import PagePosition
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.query_log import newest_entries
-from dbskit.storage.types import from_micros, to_micros
+from dbskit.market.storage.query_log import newest_entries
 
 
 def list_requests(

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dbskit.clock import Clock
 from dbskit.market.domain.access import PartnerCall
-from dbskit.market.domain.clock import Clock
 from dbskit.market.domain.operation_routes import OperationMatch
 from dbskit.market.domain.query_log import CapturedCall
 from dbskit.market.gateway import CAMPAIGN_PARAMETER, OPERATION_KEY, PARTNER_CALL_KEY

@@ -6,7 +6,7 @@ sooner when it holds ``BATCH`` of them, in one transaction in a worker thread, w
 little Python and so rarely keeps the event loop waiting for the GIL. After a write, the task
 purges entries older than the retention period (R-111) on the sandbox clock, at most every
 ``PURGE_EVERY``, in transactions of their own of at most ``PURGE_CHUNK`` entries each
-(``dbskit.storage.query_log.purge``): however many are due, neither the event loop nor SQLite's
+(``market.storage.query_log.purge``): however many are due, neither the event loop nor SQLite's
 writer thread is held for long. ``stop`` writes whatever is left, so a clean shutdown loses
 nothing.
 
@@ -28,22 +28,22 @@ import logging
 from datetime import datetime, timedelta
 from typing import Final
 
-from dbskit.market.domain.clock import Clock
+from dbskit.clock import Clock
+from dbskit.database.db import Database
+from dbskit.database.values import json_text, to_micros
 from dbskit.market.domain.query_log import (
     CapturedCall,
     clip_body,
     redacted_headers,
     redacted_query,
 )
-from dbskit.storage.db import Database
-from dbskit.storage.query_log import (
+from dbskit.market.storage.query_log import (
     Purged,
     QueryLogEntry,
     insert_entries,
     purge,
     refuses_a_row,
 )
-from dbskit.storage.types import json_text, to_micros
 
 log = logging.getLogger(__name__)
 

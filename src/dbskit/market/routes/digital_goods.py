@@ -8,8 +8,8 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from dbskit.contract import digital_goods
+from dbskit.http_body import read_json
 from dbskit.market.domain.call_warnings import credential_warnings
-from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import ok_response
 from dbskit.market.services import digital_goods as service

@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from dbskit.contract.identifiers import ProvideOrderItemIdentifiersRequest
+from dbskit.http_body import read_json
 from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.domain.identifiers import MarkingSwitches
-from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import document_response, json_response
 from dbskit.market.services import identifiers as service

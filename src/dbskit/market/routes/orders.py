@@ -9,10 +9,10 @@ from dbskit.contract.orders import (
     UpdateOrderStatusRequest,
     UpdateOrderStatusResponse,
 )
+from dbskit.http_body import read_json
 from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import orders_query, params_from
-from dbskit.market.routes._body import read_json
 from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.routes._responses import JSON, json_body, json_response
 from dbskit.market.services import orders as service

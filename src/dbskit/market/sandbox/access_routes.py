@@ -13,7 +13,7 @@ from dbskit.contract.sandbox_access import (
     TokenCreate,
     TokenRevoke,
 )
-from dbskit.market.routes._body import read_json
+from dbskit.http_body import read_json
 from dbskit.market.routes._responses import json_response, ok_response
 from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
 from dbskit.market.sandbox._params import CampaignIdParam

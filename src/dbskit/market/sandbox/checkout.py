@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dbskit.contract.checkout import CheckoutBody, CheckoutResponse, CheckoutWarning
+from dbskit.http_body import read_json
 from dbskit.market.domain.checkout import CatalogueOffer, complete_basket
-from dbskit.market.routes._body import read_json
 from dbskit.market.routes._responses import json_response
 from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
 from dbskit.market.sandbox._params import CampaignIdParam

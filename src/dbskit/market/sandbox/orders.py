@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from dbskit.contract.orders import GetOrderResponse
 from dbskit.contract.sandbox import SandboxOrderRequest, SandboxStatusRequest
-from dbskit.market.routes._body import read_json
+from dbskit.http_body import read_json
 from dbskit.market.routes._responses import json_response
 from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
 from dbskit.market.sandbox._params import CampaignIdParam, OrderIdParam

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dbskit.clock import ClockBeyondLatest, ClockMovedBackwards
 from dbskit.contract import limits
 from dbskit.contract.errors import BadRequest, Messages
 from dbskit.contract.parameters import IdParameter, integer_validator
 from dbskit.contract.sandbox import ClockChange, ClockState
-from dbskit.market.domain.clock import ClockBeyondLatest, ClockMovedBackwards
+from dbskit.http_body import read_json
 from dbskit.market.domain.query_log import InvalidPageToken, PagePosition
 from dbskit.market.query_log.reader import read_requests
-from dbskit.market.routes._body import read_json
 from dbskit.market.routes._responses import json_response
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox._guard import require_sandbox_token

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dbskit.clock import Clock
 from dbskit.contract import limits
 from dbskit.contract.errors import BadRequest, Messages, NotFound
 from dbskit.contract.operations import Scope
@@ -18,12 +19,11 @@ from dbskit.contract.sandbox_access import (
     TokenCreated,
     TokenType,
 )
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain import tokens
 from dbskit.market.domain.access import CredentialKind
-from dbskit.market.domain.clock import Clock
 from dbskit.market.services.access_cache import AccessCache
-from dbskit.storage import access as store
-from dbskit.storage.db import Database, Transaction
+from dbskit.market.storage import access as store
 
 DEFAULT_BUSINESS_NAME = "Sandbox business"
 DEFAULT_CAMPAIGN_NAME = "Sandbox store"

@@ -24,9 +24,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain.access import CampaignAccess, Grant
-from dbskit.storage import access as store
-from dbskit.storage.db import Database, Transaction
+from dbskit.market.storage import access as store
 
 K = TypeVar("K")
 V = TypeVar("V")

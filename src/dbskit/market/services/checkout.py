@@ -14,12 +14,14 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from dbskit.checker.results import Finding
+from dbskit.cart_rules.findings import Finding
+from dbskit.clock import Clock
 from dbskit.contract import limits
 from dbskit.contract.cart import CartAnswerBody
 from dbskit.contract.checkout import CheckoutRequest
 from dbskit.contract.errors import BadRequest, Forbidden, Messages, NotFound
 from dbskit.contract.sandbox_access import PushAuthMode
+from dbskit.database.db import Database
 from dbskit.market.domain.checkout import (
     PUSH_CART_OPERATION,
     StoreReply,
@@ -30,16 +32,14 @@ from dbskit.market.domain.checkout import (
     no_answer,
     plan_order,
 )
-from dbskit.market.domain.clock import Clock
 from dbskit.market.domain.notification_delivery import JSON_MEDIA_TYPE, refuse_target
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.query_log import REDACTED, CapturedCall
 from dbskit.market.query_log.writer import QueryLogWriter
 from dbskit.market.services.outbound import OutboundHttp, transport_failure
 from dbskit.market.services.sandbox_orders import place_test_order
-from dbskit.shop.auth import TOKEN_PARAMETER
-from dbskit.storage.access import CampaignPush, campaign_push
-from dbskit.storage.db import Database
+from dbskit.market.storage.access import CampaignPush, campaign_push
+from dbskit.push_token import TOKEN_PARAMETER
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dbskit.market.domain.clock import Clock
+from dbskit.clock import Clock
+from dbskit.database.db import Database, Transaction
 from dbskit.market.services.scheduler import Scheduler
-from dbskit.storage.clock import read_clock_offset, store_clock_offset
-from dbskit.storage.db import Database, Transaction
+from dbskit.market.storage.clock import read_clock_offset, store_clock_offset
 
 
 class ClockService:

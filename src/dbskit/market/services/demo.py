@@ -13,17 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dbskit.clock import Clock
 from dbskit.contract.errors import BadRequest
 from dbskit.contract.operations import Scope
 from dbskit.contract.sandbox_access import PushAuthMode
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain import tokens
 from dbskit.market.domain.access import CredentialKind
-from dbskit.market.domain.clock import Clock
 from dbskit.market.services.access import issue_token
-from dbskit.storage import access as store
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.demo import DemoRecord, insert_demo, load_demo, lock_demo, set_demo_token
-from dbskit.storage.private_files import read_private, write_private
+from dbskit.market.storage import access as store
+from dbskit.market.storage.demo import DemoRecord, insert_demo, load_demo, lock_demo, set_demo_token
+from dbskit.private_files import read_private, write_private
 
 DEMO_KEY_FILE = "demo-api-key"
 DEMO_BUSINESS_NAME = "Demo business"

@@ -17,6 +17,7 @@ from typing import Final
 from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
 from dbskit.contract.enums import OrderStatus, OrderSubstatus
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain import digital_goods as rules
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.slip import KeysEmail, render_keys_email
@@ -30,9 +31,7 @@ from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.orders import OrderNotFound, apply_decision, require_order
 from dbskit.market.services.outbox import record_email
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
-from dbskit.settings import Settings
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.digital_keys import (
+from dbskit.market.storage.digital_keys import (
     count_repeat,
     load_keys,
     lock_order_for_keys,
@@ -40,8 +39,9 @@ from dbskit.storage.digital_keys import (
     previous_keys,
     store_keys,
 )
-from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.orders import load_order, save_order
+from dbskit.market.storage.order_warnings import record_warnings
+from dbskit.market.storage.orders import load_order, save_order
+from dbskit.settings import Settings
 
 OPERATION_ID: Final = "provideOrderDigitalCodes"
 SEND_KEYS_EMAIL: Final = "digital.send_keys_email"  # the scheduled-event kind (OQ-05)

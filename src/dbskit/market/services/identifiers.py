@@ -15,15 +15,15 @@ from dbskit.contract.identifiers import (
     GetOrderIdentifiersStatusResponse,
     ProvideOrderItemIdentifiersRequest,
 )
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain import identifiers
 from dbskit.market.services.orders import OrderNotFound, require_order
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.marking_codes import (
+from dbskit.market.storage.marking_codes import (
     kept_codes,
     lock_order_for_codes,
     replace_codes,
 )
-from dbskit.storage.order_warnings import record_warnings
+from dbskit.market.storage.order_warnings import record_warnings
 
 OPERATION_ID: Final = "provideOrderItemIdentifiers"
 

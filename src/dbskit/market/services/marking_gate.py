@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dbskit.database.db import Transaction
 from dbskit.market.domain.identifiers import check_marking_before_status, stored_codes
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.status_model import Decision
-from dbskit.storage.db import Transaction
 
 
 def marking_precondition(conn: Transaction, order: Order, decision: Decision) -> None:

@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from dbskit.clock import Clock
 from dbskit.contract.notifications import NotificationType
 from dbskit.contract.outbox import ANSWER_MAX_CHARS, AttemptResult, MessageState, OutboxAttempt
-from dbskit.market.domain.clock import Clock
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain.notification_delivery import (
     JSON_MEDIA_TYPE,
     Verdict,
@@ -29,14 +30,13 @@ from dbskit.market.domain.notification_delivery import (
 from dbskit.market.services.outbound import OutboundHttp, transport_failure
 from dbskit.market.services.outbox import schedule_attempt
 from dbskit.market.services.scheduler import ScheduledEvent
-from dbskit.settings import Settings
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.outbox import (
+from dbskit.market.storage.outbox import (
     StoredNotification,
     load_notification,
     record_attempt,
     settle_pending,
 )
+from dbskit.settings import Settings
 
 _HEADERS = {"Content-Type": JSON_MEDIA_TYPE, "Accept": JSON_MEDIA_TYPE}
 

@@ -12,10 +12,10 @@ from datetime import datetime
 
 from dbskit.contract import notifications
 from dbskit.contract.enums import OrderStatus
+from dbskit.database.db import Transaction
 from dbskit.market.domain.order import Order
 from dbskit.market.services.outbox import record_notification
-from dbskit.storage.access import campaign_notification_url
-from dbskit.storage.db import Transaction
+from dbskit.market.storage.access import campaign_notification_url
 
 
 def _lines(order: Order) -> list[tuple[str, int]]:

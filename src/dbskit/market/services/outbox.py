@@ -15,9 +15,9 @@ from typing import Any
 
 from dbskit.contract.notifications import Notification, payload_json
 from dbskit.contract.outbox import MessageKind, MessageState, OutboxListing
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.outbox import insert_message, load_messages
-from dbskit.storage.scheduled_events import schedule
+from dbskit.database.db import Database, Transaction
+from dbskit.market.storage.outbox import insert_message, load_messages
+from dbskit.market.storage.scheduled_events import schedule
 
 DELIVER_NOTIFICATION = "notification.deliver"  # the scheduled-event kind of one attempt
 

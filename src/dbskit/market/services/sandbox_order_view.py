@@ -21,17 +21,17 @@ from dbskit.contract.sandbox_order_view import (
     TrackView,
     WarningView,
 )
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain.digital_goods import keys_lateness
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.slip import sanitise_slip
 from dbskit.market.services.order_view import order_dto
 from dbskit.market.services.orders import require_order
 from dbskit.market.services.outbox import list_messages
-from dbskit.storage.access import campaign_access
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.digital_keys import StoredKeys, load_keys
-from dbskit.storage.order_warnings import warnings_of_order
-from dbskit.storage.tracks import track_history
+from dbskit.market.storage.access import campaign_access
+from dbskit.market.storage.digital_keys import StoredKeys, load_keys
+from dbskit.market.storage.order_warnings import warnings_of_order
+from dbskit.market.storage.tracks import track_history
 
 
 async def get_sandbox_order_view(

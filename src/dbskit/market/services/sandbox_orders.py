@@ -18,6 +18,7 @@ from dbskit.contract import limits
 from dbskit.contract.enums import OrderStatus
 from dbskit.contract.errors import Messages, NotFound
 from dbskit.contract.sandbox import SandboxOrderRequest, SandboxStatusRequest
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.status_model import (
     Outcome,
@@ -29,9 +30,8 @@ from dbskit.market.domain.test_orders import IdSource, build_test_order
 from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.services.orders import apply_decision, require_order
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
-from dbskit.storage.access import campaign_access
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.orders import (
+from dbskit.market.storage.access import campaign_access
+from dbskit.market.storage.orders import (
     delete_order,
     insert_order,
     load_order,

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from dbskit.storage.db import Database
-from dbskit.storage.scheduled_events import (
+from dbskit.database.db import Database
+from dbskit.market.storage.scheduled_events import (
     ScheduledEvent,
     claim_event,
     due_events,

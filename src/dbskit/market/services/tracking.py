@@ -12,13 +12,13 @@ from typing import Final
 
 from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
+from dbskit.database.db import Database, Transaction
 from dbskit.market.domain import tracking
 from dbskit.market.domain.delivery_services import DELIVERY_SERVICES
 from dbskit.market.domain.order import Track
 from dbskit.market.services.orders import OrderNotFound
-from dbskit.storage.db import Database, Transaction
-from dbskit.storage.order_warnings import record_warnings
-from dbskit.storage.tracks import (
+from dbskit.market.storage.order_warnings import record_warnings
+from dbskit.market.storage.tracks import (
     lock_tracked_order,
     set_current_track,
     track_used_by_another_order,

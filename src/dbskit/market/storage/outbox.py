@@ -1,0 +1,161 @@
+"""The outbox: every e-mail and API notification the Market sends, and each delivery attempt of a
+notification (``outbox_messages``, ``outbox_attempts``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, bindparam, insert, select, update
+
+from dbskit.contract.outbox import MessageKind, MessageState, OutboxAttempt, OutboxMessage
+from dbskit.database.db import Transaction
+from dbskit.market.storage.tables import outbox_attempts, outbox_messages
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotification:
+    """A notification as its sender needs it."""
+
+    id: int
+    payload: dict[str, Any]
+    notification_url: str
+    state: MessageState
+    created_at: datetime
+
+
+_message = outbox_messages.c
+_attempt = outbox_attempts.c
+
+# Built once: made per call with inline values, Core would compute a new cache key each time.
+_INSERT_MESSAGE = insert(outbox_messages)
+_INSERT_ATTEMPT = insert(outbox_attempts)
+_NOTIFICATION = select(
+    _message.id, _message.payload, _message.notification_url, _message.state, _message.created_at
+).where(_message.id == bindparam("message_id"))
+# Only a pending message moves on: a message settled meanwhile keeps its state.
+_SETTLE_PENDING = (
+    update(outbox_messages)
+    .where(_message.id == bindparam("message_id"), _message.state == MessageState.PENDING.value)
+    .values(state=bindparam("new_state"), next_attempt_at=bindparam("next_at"))
+)
+
+
+def insert_message(
+    conn: Transaction,
+    *,
+    kind: MessageKind,
+    campaign_id: int,
+    order_id: int | None,
+    payload: dict[str, Any],
+    notification_url: str | None,
+    state: MessageState,
+    now: datetime,
+    next_attempt_at: datetime | None,
+) -> int:
+    result = conn.execute(
+        _INSERT_MESSAGE,
+        {
+            "kind": kind.value,
+            "campaign_id": campaign_id,
+            "order_id": order_id,
+            "payload": payload,
+            "notification_url": notification_url,
+            "state": state.value,
+            "created_at": now,
+            "next_attempt_at": next_attempt_at,
+        },
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def load_notification(conn: Transaction, message_id: int) -> StoredNotification | None:
+    """The message, or None when there is none or it has no URL to be sent to."""
+    row = conn.execute(_NOTIFICATION, {"message_id": message_id}).first()
+    if row is None or row.notification_url is None:
+        return None
+    return StoredNotification(
+        row.id, row.payload, row.notification_url, MessageState(row.state), row.created_at
+    )
+
+
+def record_attempt(conn: Transaction, message_id: int, attempt: OutboxAttempt) -> None:
+    conn.execute(
+        _INSERT_ATTEMPT,
+        {
+            "message_id": message_id,
+            "number": attempt.number,
+            "scheduled_at": attempt.scheduled_at,
+            "attempted_at": attempt.attempted_at,
+            "url": attempt.url,
+            "duration_ms": attempt.duration_ms,
+            "result": attempt.result.value,
+            "http_status": attempt.http_status,
+            "error_type": None if attempt.error_type is None else attempt.error_type.value,
+            "error_subtype": None if attempt.error_subtype is None else attempt.error_subtype.value,
+            "message": attempt.message,
+            "answer": attempt.answer,
+        },
+    )
+
+
+def settle_pending(
+    conn: Transaction, message_id: int, *, state: MessageState, next_attempt_at: datetime | None
+) -> None:
+    """The message's state after an attempt, if it is still pending."""
+    conn.execute(
+        _SETTLE_PENDING,
+        {"message_id": message_id, "new_state": state.value, "next_at": next_attempt_at},
+    )
+
+
+def load_messages(
+    conn: Transaction, *, campaign_id: int | None = None, order_id: int | None = None
+) -> list[OutboxMessage]:
+    """Messages oldest first, each with its attempts in order."""
+    messages = select(outbox_messages)
+    if campaign_id is not None:
+        messages = messages.where(_message.campaign_id == campaign_id)
+    if order_id is not None:
+        messages = messages.where(_message.order_id == order_id)
+    chosen = messages.with_only_columns(_message.id).scalar_subquery()
+    attempts: dict[int, list[OutboxAttempt]] = {}
+    for row in conn.execute(
+        select(outbox_attempts)
+        .where(_attempt.message_id.in_(chosen))
+        .order_by(_attempt.message_id, _attempt.number)
+    ):
+        attempts.setdefault(row.message_id, []).append(_stored_attempt(row._mapping))
+    rows = conn.execute(messages.order_by(_message.created_at, _message.id))
+    return [
+        OutboxMessage(
+            id=row.id,
+            kind=MessageKind(row.kind),
+            campaign_id=row.campaign_id,
+            order_id=row.order_id,
+            created_at=row.created_at,
+            state=MessageState(row.state),
+            notification_url=row.notification_url,
+            next_attempt_at=row.next_attempt_at,
+            payload=row.payload,
+            attempts=attempts.get(row.id, []),
+        )
+        for row in rows
+    ]
+
+
+def _stored_attempt(row: RowMapping) -> OutboxAttempt:
+    return OutboxAttempt(
+        number=row["number"],
+        scheduled_at=row["scheduled_at"],
+        attempted_at=row["attempted_at"],
+        url=row["url"],
+        duration_ms=row["duration_ms"],
+        result=row["result"],
+        http_status=row["http_status"],
+        error_type=row["error_type"],
+        error_subtype=row["error_subtype"],
+        message=row["message"],
+        answer=row["answer"],
+    )
