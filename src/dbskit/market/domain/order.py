@@ -6,9 +6,10 @@ and marking methods take them (and ``now``) and return decisions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from dbskit.contract.enums import (
     BuyerType,
@@ -24,6 +25,9 @@ from dbskit.contract.enums import (
     Vat,
 )
 from dbskit.market.domain.marking import MarkingCode
+
+if TYPE_CHECKING:
+    from dbskit.market.domain.status_model import Decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +146,52 @@ class Order:
             if item.id == item_id:
                 return item
         return None
+
+    # Its state changes: the status model decides whether a change may happen
+    # (``status_model``), the order says what changes with it.
+
+    def apply(self, decision: Decision, *, now: datetime) -> Order:
+        """The order once a decided status change happens at ``now``: its status times, the start
+        of PROCESSING (R-009's window), the day it was delivered (R-103), and no cancellation
+        request left once it is closed (R-102)."""
+        status, substatus = decision.target
+        closing = status in {OrderStatus.CANCELLED, OrderStatus.DELIVERED}
+        entering_processing = status is OrderStatus.PROCESSING and self.status is not status
+        return replace(
+            self,
+            status=status,
+            substatus=substatus,
+            updated_at=now,
+            status_updated_at=now,
+            processing_since=now if entering_processing else self.processing_since,
+            real_delivery_date=decision.real_delivery_date or self.real_delivery_date,
+            cancellation_requested_at=None if closing else self.cancellation_requested_at,
+            cancellation_request_substatus=(
+                None if closing else self.cancellation_request_substatus
+            ),
+        )
+
+    def request_cancellation(self, reason: OrderSubstatus, *, now: datetime) -> Order:
+        """R-102: the buyer asks to cancel an order in DELIVERY or PICKUP; it stays where it is
+        until the store answers or the request falls due."""
+        return replace(
+            self,
+            updated_at=now,
+            cancellation_requested_at=now,
+            cancellation_request_substatus=reason,
+        )
+
+    def cancel_unanswered(self, *, now: datetime) -> Order:
+        """R-102: the request the store left unanswered cancels the order, for its reason."""
+        reason = self.cancellation_request_substatus
+        if reason is None:
+            raise ValueError(f"order {self.id} has no cancellation request")
+        return replace(
+            self,
+            status=OrderStatus.CANCELLED,
+            substatus=reason,
+            updated_at=now,
+            status_updated_at=now,
+            cancellation_requested_at=None,
+            cancellation_request_substatus=None,
+        )

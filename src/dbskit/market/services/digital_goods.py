@@ -28,7 +28,7 @@ from dbskit.market.domain.status_model import (
     decide_store_change,
 )
 from dbskit.market.services.order_notifications import record_order_events
-from dbskit.market.services.orders import OrderNotFound, apply_decision, require_order
+from dbskit.market.services.orders import OrderNotFound, require_order
 from dbskit.market.services.outbox import record_email
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
 from dbskit.market.storage.digital_keys import (
@@ -150,7 +150,7 @@ def email_payload(email: KeysEmail, *, channel: str, delivered: bool) -> dict[st
 
 def _move(conn: Transaction, order: Order, decision: Decision, now: datetime) -> Order:
     """A status change with its notifications (R-011, OQ-05, OQ-25)."""
-    updated = apply_decision(order, decision, now=now)
+    updated = order.apply(decision, now=now)
     save_order(conn, updated)
     record_order_events(conn, before=order, after=updated, now=now)
     return updated

@@ -8,7 +8,7 @@ one order apply one after the other against the state the previous one left.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -103,25 +103,6 @@ class OrderAnswers:
         return found
 
 
-def apply_decision(order: Order, decision: Decision, *, now: datetime) -> Order:
-    """The order after a decided change (status times, PROCESSING start, pending request)."""
-    status, substatus = decision.target
-    entering_processing = status is OrderStatus.PROCESSING and order.status is not status
-    closing = status in {OrderStatus.CANCELLED, OrderStatus.DELIVERED}
-    return replace(
-        order,
-        status=status,
-        substatus=substatus,
-        updated_at=now,
-        status_updated_at=now,
-        processing_since=now if entering_processing else order.processing_since,
-        real_delivery_date=decision.real_delivery_date or order.real_delivery_date,
-        # R-102: a closed order has no open cancellation request any more.
-        cancellation_requested_at=None if closing else order.cancellation_requested_at,
-        cancellation_request_substatus=None if closing else order.cancellation_request_substatus,
-    )
-
-
 async def update_order_status(
     db: Database,
     *,
@@ -147,7 +128,7 @@ async def update_order_status(
         if decision.changed:
             for check in preconditions:
                 check(conn, order, decision)
-            updated = apply_decision(order, decision, now=now)
+            updated = order.apply(decision, now=now)
             save_order(conn, updated)
             record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
         record_warnings(

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final
 
 from dbskit.contract import limits
-from dbskit.contract.enums import OrderStatus
 from dbskit.contract.errors import Messages, NotFound
 from dbskit.contract.sandbox import SandboxOrderRequest, SandboxStatusRequest
 from dbskit.database.db import Database, Transaction
@@ -28,7 +26,7 @@ from dbskit.market.domain.status_model import (
 )
 from dbskit.market.domain.test_orders import IdSource, build_test_order
 from dbskit.market.services.order_notifications import record_order_events
-from dbskit.market.services.orders import apply_decision, require_order
+from dbskit.market.services.orders import require_order
 from dbskit.market.services.scheduler import ScheduledEvent, Scheduler, schedule
 from dbskit.market.storage.access import campaign_access
 from dbskit.market.storage.orders import (
@@ -122,12 +120,7 @@ async def move_order(
         if not decision.changed:
             return order
         if decision.outcome is Outcome.CANCELLATION_REQUEST:
-            updated = replace(
-                order,
-                updated_at=now,
-                cancellation_requested_at=now,
-                cancellation_request_substatus=decision.target[1],
-            )
+            updated = order.request_cancellation(decision.target[1], now=now)
             schedule(
                 conn,
                 kind=BUYER_CANCELLATION_DUE,
@@ -140,7 +133,7 @@ async def move_order(
                 now=now,
             )
         else:
-            updated = apply_decision(order, decision, now=now)
+            updated = order.apply(decision, now=now)
         save_order(conn, updated)
         record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
         return updated
@@ -163,16 +156,7 @@ def register_order_events(scheduler: Scheduler, db: Database) -> None:
             order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
             if order is None or not cancellation_due(order, requested_at):
                 return "answered or closed"
-            assert order.cancellation_request_substatus is not None
-            cancelled = replace(
-                order,
-                status=OrderStatus.CANCELLED,
-                substatus=order.cancellation_request_substatus,
-                updated_at=event.due_at,
-                status_updated_at=event.due_at,
-                cancellation_requested_at=None,
-                cancellation_request_substatus=None,
-            )
+            cancelled = order.cancel_unanswered(now=event.due_at)
             save_order(conn, cancelled)
             record_order_events(conn, before=order, after=cancelled, now=event.due_at)
             return "cancelled"
