@@ -6,11 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-from starlette._utils import get_route_path
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dbskit.clock import Clock
 from dbskit.settings import Settings
@@ -61,34 +58,11 @@ def create_store_app(service: StoreService, *, handle_sighup: bool = False) -> S
             Route(CART_PATH, cart, methods=["POST"]),
             Route(RELOAD_PATH, reload, methods=["POST"]),
         ],
-        middleware=[Middleware(CartShortcut, cart=cart)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.store = service
     return app
-
-
-class CartShortcut:
-    """``POST /cart`` straight to its endpoint, past the router; everything else goes on.
-
-    It sits inside Starlette's outermost error middleware, so an unexpected failure is still
-    the logged 500; the endpoint answers its own expected errors as the exception handlers do.
-    """
-
-    def __init__(self, app: ASGIApp, *, cart: ASGIApp) -> None:
-        self.app = app
-        self.cart = cart
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and get_route_path(scope) == CART_PATH
-        ):
-            await self.cart(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 @asynccontextmanager
