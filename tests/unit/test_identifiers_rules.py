@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic_core import to_json
+from pydantic_core import from_json
 
 from dbskit.contract.enums import BuyerType, InstanceType, OrderStatus, OrderSubstatus, Vat
 from dbskit.contract.errors import BadRequest
@@ -21,6 +21,7 @@ from dbskit.contract.identifiers import (
     ProvideOrderItemIdentifiersRequest,
     ProvideOrderItemIdentifiersResponse,
 )
+from dbskit.http_answer import json_bytes
 from dbskit.http_body import parse_json
 from dbskit.market.domain.identifiers import (
     MarkingSwitches,
@@ -31,7 +32,6 @@ from dbskit.market.domain.identifiers import (
 )
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order
-from dbskit.market.routes._responses import json_body
 from tests.unit._builders import item, order
 
 CIS, UIN, RNPT, GTD = InstanceType.CIS, InstanceType.UIN, InstanceType.RNPT, InstanceType.GTD
@@ -425,7 +425,7 @@ def test_answer_shape() -> None:
         3: (),
     }
     answer = identifiers_answer(ORDER, codes, [1, 2, 3])
-    assert answer == {
+    assert from_json(json_bytes(answer)) == {
         "status": "OK",
         "result": {
             "items": [
@@ -485,19 +485,22 @@ _PRICES = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False)
     vat=st.sampled_from(list(Vat)),
     name=_TEXT,
 )
-def test_the_answer_document_is_what_the_contract_model_writes(
+def test_the_answer_reads_back_as_the_codes_and_prices_given(
     codes: list[list[MarkingCode]], prices: list[Decimal], vat: Vat, name: str
 ) -> None:
-    """The answer is built as its JSON document; it is exactly what validating the contract
-    model and serialising it write, byte for byte."""
+    """Whatever the codes and prices, the answer's JSON reads back, through the contract model,
+    as each listed item with its price exactly and its codes in the order sent."""
     items = [
         item(index + 1, 3, offer_name=name, price=price, vat=vat)
         for index, price in enumerate(prices[: len(codes)])
     ]
     by_item = {index + 1: tuple(item_codes) for index, item_codes in enumerate(codes)}
-    document = identifiers_answer(order(*items), by_item, list(by_item))
-    model = ProvideOrderItemIdentifiersResponse.model_validate(document)
-    assert to_json(document) == json_body(model)
+    answer = identifiers_answer(order(*items), by_item, list(by_item))
+    read = ProvideOrderItemIdentifiersResponse.model_validate_json(json_bytes(answer))
+    assert [brief.id for brief in read.result.items] == list(by_item)
+    for brief, stored, sent in zip(read.result.items, items, by_item.values(), strict=True):
+        assert (brief.price, brief.vat, brief.offer_name) == (stored.price, vat, name)
+        assert brief.instances == ([code.as_instance() for code in sent] or None)
 
 
 BUSINESS = order(item(1, 2, CIS), item(2, 1, UIN), item(3, 1), buyer_type=BuyerType.BUSINESS)

@@ -24,16 +24,15 @@ from dbskit.contract.errors import (
     MethodNotAllowed,
     NotFound,
 )
+from dbskit.http_answer import json_answer
 from dbskit.shop.deadline import DeadlineMissed
 
 log = logging.getLogger("dbskit.store")
 
-JSON = "application/json"
-
 
 def error_response(status: int, code: str, message: str) -> Response:
     body = StoreErrorBody(error=StoreError(code=code, message=message))
-    return Response(body.model_dump_json(), status_code=status, media_type=JSON)
+    return json_answer(body, status)
 
 
 def api_error_response(error: ApiError) -> Response:

@@ -13,16 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from dbskit.contract.cart import CartAnswer, CartRequest
+from dbskit.contract.cart import CartRequest
 from dbskit.contract.errors import ErrorCode, Messages
+from dbskit.http_answer import json_answer, json_bytes
 from dbskit.http_body import check_content_type, parse_json, receive_limited
 from dbskit.push_token import check_push_token
-from dbskit.shop.errors import JSON, error_response, handler_for
+from dbskit.shop.errors import error_response, handler_for
 from dbskit.shop.service import StoreService
 from dbskit.store_data.loaders import StoreDataError
-
-_JSON_HEADER = (b"content-type", JSON.encode("latin-1"))
-_serialise_answer = CartAnswer.__pydantic_serializer__.to_json
 
 
 def _authorised(service: StoreService, scope: Scope, headers: Headers) -> None:
@@ -51,9 +49,7 @@ class CartEndpoint:
             await response(scope, receive, send)
             exc.__traceback__ = None  # as Starlette does: no traceback kept across requests
             return
-        headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_HEADER]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await json_answer(body)(scope, receive, send)
 
     async def _answer(self, scope: Scope, receive: Receive) -> bytes:
         service = self.service
@@ -62,7 +58,7 @@ class CartEndpoint:
         check_content_type(headers.get("content-type"), strict=False)
         body = await receive_limited(receive, headers.get("content-length"))
         answer = await service.answer(parse_json(body, CartRequest))
-        return _serialise_answer(answer, by_alias=True, exclude_none=True)
+        return json_bytes(answer)
 
 
 async def reload(request: Request) -> Response:
@@ -74,7 +70,7 @@ async def reload(request: Request) -> Response:
     except StoreDataError as exc:
         message = Messages.STORE_DATA_INVALID.format(problems=str(exc))
         return error_response(422, ErrorCode.STORE_DATA_INVALID, message)
-    return Response(data.summary().model_dump_json(), media_type=JSON)
+    return json_answer(data.summary())
 
 
 __all__ = ["CartEndpoint", "reload"]

@@ -31,13 +31,15 @@ from dbskit.contract.errors import (
     item_not_found,
 )
 from dbskit.contract.identifiers import (
+    BriefOrderItem,
     CisValidation,
     GetOrderIdentifiersStatusResponse,
     GetOrderIdentifiersStatusResult,
+    OrderItemsModificationResult,
     OrderItemValidationStatus,
     ProvideOrderItemIdentifiersRequest,
+    ProvideOrderItemIdentifiersResponse,
     UinValidation,
-    json_number,
 )
 from dbskit.market.domain.marking import MarkingCode, instance_identifier, parse_instance
 from dbskit.market.domain.order import Order
@@ -234,32 +236,26 @@ def _duplicate_errors(
 
 def identifiers_answer(
     order: CodesOrder, codes_by_item: CodesByItem, item_ids: Sequence[int]
-) -> dict[str, object]:
-    """R-034: brief data and the stored codes of each item the call listed, as the answer's
-    JSON document (``ProvideOrderItemIdentifiersResponse``, written as its serialiser writes it:
-    JSON names, absent fields left out, prices as plain numbers).
-
-    Built as the document rather than as the models: validating the models and serialising them
-    again cost this call more than its rules. A test holds the two to the same bytes.
-    """
-    items: list[dict[str, object]] = []
+) -> ProvideOrderItemIdentifiersResponse:
+    """R-034: brief data and the stored codes of each item the call listed."""
+    items: list[BriefOrderItem] = []
     for item_id in item_ids:
         item = order.item(item_id)
         if item is None:
             continue
-        brief: dict[str, object] = {
-            "id": item.id,
-            "vat": item.vat.value,
-            "count": item.count,
-            "price": json_number(item.price),
-            "offerName": item.offer_name,
-            "offerId": item.offer_id,
-        }
         codes = codes_by_item.get(item_id)
-        if codes:
-            brief["instances"] = [code.answer_fields() for code in codes]
-        items.append(brief)
-    return {"status": "OK", "result": {"items": items}}
+        items.append(
+            BriefOrderItem(
+                id=item.id,
+                vat=item.vat,
+                count=item.count,
+                price=item.price,
+                offer_name=item.offer_name,
+                offer_id=item.offer_id,
+                instances=[code.as_instance() for code in codes] if codes else None,
+            )
+        )
+    return ProvideOrderItemIdentifiersResponse(result=OrderItemsModificationResult(items=items))
 
 
 # R-025: the moves that need every mandatory code of a BUSINESS order.

@@ -115,20 +115,13 @@ class MarkingCode:
         return self.cis if self.cis is not None else self.value
 
     def as_instance(self) -> OrderItemInstance:
-        """The answer's ``OrderItemInstanceDTO`` (R-034)."""
-        return OrderItemInstance.model_validate(self.answer_fields())
-
-    def answer_fields(self) -> dict[str, str]:
-        """``as_instance()`` as the Market writes it: JSON names, absent fields left out (R-034,
-        OQ-09)."""
+        """The answer's ``OrderItemInstanceDTO`` (R-034, OQ-09): a CIS as sent in ``cisFull``
+        and without its crypto tail in ``cis``; any other code in the field of its kind."""
         if self.kind is InstanceType.CIS:
-            if self.cis is None:
-                return {"cisFull": self.value}
-            return {"cis": self.cis, "cisFull": self.value}
-        name = _FIELD_OF_KIND[self.kind]
-        if self.country_code is None:
-            return {name: self.value}
-        return {name: self.value, "countryCode": self.country_code}
+            return OrderItemInstance(cis=self.cis, cis_full=self.value)
+        return OrderItemInstance.model_validate(
+            {_FIELD_OF_KIND[self.kind]: self.value, "country_code": self.country_code}
+        )
 
 
 _COUNTRY_ALLOWED_WITH = frozenset({InstanceType.RNPT, InstanceType.GTD})

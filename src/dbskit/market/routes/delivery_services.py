@@ -11,9 +11,9 @@ from dbskit.contract.delivery_services import (
     DeliveryServices,
     GetDeliveryServicesResponse,
 )
+from dbskit.http_answer import json_answer, json_bytes
 from dbskit.market.domain.delivery_services import DELIVERY_SERVICES
 from dbskit.market.routes._partner import PartnerRequest
-from dbskit.market.routes._responses import JSON
 
 
 @cache
@@ -27,8 +27,8 @@ def _directory_body() -> bytes:
             ]
         )
     )
-    return answer.model_dump_json(by_alias=True).encode()
+    return json_bytes(answer)
 
 
 async def get_delivery_services(_partner: PartnerRequest) -> Response:
-    return Response(_directory_body(), media_type=JSON)
+    return json_answer(_directory_body())

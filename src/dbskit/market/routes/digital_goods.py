@@ -8,10 +8,11 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from dbskit.contract import digital_goods
+from dbskit.contract.answers import EmptyApiResponse
+from dbskit.http_answer import json_answer
 from dbskit.http_body import read_json
 from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.routes._partner import PartnerRequest
-from dbskit.market.routes._responses import ok_response
 from dbskit.market.services import digital_goods as service
 
 
@@ -29,4 +30,4 @@ async def provide_order_digital_codes(partner: PartnerRequest) -> Response:
         settings=runtime.settings,
         call_warnings=credential_warnings(partner.call.credential),
     )
-    return ok_response()
+    return json_answer(EmptyApiResponse())

@@ -30,14 +30,13 @@ from dbskit.contract.errors import (
     NotFound,
 )
 from dbskit.contract.validation import violations
+from dbskit.http_answer import json_answer
 
 log = logging.getLogger("dbskit.errors")
 
-JSON = "application/json"
-
 
 def error_response(error: ApiError) -> Response:
-    return Response(error.body(), status_code=error.status, media_type=JSON, headers=error.headers)
+    return json_answer(error.body(), error.status, headers=error.headers)
 
 
 async def _api_error(_request: Request, exc: Exception) -> Response:

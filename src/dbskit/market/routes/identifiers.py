@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from dbskit.contract.identifiers import ProvideOrderItemIdentifiersRequest
+from dbskit.http_answer import json_answer
 from dbskit.http_body import read_json
 from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.domain.identifiers import MarkingSwitches
 from dbskit.market.routes._partner import PartnerRequest
-from dbskit.market.routes._responses import document_response, json_response
 from dbskit.market.services import identifiers as service
 
 
@@ -29,11 +29,11 @@ async def provide_order_item_identifiers(partner: PartnerRequest) -> Response:
         now=runtime.clock.now(),
         call_warnings=credential_warnings(partner.call.credential),
     )
-    return document_response(answer)
+    return json_answer(answer)
 
 
 async def get_order_identifiers_status(partner: PartnerRequest) -> Response:
     answer = await service.get_order_identifiers_status(
         partner.runtime.db, campaign_id=partner.campaign_id, order_id=partner.order_id
     )
-    return json_response(answer)
+    return json_answer(answer)

@@ -9,12 +9,12 @@ from dbskit.contract.orders import (
     UpdateOrderStatusRequest,
     UpdateOrderStatusResponse,
 )
+from dbskit.http_answer import json_answer, json_bytes
 from dbskit.http_body import read_json
 from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import orders_query, params_from
 from dbskit.market.routes._partner import PartnerRequest
-from dbskit.market.routes._responses import JSON, json_body, json_response
 from dbskit.market.services import orders as service
 from dbskit.market.services.order_view import order_dto
 
@@ -23,11 +23,11 @@ async def get_order(partner: PartnerRequest) -> Response:
     body = await partner.runtime.order_answers.answer(
         campaign_id=partner.campaign_id, order_id=partner.order_id, render=get_order_body
     )
-    return Response(body, media_type=JSON)
+    return json_answer(body)
 
 
 def get_order_body(order: Order) -> bytes:
-    return json_body(GetOrderResponse(order=order_dto(order)))
+    return json_bytes(GetOrderResponse(order=order_dto(order)))
 
 
 async def get_orders(partner: PartnerRequest) -> Response:
@@ -38,7 +38,7 @@ async def get_orders(partner: PartnerRequest) -> Response:
         profile=runtime.settings.profile,
     )
     page = await service.get_orders(runtime.db, campaign_id=partner.campaign_id, query=query)
-    return json_response(page.response())
+    return json_answer(page.response())
 
 
 async def update_order_status(partner: PartnerRequest) -> Response:
@@ -53,4 +53,4 @@ async def update_order_status(partner: PartnerRequest) -> Response:
         now=runtime.clock.now(),
         call_warnings=credential_warnings(partner.call.credential),
     )
-    return json_response(UpdateOrderStatusResponse(order=order_dto(order)))
+    return json_answer(UpdateOrderStatusResponse(order=order_dto(order)))

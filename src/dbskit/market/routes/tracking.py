@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from dbskit.contract.answers import EmptyApiResponse
 from dbskit.contract.tracking import SetOrderDeliveryTrackCodeRequest
+from dbskit.http_answer import json_answer
 from dbskit.http_body import read_json
 from dbskit.market.domain.call_warnings import credential_warnings
 from dbskit.market.routes._partner import PartnerRequest
-from dbskit.market.routes._responses import ok_response
 from dbskit.market.services import tracking as service
 
 
@@ -25,4 +26,4 @@ async def set_order_delivery_track_code(partner: PartnerRequest) -> Response:
         strict_track_codes=runtime.settings.strict_track_codes,
         call_warnings=credential_warnings(partner.call.credential),
     )
-    return ok_response()
+    return json_answer(EmptyApiResponse())

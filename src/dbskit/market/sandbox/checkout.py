@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dbskit.contract.checkout import CheckoutBody, CheckoutResponse, CheckoutWarning
+from dbskit.http_answer import json_answer
 from dbskit.http_body import read_json
 from dbskit.market.domain.checkout import CatalogueOffer, complete_basket
-from dbskit.market.routes._responses import json_response
 from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
 from dbskit.market.sandbox._params import CampaignIdParam
 from dbskit.market.services.checkout import CheckoutDeps, checkout
@@ -46,4 +46,4 @@ async def check_out(request: Request, campaign_id: CampaignIdParam) -> Response:
             CheckoutWarning(rule=w.rule, path=w.path, message=w.message) for w in done.warnings
         ],
     )
-    return json_response(answer, status_code=201)
+    return json_answer(answer, status_code=201)

@@ -11,8 +11,8 @@ from starlette.responses import Response
 
 from dbskit.contract.orders import GetOrderResponse
 from dbskit.contract.sandbox import SandboxOrderRequest, SandboxStatusRequest
+from dbskit.http_answer import json_answer
 from dbskit.http_body import read_json
-from dbskit.market.routes._responses import json_response
 from dbskit.market.sandbox._guard import require_sandbox_token, runtime_of
 from dbskit.market.sandbox._params import CampaignIdParam, OrderIdParam
 from dbskit.market.services import sandbox_orders
@@ -33,7 +33,7 @@ async def create_order(request: Request, campaign_id: CampaignIdParam) -> Respon
         now=runtime.clock.now(),
         retention=timedelta(days=runtime.settings.test_order_retention_days),
     )
-    return json_response(GetOrderResponse(order=order_dto(order)), status_code=201)
+    return json_answer(GetOrderResponse(order=order_dto(order)), status_code=201)
 
 
 @router.get("/campaigns/{campaignId}/orders/{orderId}")
@@ -44,7 +44,7 @@ async def show_order(
     view = await get_sandbox_order_view(
         runtime.db, campaign_id=campaign_id, order_id=order_id, now=runtime.clock.now()
     )
-    return json_response(view)
+    return json_answer(view)
 
 
 @router.post("/campaigns/{campaignId}/orders/{orderId}/status")
@@ -60,4 +60,4 @@ async def move_order(
         request=body,
         now=runtime.clock.now(),
     )
-    return json_response(GetOrderResponse(order=order_dto(order)))
+    return json_answer(GetOrderResponse(order=order_dto(order)))

@@ -13,10 +13,10 @@ from dbskit.contract import limits
 from dbskit.contract.errors import BadRequest, Messages
 from dbskit.contract.parameters import IdParameter, integer_validator
 from dbskit.contract.sandbox import ClockChange, ClockState
+from dbskit.http_answer import json_answer
 from dbskit.http_body import read_json
 from dbskit.market.domain.query_log import InvalidPageToken, PagePosition
 from dbskit.market.query_log.reader import read_requests
-from dbskit.market.routes._responses import json_response
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox._guard import require_sandbox_token
 from dbskit.market.services import outbox
@@ -31,7 +31,7 @@ def _runtime(request: Request) -> Runtime:
 
 @router.get("/clock")
 async def get_clock(request: Request) -> Response:
-    return json_response(ClockState(now=_runtime(request).clock.now()))
+    return json_answer(ClockState(now=_runtime(request).clock.now()))
 
 
 @router.post("/clock")
@@ -42,7 +42,7 @@ async def change_clock(request: Request) -> Response:
         now = await runtime.clock_service.advance(seconds=change.advance_seconds, to=change.now)
     except (ClockMovedBackwards, ClockBeyondLatest) as exc:
         raise BadRequest(str(exc)) from None
-    return json_response(ClockState(now=now))
+    return json_answer(ClockState(now=now))
 
 
 @router.get("/requests")
@@ -66,7 +66,7 @@ async def get_requests(
         runtime.log_db, since=since, limit=limit, campaign_id=campaign_id, after=after
     )
     page.dropped_entries = runtime.query_log.dropped
-    return json_response(page)
+    return json_answer(page)
 
 
 @router.get("/outbox")
@@ -78,4 +78,4 @@ async def get_outbox(
     listing = await outbox.read_outbox(
         _runtime(request).db, campaign_id=campaign_id, order_id=order_id
     )
-    return json_response(listing)
+    return json_answer(listing)

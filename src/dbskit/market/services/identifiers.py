@@ -14,6 +14,7 @@ from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.identifiers import (
     GetOrderIdentifiersStatusResponse,
     ProvideOrderItemIdentifiersRequest,
+    ProvideOrderItemIdentifiersResponse,
 )
 from dbskit.database.db import Database, Transaction
 from dbskit.market.domain import identifiers
@@ -37,11 +38,11 @@ async def provide_order_item_identifiers(
     switches: identifiers.MarkingSwitches,
     now: datetime,
     call_warnings: Sequence[CallWarning] = (),
-) -> dict[str, object]:
+) -> ProvideOrderItemIdentifiersResponse:
     """The codes, and the call's warnings for the sandbox order view, in one transaction; the
-    answer's JSON document (``ProvideOrderItemIdentifiersResponse``)."""
+    answer."""
 
-    def work(conn: Transaction) -> dict[str, object]:
+    def work(conn: Transaction) -> ProvideOrderItemIdentifiersResponse:
         order = lock_order_for_codes(conn, campaign_id=campaign_id, order_id=order_id)
         if order is None:
             raise OrderNotFound(order_id)
