@@ -13,12 +13,15 @@ Each gets the error body of the application served (``MarketHttpProtocol``: the 
 envelope; ``StoreHttpProtocol``: the store's), ``Connection: close``, and the connection is closed.
 httptools keeps a header line in memory until the line ends, so the bytes of a head that is not
 complete yet are counted as they arrive: one endless header line is refused once the bytes pass the
-limit, not when memory runs out. uvicorn takes the class by its import string
-(``cli.serve.uvicorn_options``), in every worker.
+limit, not when memory runs out. uvicorn takes the class by its import string (its public
+``http`` option, ``cli.serve.uvicorn_options``), in every worker. It overrides public methods of
+uvicorn's protocol only: ``data_received`` (the head's bytes counted around uvicorn's own),
+``send_400_response`` (uvicorn's answer to what the parser refuses) and the parser callbacks.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any, ClassVar
 
 import httptools
@@ -57,28 +60,21 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
-        self._unset_keepalive_if_required()
         if self._head_open:
             self._head_received += len(data)
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserCallbackError as exc:
-            self._refuse(_refusal(exc.__context__ or exc))
-            return
-        except httptools.HttpParserError as exc:
-            self._refuse(_refusal(exc))
-            return
-        except httptools.HttpParserUpgrade:  # as uvicorn does
-            if self._should_upgrade():
-                self.handle_websocket_upgrade()
-            else:
-                self._unsupported_upgrade_warning()
-            return
-        if self._head_open and self._head_received > limits.REQUEST_HEAD_MAX_BYTES:
+        super().data_received(data)  # a parser error comes back through send_400_response
+        too_large = self._head_open and self._head_received > limits.REQUEST_HEAD_MAX_BYTES
+        if too_large and not self._refused:
             self._refuse(_head_too_large())
 
     def send_400_response(self, msg: str) -> None:
-        self._refuse(BadRequest(Messages.NOT_HTTP.format(reason=msg)))
+        # uvicorn calls this while it handles the parser's error: the error says why (a limit
+        # raised from a callback below, a target that is not ASCII, or the parser's reason).
+        error = sys.exc_info()[1]
+        if error is None:  # not from the parser: uvicorn's own reason
+            self._refuse(BadRequest(Messages.NOT_HTTP.format(reason=msg)))
+            return
+        self._refuse(_refusal(error))
 
     # Parser callbacks: a refusal raised here comes back from ``feed_data`` as the context of
     # httptools' callback error.
@@ -136,7 +132,11 @@ def _head_too_large() -> HeaderFieldsTooLarge:
     return HeaderFieldsTooLarge(Messages.HEAD_TOO_LARGE.format(limit=limits.REQUEST_HEAD_MAX_BYTES))
 
 
-def _refusal(cause: BaseException) -> ApiError:
+def _refusal(error: BaseException) -> ApiError:
+    """What a parser error refuses: a limit a callback raised, a target that is not ASCII (a
+    callback's UnicodeError), or the parser's own reason."""
+    cause = error.__context__ if isinstance(error, httptools.HttpParserCallbackError) else None
+    cause = cause or error
     if isinstance(cause, ApiError):
         return cause
     if isinstance(cause, UnicodeError):
