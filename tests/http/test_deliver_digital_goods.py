@@ -7,6 +7,7 @@ e-mail and the DELIVERED move on the sandbox clock, and concurrent identical cal
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -324,6 +325,34 @@ async def test_unknown_items_and_key_counts(client: httpx.AsyncClient, shops: Sh
             ("BAD_REQUEST", f"Item {_second} of order {order['id']} needs 1 keys, 0 given"),
         ),
     )
+
+
+@pytest.mark.rule("R-005", "R-088", "OQ-02")
+async def test_five_thousand_keys_of_one_item_in_a_body_near_the_limit(
+    app: FastAPI, client: httpx.AsyncClient, shops: Shops
+) -> None:
+    """A test order's line takes R-005's 5,000 units, so its 5,000 keys can be delivered, in a
+    body within 2 KB of R-088's 512 KB."""
+    order = await digital_order(shops, counts=(limits.DIGITAL_CODES_MAX,))
+    (item_id,) = item_ids(order)
+    wanted = limits.REQUEST_BODY_MAX_BYTES - 2048
+    around = len(json.dumps(keys_body((item_id, [])), separators=(",", ":")))
+    # Each key costs its text, two quotes and a comma; the first keys take a character more
+    # until the body has the size wanted.
+    count = limits.DIGITAL_CODES_MAX
+    width, longer = divmod(wanted - around + 1, count)
+    codes = [f"KEY-{n:05d}-".ljust(width - 3 + (n < longer), "x") for n in range(count)]
+    content = json.dumps(keys_body((item_id, codes)), separators=(",", ":")).encode()
+    assert len(content) == wanted
+
+    response = await client.post(
+        deliver_path(shops, order), content=content, headers={"Content-Type": "application/json"}
+    )
+    assert (response.status_code, response.json()) == (200, OK)
+    with runtime_of(app).db.read() as conn:
+        stored = load_keys(conn, order["id"])
+    assert stored is not None
+    assert [len(item.batches[0].codes) for item in stored.submission.items] == [5_000]
 
 
 @pytest.mark.rule("OQ-02")

@@ -170,6 +170,14 @@ async def test_delivery_service_and_region_from_the_directories(
             id="marking",
         ),
         pytest.param(
+            {
+                "items": [{"offerId": "a", "count": 5_001, "price": 1}],
+                "delivery": {"type": "DIGITAL"},
+            },
+            "Value / length of field items[0].count (5001) must be less than or equal to 5000",
+            id="more-units-than-keys-an-item-takes",
+        ),
+        pytest.param(
             {"items": [{"offerId": "a", "count": 1, "price": 1}], "delivery": {"type": "UNKNOWN"}},
             "Value of field delivery.type must be one of DELIVERY, PICKUP, POST, DIGITAL",
             id="unknown-delivery-type",

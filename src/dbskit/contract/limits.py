@@ -108,7 +108,9 @@ USER_UNREACHABLE_CALL_MIN: Final = timedelta(seconds=5)  # R-100: each connectio
 USER_UNREACHABLE_HOURS: Final = (8, 21)  # R-100: calls count between 08:00 and 21:00 buyer time
 CLOSED_ORDERS_VISIBLE_FOR: Final = timedelta(days=30)  # R-120: delivered/cancelled drop out
 SANDBOX_ORDER_ITEMS_MAX: Final = 100  # ours: items in one sandbox test order
-SANDBOX_ORDER_ITEM_COUNT_MAX: Final = 1_000  # ours: units of one item in a test order
+# ours: units of one item in a test order; a DIGITAL item takes a key per unit (OQ-02), so a line
+# must reach R-005's 5,000 keys of one item.
+SANDBOX_ORDER_ITEM_COUNT_MAX: Final = DIGITAL_CODES_MAX
 SANDBOX_ORDER_PRICE_MAX: Final = 100_000_000  # ours: roubles per unit or for delivery
 GET_ORDERS_DATE_FORMAT: Final = "DD-MM-YYYY"  # R-092, R-120
 # Order times in OrderDTO (DD-MM-YYYY HH:mm:ss) carry no offset; the Market writes Moscow time.
