@@ -1,9 +1,9 @@
 """The store's routes: thin adapters over ``StoreService``.
 
 ``POST /cart`` is a plain ASGI app (``CartEndpoint``): the Market calls it for every basket
-shown, so it reads the headers and the body straight from the ASGI messages and sends its
-answer without Starlette's request and response objects. It answers exactly as a Starlette
-route with the store's exception handlers would.
+shown, so it reads the headers and the body straight from the ASGI messages, without
+Starlette's request object, and answers with ``http_answer.json_answer`` like every route. It
+answers exactly as a Starlette route with the store's exception handlers would.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from dbskit.contract.cart import CartRequest
+from dbskit.contract.cart import CartAnswer, CartRequest
 from dbskit.contract.errors import ErrorCode, Messages
-from dbskit.http_answer import json_answer, json_bytes
+from dbskit.http_answer import json_answer
 from dbskit.http_body import check_content_type, parse_json, receive_limited
 from dbskit.push_token import check_push_token
 from dbskit.shop.errors import error_response, handler_for
@@ -40,7 +40,7 @@ class CartEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            body = await self._answer(scope, receive)
+            answer = await self._answer(scope, receive)
         except Exception as exc:
             handler = handler_for(exc)
             if handler is None:
@@ -49,16 +49,15 @@ class CartEndpoint:
             await response(scope, receive, send)
             exc.__traceback__ = None  # as Starlette does: no traceback kept across requests
             return
-        await json_answer(body)(scope, receive, send)
+        await json_answer(answer)(scope, receive, send)
 
-    async def _answer(self, scope: Scope, receive: Receive) -> bytes:
+    async def _answer(self, scope: Scope, receive: Receive) -> CartAnswer:
         service = self.service
         headers = Headers(scope=scope)
         _authorised(service, scope, headers)
         check_content_type(headers.get("content-type"), strict=False)
         body = await receive_limited(receive, headers.get("content-length"))
-        answer = await service.answer(parse_json(body, CartRequest))
-        return json_bytes(answer)
+        return await service.answer(parse_json(body, CartRequest))
 
 
 async def reload(request: Request) -> Response:

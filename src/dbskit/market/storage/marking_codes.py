@@ -153,8 +153,8 @@ _LISTED = (
     func.unnest(
         bindparam("i_ids", type_=ARRAY(BigInteger)), bindparam("i_codes", type_=ARRAY(Text))
     )
-    .table_valued("item_id", "codes", name="listed")
-    .render_derived()
+    .table_valued("item_id", "codes")
+    .render_derived(name="listed")
 )
 _SET_CODES_AND_TOUCH_ORDER = DriverStatement(
     update(order_items)
