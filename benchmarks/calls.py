@@ -77,6 +77,8 @@ class SetupContext:
     connections: int
     client: httpx.Client
     store: GeneratedStore | None = None
+    # The Market server's database, for a setup that writes its data there directly.
+    database_url: str | None = None
 
     @property
     def sandbox_headers(self) -> dict[str, str]:

@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         token = secrets.token_urlsafe(16)
         under_test: dict[str, servers.Server] = {}
         bare_postgres = None
+        market_database = None  # the Market server's database, for setups that write into it
         if any(w.server == "market" for w in workloads) or args.startup_only:
             database_url = None
             if args.database_url:
@@ -113,15 +114,19 @@ def main(argv: Sequence[str] | None = None) -> None:
                             ),
                         ),
                     )
+            data_dir = _temporary_dir(stack)
             under_test["market"] = _serving(
                 stack,
                 targets.start_dbskit(
-                    data_dir=_temporary_dir(stack),
+                    data_dir=data_dir,
                     sandbox_token=token,
                     workers=args.workers,
                     database_url=database_url,
                     settings=bench_settings(),
                 ),
+            )
+            market_database = targets.dbskit_database_url(
+                data_dir=data_dir, database_url=database_url
             )
         store = None
         if any(w.server == "store" for w in workloads):
@@ -158,7 +163,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                     )
                 for workload in running:
                     server = under_test[workload.server]
-                    context = SetupContext(server.base_url, token, connections, client, store)
+                    context = SetupContext(
+                        server.base_url, token, connections, client, store, market_database
+                    )
                     results.add(server.name, workload, _run(server, workload, context, args))
             if prism is not None:
                 for workload in workloads:

@@ -68,7 +68,7 @@ def _post(context: SetupContext, path: str, body: Json, headers: Mapping[str, st
     return answer
 
 
-def _sandbox_post(context: SetupContext, path: str, body: Json) -> Json:
+def sandbox_post(context: SetupContext, path: str, body: Json) -> Json:
     return _post(context, path, body, context.sandbox_headers)
 
 
@@ -76,14 +76,14 @@ def keys(context: SetupContext) -> tuple[list[Json], list[str]]:
     """The sellers (campaigns) and a full-access key per connection: connection n holds key n of
     seller n // KEYS_PER_SELLER (R-076)."""
     sellers = [
-        _sandbox_post(context, "/sandbox/campaigns", {"name": f"Bench {n}"})
+        sandbox_post(context, "/sandbox/campaigns", {"name": f"Bench {n}"})
         for n in range(-(-context.connections // KEYS_PER_SELLER))
     ]
 
     def new_key(connection: int) -> str:
         seller = sellers[connection // KEYS_PER_SELLER]
         body = {"businessId": seller["businessId"], "scopes": ["all-methods"]}
-        return str(_sandbox_post(context, "/sandbox/tokens", body)["apiKey"])
+        return str(sandbox_post(context, "/sandbox/tokens", body)["apiKey"])
 
     with ThreadPoolExecutor(SETUP_THREADS) as pool:
         return sellers, list(pool.map(new_key, range(context.connections)))
@@ -103,7 +103,7 @@ def keyed_orders(context: SetupContext, order: Json, *, per_key: int) -> list[Ke
 
     def new_order(index: int) -> Json:
         campaign = campaign_of(index // per_key)
-        created = _sandbox_post(context, f"/sandbox/campaigns/{campaign}/orders", order)
+        created = sandbox_post(context, f"/sandbox/campaigns/{campaign}/orders", order)
         dto: Json = created["order"]
         return dto
 
@@ -252,6 +252,53 @@ def large_digital_goods_setup(context: SetupContext) -> Prepared:
 
 def prism_large_digital_goods_body() -> str:
     return large_digital_goods_body(list(range(1, LARGE_ITEMS + 1)))
+
+
+# --- deliverDigitalGoods, 5,000 keys of one item in a body just under 512 KB ---------------------
+
+ONE_ITEM_KEYS = 5_000  # R-005: the most keys of one item, and a test order line's most units
+_ONE_ITEM_ORDER: Json = {
+    "items": [{"offerId": "license-pack", "count": ONE_ITEM_KEYS, "price": 100}],
+    "delivery": {"type": "DIGITAL"},
+}
+_ONE_ITEM_SLIP = "<p>Activate the licence in the publisher's account.</p>"
+
+
+def one_item_digital_goods_body(item_id: int) -> str:
+    """5,000 keys of one item, each about 100 characters, filling the body up to
+    ``LARGE_BODY_BYTES``; the first key new on every call."""
+    item: dict[str, object] = {
+        "id": item_id,
+        "codes": [],
+        "slip": _ONE_ITEM_SLIP,
+        "activate_till": ACTIVATE_TILL,
+    }
+    # Each key costs its text, two quotes and a comma (but the last); the first keys take a
+    # character more until the body has the size wanted.
+    room = LARGE_BODY_BYTES - len(_compact({"items": [item]}).encode()) + 1
+    width, longer = divmod(room, ONE_ITEM_KEYS)
+    codes = [f"KEY-{n:05d}-".ljust(width - 3 + (n < longer), "x") for n in range(ONE_ITEM_KEYS)]
+    codes[0] = f"NEW-{SEQUENCE_MARKER}-".ljust(len(codes[0]), "x")
+    item["codes"] = codes
+    body = _compact({"items": [item]})
+    assert len(body.encode()) == LARGE_BODY_BYTES
+    return body
+
+
+def one_item_digital_goods_setup(context: SetupContext) -> Prepared:
+    keyed = keyed_orders(context, _ONE_ITEM_ORDER, per_key=1)
+
+    def variant(k: KeyedOrders, order: Json) -> Variant:
+        (item_id,) = _item_ids(order)
+        return Variant(
+            k.api_key, k.path(order, "/deliverDigitalGoods"), one_item_digital_goods_body(item_id)
+        )
+
+    return Prepared(variants_round_by_round(keyed, variant))
+
+
+def prism_one_item_digital_goods_body() -> str:
+    return one_item_digital_goods_body(1)
 
 
 # --- delivery/track ------------------------------------------------------------------------------

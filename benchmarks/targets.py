@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks import bare_postgres, servers
-from benchmarks._paths import CACHE_DIR, REPO, child_env, reference_spec
+from benchmarks._paths import CACHE_DIR, REPO, child_env, reference_spec, use_checkout_sources
 from benchmarks.calls import GeneratedStore
 from benchmarks.workloads import BARE, BARE_POSTGRES, BARE_POSTGRES_TARGET, PRISM_READY
 
@@ -50,6 +50,17 @@ def start_dbskit(
         ready_path="/sandbox/clock",
         ready_headers={"Sandbox-Token": sandbox_token},
     )
+
+
+def dbskit_database_url(*, data_dir: Path, database_url: str | None) -> str:
+    """The database ``start_dbskit`` serves: ``database_url``, or the SQLite file of its data
+    dir."""
+    if database_url:
+        return database_url
+    use_checkout_sources()
+    from dbskit.settings import SQLITE_FILE_NAME
+
+    return f"sqlite:///{(data_dir / SQLITE_FILE_NAME).resolve()}"
 
 
 def start_store(*, data_dir: Path, store: GeneratedStore) -> servers.Server:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from benchmarks import method_setups, store_setup
+from benchmarks import method_setups, order_list_setups, store_setup
 from benchmarks.calls import Call, Prepared, SetupContext, Variant
 
 __all__ = [
@@ -139,6 +139,38 @@ WORKLOADS: tuple[Workload, ...] = (
         "/deliverDigitalGoods",
         method_setups.large_digital_goods_setup,
         method_setups.prism_large_digital_goods_body(),
+        connections=(1,),
+    ),
+    Workload(
+        name="get-orders-100k",
+        measures="getOrders: pages of 50 of 100,000 stored orders, 35 filter sets, each through its"
+        " page tokens",
+        dbskit=Call(method="GET", token_header="Api-Key"),
+        prism=_prism("GET", "/v2/campaigns/21000001/orders"),
+        setup=order_list_setups.get_orders_setup,
+    ),
+    Workload(
+        name="get-orders-100k-numbered",
+        measures="getOrders: numbered pages of 50 of 100,000 stored orders, each with the count of"
+        " every order its filters match",
+        dbskit=Call(method="GET", token_header="Api-Key"),
+        prism=_prism("GET", "/v2/campaigns/21000001/orders"),
+        setup=order_list_setups.get_orders_numbered_setup,
+    ),
+    Workload(
+        name="business-orders-100k",
+        measures="getBusinessOrders: pages of 50 of 100,000 stored orders, 40 filter sets",
+        dbskit=Call(method="POST", headers=_JSON, token_header="Api-Key"),
+        prism=_prism("POST", "/v1/businesses/10000001/orders?limit=50", "{}"),
+        setup=order_list_setups.business_orders_setup,
+    ),
+    _order_method(
+        "deliver-digital-goods-5000-keys",
+        "deliverDigitalGoods: 5,000 keys of one item in a body just under 512 KB",
+        "POST",
+        "/deliverDigitalGoods",
+        method_setups.one_item_digital_goods_setup,
+        method_setups.prism_one_item_digital_goods_body(),
         connections=(1,),
     ),
     _order_method(

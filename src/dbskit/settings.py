@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     digital_delivery_delay_seconds: float = Field(
         5.0, ge=0, description="OQ-05: delay before a digital order becomes DELIVERED."
     )
+    deprecations: bool | None = Field(
+        None,
+        description="OQ-29: getOrder and getOrders fail as the 2026 spec retires them, on the "
+        "sandbox clock: some calls from the degradation date, all from the shutdown date "
+        "(default off; on under --profile 2026).",
+    )
+    deprecation_fail_every: int = Field(
+        10,
+        ge=1,
+        description="OQ-29: between the degradation and shutdown dates, every Nth call of a "
+        "token to a deprecated method fails.",
+    )
 
     # Access (R-076: token edits reach the real Market within 10 minutes; we are much faster).
     access_cache_seconds: float = Field(

@@ -281,7 +281,8 @@ async def test_page_and_page_size(
 
 
 @pytest.mark.rule("C-21")
-@pytest.mark.parametrize("settings_overrides", [{"profile": "2026"}])
+# The frozen clock is past getOrders' shutdown date: this test is not about deprecation.
+@pytest.mark.parametrize("settings_overrides", [{"profile": "2026", "deprecations": False}])
 async def test_limit_over_50_is_truncated_in_the_2026_profile(
     client: httpx.AsyncClient, shops: Shops, sandbox_headers: dict[str, str], wall: FrozenWall
 ) -> None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from dbskit.database.db import Transaction
 from dbskit.market.runtime import Runtime
 from dbskit.market.services.scheduler import ScheduledEvent, schedule
 from tests.conftest import envelope
@@ -106,11 +107,11 @@ async def test_advancing_runs_due_events_in_order_before_returning(
     runtime: Runtime = app.state.runtime
     ran: list[tuple[str, datetime]] = []
 
-    async def record(event: ScheduledEvent) -> str:
+    def record(_conn: Transaction, event: ScheduledEvent) -> str:
         ran.append((event.payload["name"], event.due_at))
         return "recorded"
 
-    runtime.scheduler.register("test.record", record)
+    runtime.scheduler.register_writes("test.record", record)
     now = runtime.clock.now()
     with runtime.db.write() as conn:
         for name, minutes in (("later", 90), ("sooner", 30), ("far", 600)):
@@ -186,3 +187,46 @@ async def test_the_clock_stops_at_its_last_moment_and_orders_still_work(
     )
     assert order.status_code == 201, order.text
     assert order.json()["order"]["creationDate"] == "01-01-9000 03:00:00"
+
+
+@pytest.mark.decision("The sandbox clock")
+@pytest.mark.decision("Running due events in rounds")
+async def test_the_answer_counts_the_events_run_and_those_remaining(
+    app: FastAPI, client: httpx.AsyncClient, sandbox_headers: dict[str, str]
+) -> None:
+    runtime: Runtime = app.state.runtime
+
+    def chain(conn: Transaction, event: ScheduledEvent) -> str:
+        if event.payload["name"] == "first":  # adds one event due before the new now, one after
+            for name, minutes in (("second", 60), ("late", 5 * 60)):
+                schedule(
+                    conn,
+                    kind="test.chain",
+                    due_at=event.due_at + timedelta(minutes=minutes),
+                    payload={"name": name},
+                    now=event.due_at,
+                )
+        return "chained"
+
+    runtime.scheduler.register_writes("test.chain", chain)
+    now = runtime.clock.now()
+    with runtime.db.write() as conn:
+        for name, minutes in (("first", 30), ("far", 10 * 60)):
+            schedule(
+                conn,
+                kind="test.chain",
+                due_at=now + timedelta(minutes=minutes),
+                payload={"name": name},
+                now=now,
+            )
+
+    response = await client.post(CLOCK, json={"advanceSeconds": 2 * 3600}, headers=sandbox_headers)
+    assert response.status_code == 200
+    body = response.json()
+    assert parse(body["now"]) - now >= timedelta(hours=2)
+    assert body == {"now": body["now"], "eventsRun": 2, "eventsRemaining": 2}  # first, second
+
+    response = await client.post(CLOCK, json={"advanceSeconds": 9 * 3600}, headers=sandbox_headers)
+    assert response.json() == {"now": response.json()["now"], "eventsRun": 2, "eventsRemaining": 0}
+    response = await client.post(CLOCK, json={"advanceSeconds": 0}, headers=sandbox_headers)
+    assert response.json() == {"now": response.json()["now"], "eventsRun": 0, "eventsRemaining": 0}

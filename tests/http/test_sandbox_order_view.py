@@ -197,6 +197,7 @@ async def test_keys_repeated_replaced_and_emailed(
                 },
             ],
         },
+        "digitalDelivery": {"type": "EMAIL"},
         "lateness": lateness(received=FROZEN_AT),
         "tracks": [],
         "marking": unmarked(order),

@@ -58,8 +58,14 @@ async def probe(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-def path_of(operation: Operation, campaign_id: int | str, order_id: str = "7") -> str:
-    return operation.path.replace("{campaignId}", str(campaign_id)).replace("{orderId}", order_id)
+def path_of(
+    operation: Operation, campaign_id: int | str, order_id: str = "7", business_id: int = 0
+) -> str:
+    return (
+        operation.path.replace("{campaignId}", str(campaign_id))
+        .replace("{orderId}", order_id)
+        .replace("{businessId}", str(business_id))
+    )
 
 
 async def call(
@@ -69,9 +75,11 @@ async def call(
 
 
 def granted(operation: Operation, seller: Seller, token: dict[str, Any]) -> dict[str, Any]:
-    params = (
-        {"campaignId": str(seller.campaign_id), "orderId": "7"} if operation.per_campaign else {}
-    )
+    params = {
+        "campaignId": str(seller.campaign_id),
+        "orderId": "7",
+        "businessId": str(seller.business_id),
+    }
     return {
         "operation": operation.operation_id,
         "businessId": seller.business_id,
@@ -96,7 +104,8 @@ async def test_scope_matrix(
     campaign = await create_campaign(client)
     token = await create_token(client, campaign["businessId"], [scope])
     seller = Seller(campaign["businessId"], campaign["campaignId"], token["apiKey"])
-    response = await call(probe, operation, path_of(operation, seller.campaign_id), seller.api_key)
+    path = path_of(operation, seller.campaign_id, business_id=seller.business_id)
+    response = await call(probe, operation, path, seller.api_key)
     if scope in operation.scopes:
         assert response.status_code == 200
         assert response.json() == granted(operation, seller, {**token, "scopes": [scope]})
@@ -115,7 +124,9 @@ async def test_the_application_refuses_a_token_without_the_scope(
 ) -> None:
     outside = [scope for scope in AccessScope if scope not in operation.scopes]
     seller = await create_seller(client, outside)
-    path = "/v2" + path_of(operation, seller.campaign_id) + ".json"
+    documented = operation.documented_path.replace("{businessId}", str(seller.business_id))
+    path = documented.replace("{campaignId}", str(seller.campaign_id)).replace("{orderId}", "7")
+    path += ".json"
     response = await call(client, operation, path, seller.api_key)
     assert response.status_code == 403
     assert response.json() == NO_SCOPE
@@ -142,7 +153,7 @@ async def test_oauth_tokens_are_not_limited_by_scope(
     for operation in OPERATIONS:
         response = await probe.request(
             operation.method,
-            path_of(operation, campaign["campaignId"]),
+            path_of(operation, campaign["campaignId"], business_id=campaign["businessId"]),
             headers={"Authorization": f"Bearer {token['oauthToken']}"},
         )
         assert response.status_code == 200, operation.operation_id

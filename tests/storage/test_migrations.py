@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from dbskit.contract.enums import InstanceType, Vat
+from dbskit.contract.enums import DeliveryType, DigitalGoodsDeliveryType, InstanceType, Vat
 from dbskit.database.db import Database
 from dbskit.market.domain.marking import MarkingCode
-from dbskit.market.domain.order import OrderItem
+from dbskit.market.domain.order import Order, OrderItem
 from dbskit.market.storage import migrations
-from dbskit.market.storage.orders import insert_order, load_order
+from dbskit.market.storage.orders import item_rows, load_order, order_row
+from dbskit.market.storage.tables import order_items, orders
 from dbskit.settings import normalise_database_url
 from tests.storage.conftest import insert_shop
 from tests.unit.factories import make_order
@@ -35,6 +36,16 @@ def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
     with db.write() as conn:
         config.attributes["connection"] = conn
         (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def insert_order(conn: sa.Connection, order: Order) -> None:
+    """The order as ``storage.orders.insert_order`` writes it, on the schema of an earlier
+    revision: only the order columns that revision has."""
+    present = {column["name"] for column in sa.inspect(conn).get_columns("orders")}
+    row = {name: value for name, value in order_row(order).items() if name in present}
+    conn.execute(sa.insert(orders).values(id=order.id, **row))
+    if order.items:
+        conn.execute(sa.insert(order_items), item_rows(order))
 
 
 def _track(conn: sa.Connection, order_id: int, campaign_id: int, code: str, current: bool) -> None:
@@ -146,6 +157,7 @@ def test_0012_moves_the_marking_codes_to_their_items_and_back(empty_db: Database
             )
 
     _migrate(empty_db, "0012")
+    _migrate(empty_db, "head")  # the columns of later revisions, which the code reads
     with empty_db.read() as conn:
         found = load_order(conn, campaign_id=campaign, order_id=order.id)
         plain = load_order(conn, campaign_id=campaign, order_id=bare.id)
@@ -162,3 +174,37 @@ def test_0012_moves_the_marking_codes_to_their_items_and_back(empty_db: Database
     _migrate(empty_db, "0011", down=True)
     with empty_db.read() as conn:
         assert _code_rows(conn) == rows
+
+
+@pytest.mark.rule("OQ-26")
+@pytest.mark.decision("getBusinessOrders (OQ-27)")
+def test_0013_makes_kept_digital_orders_email_and_goes_back_without_losing_items(
+    empty_db: Database,
+) -> None:
+    """A DIGITAL order kept from before was delivered by e-mail; a downgrade drops the three
+    columns and nothing else (the orders' items stay)."""
+    _migrate(empty_db, "0012")
+    campaign = insert_shop(empty_db)
+    digital = make_order(
+        id=53_000_000_021, campaign_id=campaign, delivery_type=DeliveryType.DIGITAL
+    )
+    physical = make_order(id=53_000_000_022, campaign_id=campaign)
+    with empty_db.write() as conn:
+        insert_order(conn, digital)
+        insert_order(conn, physical)
+
+    _migrate(empty_db, "0013")
+    with empty_db.read() as conn:
+        kept = load_order(conn, campaign_id=campaign, order_id=digital.id)
+        other = load_order(conn, campaign_id=campaign, order_id=physical.id)
+    assert kept is not None and other is not None
+    assert kept.digital_delivery is DigitalGoodsDeliveryType.EMAIL and kept.takes_keys
+    assert other.digital_delivery is None
+    assert (kept.external_order_id, kept.steam_link) == (None, None)
+
+    _migrate(empty_db, "0012", down=True)
+    with empty_db.read() as conn:
+        columns = {column["name"] for column in sa.inspect(conn).get_columns("orders")}
+        items = conn.execute(sa.text("SELECT order_id FROM order_items ORDER BY order_id")).all()
+    assert not columns & {"external_order_id", "digital_delivery_type", "steam_link"}
+    assert [row.order_id for row in items] == [digital.id, physical.id]

@@ -156,10 +156,14 @@ def test_issued_tokens_have_the_documented_shapes() -> None:
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.operation_id)
 def test_every_operation_is_matched_with_its_parameters(op: Operation) -> None:
-    path = op.path.replace("{campaignId}", "21000001").replace("{orderId}", "77")
+    path = (
+        op.path.replace("{campaignId}", "21000001")
+        .replace("{orderId}", "77")
+        .replace("{businessId}", "10000001")
+    )
     matched = match_operation(op.method, path)
     assert matched is not None and matched.operation is op
-    expected = {"campaignId": "21000001", "orderId": "77"}
+    expected = {"campaignId": "21000001", "orderId": "77", "businessId": "10000001"}
     assert matched.path_params == {k: v for k, v in expected.items() if "{" + k + "}" in op.path}
 
 

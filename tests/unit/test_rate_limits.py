@@ -29,6 +29,9 @@ SEED_FIGURES = {
     "getOrders": (limits.SEED_HOURLY_LIMIT, 2),
     "updateOrderStatus": (limits.SEED_HOURLY_LIMIT, 2),
     "getDeliveryServices": (limits.DELIVERY_SERVICES_HOURLY_LIMIT, 2),
+    # Methods only the 2026 spec has: its figures under both profiles.
+    "getBusinessOrders": (10_000, 6),
+    "acceptOrderCancellation": (500, 2),
 }
 SPEC_2026_FIGURES = {
     "provideOrderDigitalCodes": (10_000, 6),
@@ -39,6 +42,8 @@ SPEC_2026_FIGURES = {
     "getOrders": (10_000, 6),
     "updateOrderStatus": (10_000, 2),
     "getDeliveryServices": (5_000, 2),
+    "getBusinessOrders": (10_000, 6),
+    "acceptOrderCancellation": (500, 2),
 }
 
 

@@ -159,6 +159,42 @@ class OrderSubstatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+class DigitalGoodsDeliveryType(StrEnum):
+    """How a DIGITAL order reaches the buyer (spec DigitalGoodsDeliveryType): keys by e-mail or
+    in the order (the Market delivers), or a Steam gift or a chat message (the seller does)."""
+
+    EMAIL = "EMAIL"
+    ACTIVATION_CODE = "ACTIVATION_CODE"
+    STEAM_GIFT = "STEAM_GIFT"
+    CHAT = "CHAT"
+
+
+class SellingProgram(StrEnum):
+    """spec SellingProgramType; every order here is DBS."""
+
+    FBY = "FBY"
+    FBS = "FBS"
+    DBS = "DBS"
+    EXPRESS = "EXPRESS"
+    LAAS = "LAAS"
+
+
+class SourcePlatform(StrEnum):
+    """spec OrderSourcePlatformType; every order here comes from the Market."""
+
+    MARKET = "MARKET"
+    OZON = "OZON"
+    WILDBERRIES = "WILDBERRIES"
+    OTHER = "OTHER"
+
+
+class CancellationRejectReason(StrEnum):
+    """spec OrderCancellationReasonType: why a store rejects a buyer's cancellation (R-102)."""
+
+    ORDER_DELIVERED = "ORDER_DELIVERED"
+    ORDER_IN_DELIVERY = "ORDER_IN_DELIVERY"
+
+
 class DeliveryType(StrEnum):
     """How the order reaches the buyer; DIGITAL marks digital goods (R-012)."""
 

@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     LOCKED = "LOCKED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # A deprecated method past its degradation date (OQ-29; the status's phrase, as OQ-14).
+    GONE = "GONE"
     # The store's own answers (OQ-18).
     DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
     STORE_DATA_INVALID = "STORE_DATA_INVALID"
@@ -69,6 +71,7 @@ REASON_PHRASES: dict[int, str] = {
     404: "Not Found",
     405: "Method Not Allowed",
     408: "Request Timeout",
+    410: "Gone",
     414: "URI Too Long",
     415: "Unsupported Media Type",
     420: "Enhance Your Calm",
@@ -109,6 +112,14 @@ class Messages:
     SERVICE_UNAVAILABLE = "Service temporarily unavailable. Please, try again later"  # R-082
     RESOURCE_NOT_FOUND = "Resource not found: '{path}'"  # ours: the page gives no text
     INTERNAL = "Internal error; request id {request_id}"  # ours: 500 has no fixed text
+    # A deprecated method (OQ-29; the spec's x-deprecation-config gives the dates, no texts).
+    METHOD_DEGRADED = (
+        "Method {operation_id} is deprecated: since {degradation_start} some of its calls fail, "
+        "and from {shutdown} every call will; use {replacement} instead"
+    )
+    METHOD_SHUT_DOWN = (
+        "Method {operation_id} was shut down on {shutdown}; use {replacement} instead"
+    )
     BAD_PAGE_POSITION = (  # ours: GET /sandbox/requests
         "Value of field pageToken ('{value}') is not a token from a previous page"
     )
@@ -139,6 +150,10 @@ class Messages:
     )
     # The sandbox control plane (ours).
     BUSINESS_NOT_FOUND = "Business not found: '{business_id}'"
+    CAMPAIGN_NOT_OF_BUSINESS = (  # OQ-27
+        "Access denied to campaign '{campaign_id}' ({field}): it is not a campaign of business "
+        "'{business_id}'"
+    )
     TOKEN_NOT_FOUND = "Token not found"  # noqa: S105 - a message
     TOO_MANY_API_KEYS = (  # R-076
         "Business {business_id} already has {limit} API keys, the most a cabinet may hold: "
@@ -234,6 +249,23 @@ class Messages:
     NOT_DIGITAL = (
         "Order {order_id} has delivery type {delivery_type}; keys are accepted only for DIGITAL "
         "orders"
+    )
+    # acceptOrderCancellation (R-102, OQ-28)
+    CANCELLATION_REASON_MISSING = (
+        "Missing field reason: a rejected cancellation needs one of {reasons}"
+    )
+    CANCELLATION_NOT_ANSWERABLE = (
+        "Order {order_id} is in status {status}: a buyer's cancellation is answered only in "
+        "DELIVERY or PICKUP"
+    )
+    NO_CANCELLATION_REQUEST = "Order {order_id} has no cancellation request to answer"
+    STEAM_GIFT_NOT_MARKED = (  # OQ-26: a warning of the sandbox order view
+        "Steam gift order {order_id} was not marked DELIVERED by {mark_by}: the Market expects "
+        "it within 3 hours of the order entering PROCESSING"
+    )
+    KEYS_NOT_TAKEN = (  # OQ-26
+        "Order {order_id} is a {type} digital order: the seller delivers it and marks it "
+        "DELIVERED through PUT status; keys are accepted only for EMAIL and ACTIVATION_CODE orders"
     )
     KEY_COUNT = "Item {item_id} of order {order_id} needs {expected} keys, {given} given"  # OQ-02
     KEY_COUNT_AT_LEAST = (  # OQ-02 with lenient key counts
@@ -349,6 +381,14 @@ class NotFound(ApiError):
 class MethodNotAllowed(ApiError):
     status = 405
     default_code = ErrorCode.METHOD_NOT_ALLOWED
+
+
+class Gone(ApiError):
+    """410: the method is being retired (OQ-29). Not a limit: repeating the call does not bring
+    the method back; the message names the method to use instead."""
+
+    status = 410
+    default_code = ErrorCode.GONE
 
 
 class RequestTimeout(ApiError):

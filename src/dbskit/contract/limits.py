@@ -43,6 +43,10 @@ SEED_HOURLY_LIMIT: Final = 100_000  # R-014, R-022, R-036, R-083 (seed:000-002)
 SPEC_2026_HOURLY_LIMIT: Final = 10_000  # C-01, spec x-resource-limit-config (2026-07-17)
 SPEC_2026_IDENTIFIERS_STATUS_LIMIT: Final = 1_000  # C-01, R-121
 DELIVERY_SERVICES_HOURLY_LIMIT: Final = 5_000  # R-118, both sources
+# Methods only the 2026 spec has: its figures in both profiles (x-resource-limit-config).
+BUSINESS_ORDERS_HOURLY_LIMIT: Final = 10_000  # spec getBusinessOrders
+BUSINESS_ORDERS_PARALLEL: Final = 6  # spec getBusinessOrders parallel-limit-value
+ACCEPT_CANCELLATION_HOURLY_LIMIT: Final = 500  # spec acceptOrderCancellation
 # Ours: how long a parallel-request slot may be held before another instance may reclaim it (a
 # crashed instance must not keep a token's slots forever; no request legitimately runs this long).
 PARALLEL_SLOT_LEASE: Final = timedelta(seconds=60)
@@ -98,7 +102,8 @@ REQUEST_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_.:-]{1,128}", re.ASCII)
 GET_ORDERS_PAGE_LIMIT_MAX: Final = 50  # R-120, C-21
 GET_ORDERS_PAGE_MAX: Final = 10_000  # R-120: legacy page
 GET_ORDERS_ORDER_IDS_MAX: Final = 50  # R-120
-GET_ORDERS_PERIOD_MAX: Final = timedelta(days=30)  # R-120
+# R-120; getBusinessOrders' dates too (spec OrderDatesFilterDTO)
+GET_ORDERS_PERIOD_MAX: Final = timedelta(days=30)
 BUYER_CANCELLATION_WINDOW: Final = timedelta(hours=48)  # R-102
 RESERVATION_TIMEOUT: Final = timedelta(minutes=10)  # R-101
 PREPAID_PAYMENT_TIMEOUT: Final = timedelta(minutes=30)  # R-101
@@ -113,6 +118,11 @@ SANDBOX_ORDER_ITEMS_MAX: Final = 100  # ours: items in one sandbox test order
 SANDBOX_ORDER_ITEM_COUNT_MAX: Final = DIGITAL_CODES_MAX
 SANDBOX_ORDER_PRICE_MAX: Final = 100_000_000  # ours: roubles per unit or for delivery
 GET_ORDERS_DATE_FORMAT: Final = "DD-MM-YYYY"  # R-092, R-120
+ISO_DATE_FORMAT: Final = "YYYY-MM-DD"  # spec OrderDatesFilterDTO (getBusinessOrders)
+BUSINESS_ORDERS_IDS_MAX: Final = 50  # spec GetBusinessOrdersRequest: orderIds, externalOrderIds
+BUSINESS_ORDERS_CAMPAIGNS_MAX: Final = 50  # spec GetBusinessOrdersRequest: campaignIds
+# spec DigitalGoodsDeliveryType: a STEAM_GIFT order is to be marked delivered within 3 hours
+STEAM_GIFT_MARK_WITHIN: Final = timedelta(hours=3)
 # Order times in OrderDTO (DD-MM-YYYY HH:mm:ss) carry no offset; the Market writes Moscow time.
 MARKET_TIMEZONE: Final = timezone(timedelta(hours=3), "MSK")
 

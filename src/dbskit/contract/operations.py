@@ -7,6 +7,7 @@ the reference spec's ``x-auth-scopes`` and ``x-resource-limit-config``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Final
 
@@ -69,18 +70,40 @@ class RateLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class Deprecation:
+    """The spec's ``x-deprecation-config``: the method degrades, then is shut down."""
+
+    degradation_start: date
+    shutdown: date
+    replacement: str  # the operation id to use instead
+
+
+# Paths of the 2026 spec's v1 methods keep their prefix: they have no other spelling.
+V1_PREFIX: Final = "/v1"
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     operation_id: str
     method: str
-    path: str  # canonical, without the /v2 prefix and the .json suffix (R-072)
+    # Canonical: a v2 path without the /v2 prefix, any path without the .json suffix (R-072).
+    path: str
     scopes: frozenset[Scope]
     limits: dict[Profile, RateLimit]
     rules: tuple[str, ...]
+    deprecation: Deprecation | None = None
 
     @property
     def per_campaign(self) -> bool:
         """Budgets count per campaign where the path has one, else per business (R-083)."""
         return "{campaignId}" in self.path
+
+    @property
+    def documented_path(self) -> str:
+        """The path as the spec writes it."""
+        if self.path.startswith(V1_PREFIX + "/"):
+            return self.path
+        return limits.API_VERSION_PREFIX + self.path
 
     def limit(self, profile: Profile) -> RateLimit:
         return self.limits[profile]
@@ -95,6 +118,21 @@ def _limits(
             spec_2026, parallel_2026 or limits.PARALLEL_REQUESTS_PER_TOKEN
         ),
     }
+
+
+def _spec_only_limits(per_hour: int, parallel: int) -> dict[Profile, RateLimit]:
+    """A method only the 2026 spec has: its figures under either profile."""
+    limit = RateLimit(per_hour, parallel)
+    return {Profile.SEED: limit, Profile.SPEC_2026: limit}
+
+
+_BUSINESS_ORDERS_READ: Final = _ORDER_READ - {Scope.COMMUNICATION}
+# spec x-deprecation-config of getOrder and getOrders
+_ORDER_READS_DEPRECATION: Final = Deprecation(
+    degradation_start=date(2027, 1, 18),
+    shutdown=date(2027, 4, 12),
+    replacement="getBusinessOrders",
+)
 
 
 _ORDER_PATH: Final = "/campaigns/{campaignId}/orders/{orderId}"
@@ -147,6 +185,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             parallel_2026=limits.PARALLEL_REQUESTS_2026,
         ),
         ("R-119",),
+        _ORDER_READS_DEPRECATION,
     ),
     Operation(
         "getOrders",
@@ -159,6 +198,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             parallel_2026=limits.PARALLEL_REQUESTS_2026,
         ),
         ("R-120",),
+        _ORDER_READS_DEPRECATION,
     ),
     Operation(
         "updateOrderStatus",
@@ -175,6 +215,24 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         frozenset(Scope),
         _limits(limits.DELIVERY_SERVICES_HOURLY_LIMIT, limits.DELIVERY_SERVICES_HOURLY_LIMIT),
         ("R-118",),
+    ),
+    Operation(
+        "getBusinessOrders",
+        "POST",
+        V1_PREFIX + "/businesses/{businessId}/orders",
+        _BUSINESS_ORDERS_READ,
+        _spec_only_limits(limits.BUSINESS_ORDERS_HOURLY_LIMIT, limits.BUSINESS_ORDERS_PARALLEL),
+        ("R-120",),
+    ),
+    Operation(
+        "acceptOrderCancellation",
+        "PUT",
+        f"{_ORDER_PATH}/cancellation/accept",
+        _ORDER_WRITE,
+        _spec_only_limits(
+            limits.ACCEPT_CANCELLATION_HOURLY_LIMIT, limits.PARALLEL_REQUESTS_PER_TOKEN
+        ),
+        ("R-102",),
     ),
 )
 

@@ -37,6 +37,7 @@ from dbskit.contract.validation import violation_message
 _INTEGER: Final = re.compile(r"(-?)([0-9]+)")  # [0-9] is ASCII only, unlike \d
 _INT64_DIGITS: Final = len(str(INT64_MAX))  # 19: more significant digits are beyond int64
 _DAY: Final = re.compile(r"([0-9]{2})-([0-9]{2})-([0-9]{4})")  # R-092: DD-MM-YYYY
+_ISO_DAY: Final = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # the v1 methods: YYYY-MM-DD
 _UNESCAPED_PLUS: Final = re.compile(r" ([0-9]{2}:?[0-9]{2})\Z")  # a "+" the query made a space
 
 # Every time the emulator keeps is an aware datetime: the range it can hold in UTC.
@@ -106,14 +107,31 @@ def parse_day(value: Any) -> date:
         day_of_month, month, year = (int(part) for part in match.groups())
         day = date(year, month, day_of_month)
     except ValueError:
-        raise PydanticCustomError(
-            "day_format",
-            "Input should be a date in the format {pattern}",
-            {"pattern": limits.GET_ORDERS_DATE_FORMAT},
-        ) from None
+        raise _day_format_error(limits.GET_ORDERS_DATE_FORMAT) from None
     if _market_midnight(day) is None:
         raise _range_error(day_text(DAY_MIN), day_text(DAY_MAX))
     return day
+
+
+def parse_iso_day(value: Any) -> date:
+    """``YYYY-MM-DD`` (the v1 methods' ``format: date``), a real day as ``parse_day`` wants."""
+    match = _ISO_DAY.fullmatch(value) if isinstance(value, str) else None
+    try:
+        if match is None:
+            raise ValueError(value)
+        year, month, day_of_month = (int(part) for part in match.groups())
+        day = date(year, month, day_of_month)
+    except ValueError:
+        raise _day_format_error(limits.ISO_DATE_FORMAT) from None
+    if _market_midnight(day) is None:
+        raise _range_error(DAY_MIN.isoformat(), DAY_MAX.isoformat())
+    return day
+
+
+def _day_format_error(pattern: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "day_format", "Input should be a date in the format {pattern}", {"pattern": pattern}
+    )
 
 
 def parse_moment(value: Any) -> datetime:
@@ -171,6 +189,7 @@ def integer_validator(ge: int, le: int) -> BeforeValidator:
 
 IdParameter = Annotated[int, integer_validator(ID_MIN, INT64_MAX)]
 DayParameter = Annotated[date, BeforeValidator(parse_day)]
+IsoDayParameter = Annotated[date, BeforeValidator(parse_iso_day)]
 MomentParameter = Annotated[datetime, BeforeValidator(parse_moment)]
 
 

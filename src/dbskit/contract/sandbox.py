@@ -10,9 +10,11 @@ from pydantic import AwareDatetime, ConfigDict, Field, field_validator, model_va
 
 from dbskit.contract import limits
 from dbskit.contract._base import INT64_MAX, ContractModel, JsonDecimal
+from dbskit.contract.deprecations import DeprecationMark
 from dbskit.contract.enums import (
     BuyerType,
     DeliveryType,
+    DigitalGoodsDeliveryType,
     OrderStatus,
     OrderSubstatus,
     Vat,
@@ -40,6 +42,16 @@ class ClockChange(ContractModel):
         return self
 
 
+class ClockAdvanced(ContractModel):
+    """``POST /sandbox/clock``: the new now; the scheduled events this call ran, those the events
+    added and that fell due included (``eventsRun``); and the events not yet run that are due
+    after the new now (``eventsRemaining``)."""
+
+    now: datetime
+    events_run: int = Field(alias="eventsRun")
+    events_remaining: int = Field(alias="eventsRemaining")
+
+
 class LoggedMessage(ContractModel):
     """One side of a logged call: headers (credentials shown as ``***``) and body text."""
 
@@ -61,6 +73,8 @@ class LoggedRequest(ContractModel):
     operation_id: str | None = Field(None, alias="operationId")
     campaign_id: int | None = Field(None, alias="campaignId")
     business_id: int | None = Field(None, alias="businessId")
+    # Set for every call to a deprecated method, answered or refused (OQ-29).
+    deprecated: DeprecationMark | None = None
     request: LoggedMessage
     response: LoggedMessage
 
@@ -97,8 +111,17 @@ class SandboxOrderItem(ContractModel):
         return value.strip()  # R-091: SKUs are always trimmed
 
 
+class SandboxDigitalGoods(ContractModel):
+    """How a DIGITAL test order reaches the buyer (spec DigitalGoodsDeliveryDetailsDTO)."""
+
+    type: DigitalGoodsDeliveryType = DigitalGoodsDeliveryType.EMAIL
+    # STEAM_GIFT only: the buyer's link; one is made up when none is given.
+    steam_link: str | None = Field(None, alias="steamLink", min_length=1, max_length=2048)
+
+
 class SandboxOrderDelivery(ContractModel):
     type: DeliveryType
+    digital_goods: SandboxDigitalGoods | None = Field(None, alias="digitalGoods")
     service_id: int | None = Field(None, alias="serviceId", ge=1, le=INT64_MAX, strict=True)
     region_id: int | None = Field(None, alias="regionId", strict=True)
     price: JsonDecimal = Field(
@@ -135,6 +158,10 @@ class SandboxOrderRequest(ContractModel):
     buyer: SandboxOrderBuyer = Field(default_factory=SandboxOrderBuyer)
     status: OrderStatus = OrderStatus.PROCESSING
     substatus: OrderSubstatus | None = None
+    # The seller's own id of the order, as getBusinessOrders shows and filters it.
+    external_order_id: str | None = Field(
+        None, alias="externalOrderId", min_length=1, max_length=255
+    )
 
 
 class SandboxStatusRequest(ContractModel):

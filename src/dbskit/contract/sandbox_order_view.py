@@ -1,7 +1,7 @@
 """``GET /sandbox/campaigns/{campaignId}/orders/{orderId}``: an order and what the Market keeps
 behind it. dbskit's own document, not the Market's: ``order`` is exactly getOrder's OrderDTO,
 the rest is what a seller cannot see through the Partner API (keys as received, every track,
-stored marking codes, lateness, warnings, the outbox).
+stored marking codes, lateness, warnings, the outbox, the calls to deprecated methods).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pydantic import Field
 
 from dbskit.contract._base import ContractModel
 from dbskit.contract.call_warnings import WarningCode
-from dbskit.contract.enums import InstanceType
+from dbskit.contract.enums import DigitalGoodsDeliveryType, InstanceType
 from dbskit.contract.identifiers import OrderItemInstance
 from dbskit.contract.orders import OrderDTO
 from dbskit.contract.outbox import OutboxMessage
@@ -61,6 +61,16 @@ class LatenessView(ContractModel):
     late_by_seconds: float | None = Field(None, alias="lateBySeconds")
 
 
+class DigitalDeliveryView(ContractModel):
+    """How a DIGITAL order reaches the buyer (OQ-26). A Steam gift is to be marked DELIVERED
+    within 3 hours of entering PROCESSING; past that, still unmarked, it carries a warning."""
+
+    type: DigitalGoodsDeliveryType
+    steam_link: str | None = Field(None, alias="steamLink")
+    mark_by: datetime | None = Field(None, alias="markBy")
+    warning: str | None = None
+
+
 class TrackView(ContractModel):
     """One accepted delivery/track call (R-021, OQ-06); ``current`` is the one getOrder shows."""
 
@@ -96,11 +106,25 @@ class WarningView(ContractModel):
     message: str
 
 
+class DeprecatedCallView(ContractModel):
+    """A call to a deprecated method that named the order (getOrder), from the query log, as
+    answered: 200, the 410 of a retired method, or any refusal (OQ-29)."""
+
+    at: datetime
+    operation_id: str = Field(alias="operationId")
+    status: int
+    replacement: str  # the operationId to use instead
+    shutdown: date
+
+
 class SandboxOrderView(ContractModel):
     order: OrderDTO
     digital_keys: DigitalKeysView | None = Field(None, alias="digitalKeys")  # none sent yet
-    lateness: LatenessView | None = None  # DIGITAL orders only
+    digital_delivery: DigitalDeliveryView | None = Field(None, alias="digitalDelivery")
+    lateness: LatenessView | None = None  # DIGITAL orders that take keys only
     tracks: list[TrackView]
     marking: list[MarkingItemView]
     warnings: list[WarningView]
     outbox: list[OutboxMessage]  # as GET /sandbox/outbox?orderId= lists them
+    # The newest calls, oldest first; absent while the order has none.
+    deprecated_calls: list[DeprecatedCallView] | None = Field(None, alias="deprecatedCalls")

@@ -19,6 +19,20 @@ from dbskit.contract.errors import BadRequest, ErrorCode, ErrorDetail, Messages
 _SOURCE_PREFIXES = frozenset({"body", "query", "path", "header", "cookie"})
 
 
+def check_unique(field: str, values: Sequence[Any]) -> None:
+    """The spec's ``uniqueItems: true``: a ValueError (a field violation inside a validator)
+    naming the first value that repeats and where it first stood."""
+    first: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            raise ValueError(
+                Messages.DUPLICATE_KEY.format(
+                    field=f"{field}[{index}]", value=value, first=f"{field}[{first[value]}]"
+                )
+            )
+        first[value] = index
+
+
 def field_path(loc: Sequence[int | str]) -> str:
     """``("items", 0, "slip")`` -> ``items[0].slip``."""
     path = ""

@@ -8,8 +8,10 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from dbskit.market.deprecated_methods import DeprecatedMethods
 from dbskit.market.dispatch import PartnerApi
-from dbskit.market.gateway import PartnerGateway
+from dbskit.market.domain.deprecations import deprecations_apply
+from dbskit.market.gateway import Layer, PartnerGateway
 from dbskit.market.limits.middleware import PartnerApiLimits
 from dbskit.market.query_log.recorder import QueryLogRecorder
 from dbskit.market.routes.errors import install_error_handlers
@@ -56,17 +58,27 @@ def create_market_app(runtime: Runtime) -> FastAPI:
     partner_api = PartnerApi(runtime, PARTNER_HANDLERS)
     app.state.partner_api = partner_api
     # Middleware added last runs first: the query log records the call as the caller spelled
-    # it, the gateway judges the call, and the limits admit it.
+    # it, the gateway judges the call, the limits admit it, and a retired method may refuse it.
+    settings = runtime.settings
+    around_handler: list[Layer] = [partial(PartnerApiLimits, limiter=runtime.limiter)]
+    if deprecations_apply(settings.profile, settings.deprecations):
+        around_handler.append(
+            partial(
+                DeprecatedMethods,
+                clock=runtime.clock,
+                fail_every=settings.deprecation_fail_every,
+            )
+        )
     app.add_middleware(
         PartnerGateway,
         partner_api=partner_api,
         access_cache=runtime.access_cache,
         clock=runtime.clock,
-        body_read_timeout=runtime.settings.body_read_timeout,
+        body_read_timeout=settings.body_read_timeout,
         around_call=(),
-        around_handler=(partial(PartnerApiLimits, limiter=runtime.limiter),),
+        around_handler=around_handler,
     )
     app.add_middleware(QueryLogRecorder, writer=runtime.query_log, clock=runtime.clock)
     # The control plane asks for its token before routing: no 404 or 405 shows its shape.
-    app.add_middleware(SandboxGate, token=runtime.settings.sandbox_token)
+    app.add_middleware(SandboxGate, token=settings.sandbox_token)
     return app

@@ -4,7 +4,7 @@
 2. authorization — the operation's scopes (R-077);
 3. campaign access — ``campaignId`` parses, exists, belongs to the token's business (R-078) and
    is active; a call without a campaign needs an active cabinet (R-079);
-4. the ``around_handler`` layers (request limits), then the handler;
+4. the ``around_handler`` layers (request limits; retired methods, OQ-29), then the handler;
 
 and the ``around_call`` layers wrap all of it (the query log sees rejected calls too).
 
@@ -50,6 +50,7 @@ Layer = Callable[[ASGIApp], ASGIApp]
 OPERATION_KEY = "partner_operation"
 PARTNER_CALL_KEY = "partner_call"
 CAMPAIGN_PARAMETER = "campaignId"
+BUSINESS_PARAMETER = "businessId"
 
 _API_KEY_HEADER = b"api-key"
 _AUTHORIZATION_HEADER = b"authorization"
@@ -124,10 +125,17 @@ class PartnerGateway:
         access.check_scopes(grant, matched.operation)
         campaign_id = None
         raw_campaign = matched.path_params.get(CAMPAIGN_PARAMETER)
+        raw_business = matched.path_params.get(BUSINESS_PARAMETER)
         if raw_campaign is not None:
             campaign_id = integer_parameter(CAMPAIGN_PARAMETER, raw_campaign)
             access.check_campaign(grant, campaign_id, await self._cache.campaign(campaign_id))
         else:
+            if raw_business is not None:
+                business_id = integer_parameter(BUSINESS_PARAMETER, raw_business)
+                exists = business_id == grant.business_id or await self._cache.business_exists(
+                    business_id
+                )
+                access.check_business_path(grant, business_id, exists=exists)
             access.check_business(grant, await self._cache.business_active(grant.business_id))
         return PartnerCall(
             operation=matched.operation,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dbskit.contract import limits
+from dbskit.contract.operations import V1_PREFIX
 
 SANDBOX_ROOT = "/sandbox"
 _SANDBOX_PREFIX = SANDBOX_ROOT + "/"
@@ -12,12 +13,15 @@ _OWN_PREFIXES = tuple(root + "/" for root in _OWN_ROOTS)
 
 
 def canonical_path(path: str) -> str:
-    """R-072: ``/v2/x``, ``/x``, ``/v2/x.json`` and ``/x.json`` name the same resource."""
+    """R-072: ``/v2/x``, ``/x``, ``/v2/x.json`` and ``/x.json`` name the same resource; a v1
+    path (getBusinessOrders) is only ``/v1/x`` or ``/v1/x.json``."""
     if is_own_path(path):
         return path
     canonical = path
     if canonical.startswith(limits.API_VERSION_PREFIX + "/"):
         canonical = canonical[len(limits.API_VERSION_PREFIX) :]
+        if canonical.startswith(V1_PREFIX + "/"):
+            return path  # "/v2/v1/..." names nothing
     if canonical.endswith(limits.FORMAT_SUFFIX):
         canonical = canonical[: -len(limits.FORMAT_SUFFIX)]
     # "/v2/store/cart" is a Partner API path that does not exist, not the store's own path.

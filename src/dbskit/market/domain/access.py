@@ -138,6 +138,15 @@ def check_business(grant: Grant, active: bool) -> None:
         raise Forbidden(Messages.BUSINESS_NOT_ACTIVE.format(business_id=grant.business_id))
 
 
+def check_business_path(grant: Grant, business_id: int, *, exists: bool) -> None:
+    """A path's ``businessId`` (getBusinessOrders), as R-078 judges a campaign: unknown 404,
+    another cabinet's 403."""
+    if not exists:
+        raise NotFound(Messages.BUSINESS_NOT_FOUND.format(business_id=business_id))
+    if business_id != grant.business_id:
+        raise Forbidden(Messages.ACCESS_DENIED)
+
+
 @dataclass(frozen=True, slots=True)
 class PartnerCall:
     """A Partner API call that passed authentication, scopes and campaign access.

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from dbskit.contract import limits
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
-from dbskit.contract.enums import DeliveryType, OrderStatus
+from dbskit.contract.enums import DeliveryType, DigitalGoodsDeliveryType, OrderStatus
 from dbskit.contract.errors import (
     BadRequest,
     ErrorCode,
@@ -59,6 +59,12 @@ class KeysOrder(Protocol):
     def is_digital(self) -> bool: ...
 
     @property
+    def takes_keys(self) -> bool: ...
+
+    @property
+    def digital_delivery(self) -> DigitalGoodsDeliveryType | None: ...
+
+    @property
     def items(self) -> Sequence[KeysItem]: ...
 
     def item(self, item_id: int) -> KeysItem | None: ...
@@ -74,6 +80,15 @@ class NotDigital(BadRequest):
     def __init__(self, order: KeysOrder) -> None:
         super().__init__(
             Messages.NOT_DIGITAL.format(order_id=order.id, delivery_type=order.delivery_type)
+        )
+
+
+class KeysNotTaken(BadRequest):
+    """deliverDigitalGoods on a Steam gift or chat order: the seller delivers it (OQ-26)."""
+
+    def __init__(self, order: KeysOrder) -> None:
+        super().__init__(
+            Messages.KEYS_NOT_TAKEN.format(order_id=order.id, type=order.digital_delivery)
         )
 
 
@@ -126,6 +141,22 @@ class DigitalDecision:
     @property
     def late(self) -> bool:
         return self.late_by is not None
+
+
+def steam_gift_mark_by(order: KeysOrder) -> datetime | None:
+    """When a Steam gift order should be marked DELIVERED: 3 hours after it entered PROCESSING
+    (spec DigitalGoodsDeliveryType). The docs name no sanction: the sandbox only warns."""
+    if order.digital_delivery is not DigitalGoodsDeliveryType.STEAM_GIFT:
+        return None
+    if order.processing_since is None:
+        return None
+    return order.processing_since + limits.STEAM_GIFT_MARK_WITHIN
+
+
+def steam_gift_overdue(order: KeysOrder, now: datetime) -> bool:
+    """The Steam gift is still unmarked (PROCESSING) past its 3 hours."""
+    mark_by = steam_gift_mark_by(order)
+    return mark_by is not None and order.status is OrderStatus.PROCESSING and now > mark_by
 
 
 def keys_deadline(order: KeysOrder) -> datetime | None:
@@ -186,6 +217,8 @@ def provide_order_digital_codes(
     """Decide what a deliverDigitalGoods call does to ``order`` (OQ-01..OQ-04)."""
     if not order.is_digital:
         raise NotDigital(order)
+    if not order.takes_keys:
+        raise KeysNotTaken(order)
     if order.status in TERMINAL_STATUSES:
         raise OrderInTerminalState(order_id=order.id, status=order.status)
     if order.status not in DIGITAL_STATUSES:

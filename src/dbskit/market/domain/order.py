@@ -15,6 +15,7 @@ from dbskit.contract.enums import (
     BuyerType,
     Currency,
     DeliveryType,
+    DigitalGoodsDeliveryType,
     DispatchType,
     InstanceType,
     OrderStatus,
@@ -28,6 +29,23 @@ from dbskit.market.domain.marking import MarkingCode
 
 if TYPE_CHECKING:
     from dbskit.market.domain.status_model import Decision
+
+
+# OQ-26: the digital deliveries the seller makes and marks DELIVERED itself (spec
+# DigitalGoodsDeliveryType: STEAM_GIFT, CHAT); EMAIL and ACTIVATION_CODE go through the keys.
+SELLER_DELIVERED_DIGITAL = frozenset(
+    {DigitalGoodsDeliveryType.STEAM_GIFT, DigitalGoodsDeliveryType.CHAT}
+)
+
+
+def takes_keys(
+    delivery_type: DeliveryType, digital_delivery: DigitalGoodsDeliveryType | None
+) -> bool:
+    """A DIGITAL order whose keys the seller sends and the Market hands over (R-001, R-105);
+    a Steam gift or a chat delivery is the seller's to make and to mark (OQ-26)."""
+    return (
+        delivery_type is DeliveryType.DIGITAL and digital_delivery not in SELLER_DELIVERED_DIGITAL
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +142,18 @@ class Order:
     buyer_phone_unreachable: bool = False
     # R-021, OQ-06: the track set by the last delivery/track call (earlier ones are history).
     track: Track | None = None
+    external_order_id: str | None = None  # the seller's own id (getBusinessOrders)
+    # How a DIGITAL order reaches the buyer (OQ-26); None for every other order.
+    digital_delivery: DigitalGoodsDeliveryType | None = None
+    steam_link: str | None = None  # the buyer's Steam link, for a STEAM_GIFT order
 
     @property
     def is_digital(self) -> bool:
         return self.delivery_type is DeliveryType.DIGITAL
+
+    @property
+    def takes_keys(self) -> bool:
+        return takes_keys(self.delivery_type, self.digital_delivery)
 
     @property
     def has_cis(self) -> bool:
@@ -179,6 +205,18 @@ class Order:
             updated_at=now,
             cancellation_requested_at=now,
             cancellation_request_substatus=reason,
+        )
+
+    def answer_cancellation(self, *, accepted: bool, now: datetime) -> Order:
+        """R-102: the store confirms the buyer's request (the order is cancelled for its reason)
+        or rejects it (the order stays where it is and the request is closed)."""
+        if accepted:
+            return self.cancel_unanswered(now=now)
+        return replace(
+            self,
+            updated_at=now,
+            cancellation_requested_at=None,
+            cancellation_request_substatus=None,
         )
 
     def cancel_unanswered(self, *, now: datetime) -> Order:

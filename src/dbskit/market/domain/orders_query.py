@@ -34,7 +34,7 @@ from dbskit.contract.parameters import (
     shift_day,
     shift_moment,
 )
-from dbskit.contract.validation import bad_request_from
+from dbskit.contract.validation import bad_request_from, check_unique
 
 _LIST_FIELDS: Final = frozenset({"orderIds", "status", "substatus"})
 _TOKEN_ALIASES: Final = ("page_token", "pageToken")  # spec x-aliases
@@ -42,19 +42,6 @@ _TOKEN_ALIASES: Final = ("page_token", "pageToken")  # spec x-aliases
 PageNumber = Annotated[int, integer_validator(1, limits.GET_ORDERS_PAGE_MAX)]
 PageSize = Annotated[int, integer_validator(1, limits.GET_ORDERS_PAGE_LIMIT_MAX)]
 PageLimit = Annotated[int, integer_validator(1, INT32_MAX)]  # spec: int32, minimum 1
-
-
-def _unique(field: str, values: list[OrderStatus] | list[OrderSubstatus]) -> None:
-    """The spec's ``uniqueItems: true`` on ``status`` and ``substatus``."""
-    first: dict[str, int] = {}
-    for index, value in enumerate(values):
-        if value in first:
-            raise ValueError(
-                Messages.DUPLICATE_KEY.format(
-                    field=f"{field}[{index}]", value=value, first=f"{field}[{first[value]}]"
-                )
-            )
-        first[value] = index
 
 
 class GetOrdersParams(ContractModel):
@@ -85,13 +72,13 @@ class GetOrdersParams(ContractModel):
     @field_validator("status")
     @classmethod
     def _unique_statuses(cls, value: list[OrderStatus]) -> list[OrderStatus]:
-        _unique("status", value)
+        check_unique("status", value)
         return value
 
     @field_validator("substatus")
     @classmethod
     def _unique_substatuses(cls, value: list[OrderSubstatus]) -> list[OrderSubstatus]:
-        _unique("substatus", value)
+        check_unique("substatus", value)
         return value
 
 
@@ -161,8 +148,10 @@ class OrdersQuery:
     only_waiting_for_cancellation_approve: bool
     only_estimated_delivery: bool
     buyer_type: BuyerType | None
-    closed_before: datetime  # delivered or cancelled before this moment: not returned
+    # Delivered or cancelled before this moment: not returned (R-120; None: no such limit).
+    closed_before: datetime | None
     paging: TokenPaging | PagePaging
+    external_order_ids: tuple[str, ...] | None = None
 
 
 def params_from(pairs: Iterable[tuple[str, str]]) -> GetOrdersParams:
@@ -183,12 +172,12 @@ def params_from(pairs: Iterable[tuple[str, str]]) -> GetOrdersParams:
         raise bad_request_from(exc) from None
 
 
-def _check_span(span: timedelta) -> None:
+def check_span(span: timedelta) -> None:
     if span > limits.GET_ORDERS_PERIOD_MAX:
         raise BadRequest(Messages.TOO_LONG_PERIOD.format(days=limits.GET_ORDERS_PERIOD_MAX.days))
 
 
-def _day_range(start: date | None, end: date | None) -> tuple[date, date] | None:
+def day_range(start: date | None, end: date | None) -> tuple[date, date] | None:
     """A ``DD-MM-YYYY`` range: a missing end is 30 days from the other; under a day -> one day.
     A computed end stops at the first or last day there is (``shift_day``)."""
     if start is None and end is None:
@@ -200,31 +189,35 @@ def _day_range(start: date | None, end: date | None) -> tuple[date, date] | None
         end = shift_day(start, limits.GET_ORDERS_PERIOD_MAX)
     if end - start < timedelta(days=1):
         end = shift_day(start, timedelta(days=1))
-    _check_span(end - start)
+    check_span(end - start)
     return start, end
 
 
-def _midnight(day: date, tz: tzinfo) -> datetime:
+def market_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
 
 def _created(params: GetOrdersParams, today: date, tz: tzinfo) -> Period:
     """fromDate/toDate (R-120). Without toDate the period stays open up to now (our reading)."""
     if params.to_date is not None:
-        days = _day_range(params.from_date, params.to_date)
+        days = day_range(params.from_date, params.to_date)
         assert days is not None
-        return Period(_midnight(days[0], tz), _midnight(days[1], tz))
+        return Period(market_midnight(days[0], tz), market_midnight(days[1], tz))
     start_day = (
         params.from_date if params.from_date is not None else today - limits.GET_ORDERS_PERIOD_MAX
     )
-    _check_span(today - start_day)
-    return Period(_midnight(start_day, tz), None)
+    check_span(today - start_day)
+    return Period(market_midnight(start_day, tz), None)
 
 
 def _updated(params: GetOrdersParams) -> Period | None:
-    """updatedAtFrom/updatedAtTo (R-120); a computed end stops at the ends of time
-    (``shift_moment``)."""
-    start, end = params.updated_from, params.updated_to
+    """updatedAtFrom/updatedAtTo (R-120)."""
+    return moment_range(params.updated_from, params.updated_to)
+
+
+def moment_range(start: datetime | None, end: datetime | None) -> Period | None:
+    """A date-time range: a missing end is 30 days from the other, and a computed end stops at
+    the ends of time (``shift_moment``)."""
     if start is None and end is None:
         return None
     if start is None:
@@ -232,7 +225,7 @@ def _updated(params: GetOrdersParams) -> Period | None:
         start = shift_moment(end, -limits.GET_ORDERS_PERIOD_MAX)
     if end is None:
         end = shift_moment(start, limits.GET_ORDERS_PERIOD_MAX)
-    _check_span(end - start)
+    check_span(end - start)
     return Period(start, end)
 
 
@@ -261,7 +254,7 @@ def orders_query(
     closed_before = now - limits.CLOSED_ORDERS_VISIBLE_FOR
     today = now.astimezone(tz).date()
     created = _created(params, today, tz)
-    shipment = _day_range(params.shipment_from, params.shipment_to)
+    shipment = day_range(params.shipment_from, params.shipment_to)
     updated = _updated(params)
     if params.order_ids is not None:
         # R-120: orderIds is not combined with other filters; only fake still applies (R-108).
@@ -278,7 +271,7 @@ def orders_query(
             only_waiting_for_cancellation_approve=False,
             only_estimated_delivery=False,
             buyer_type=None,
-            closed_before=closed_before,
+            closed_before=None,
             paging=paging,
         )
     return OrdersQuery(

@@ -16,9 +16,14 @@ from enum import Enum
 from typing import Final
 
 from dbskit.contract import limits
-from dbskit.contract.enums import DeliveryType, OrderStatus, OrderSubstatus
+from dbskit.contract.enums import (
+    DeliveryType,
+    DigitalGoodsDeliveryType,
+    OrderStatus,
+    OrderSubstatus,
+)
 from dbskit.contract.errors import BadRequest, ErrorCode, Messages, OrderInTerminalState
-from dbskit.market.domain.order import BuyerCall, Order
+from dbskit.market.domain.order import SELLER_DELIVERED_DIGITAL, BuyerCall, Order
 
 S = OrderStatus
 Sub = OrderSubstatus
@@ -54,6 +59,9 @@ ARBITRATION_REASONS: Final = (STORE_REASONS - {Sub.USER_UNREACHABLE}) | MARKET_R
 
 PHYSICAL: Final = frozenset(DeliveryType) - {DeliveryType.DIGITAL}
 DIGITAL: Final = frozenset({DeliveryType.DIGITAL})
+# OQ-26: digital orders whose keys the Market hands over, and those the seller delivers.
+BY_KEYS: Final = frozenset(DigitalGoodsDeliveryType) - SELLER_DELIVERED_DIGITAL
+BY_SELLER: Final = SELLER_DELIVERED_DIGITAL
 
 # Every state an order of each kind can be in (sandbox orders may start in any of them).
 _PHYSICAL_STATES: Final[frozenset[State]] = frozenset(
@@ -99,9 +107,16 @@ class Move:
     target: State
     delivery_types: frozenset[DeliveryType]
     outcome: Outcome = Outcome.APPLY
+    # For a move of digital orders only: how they reach the buyer (None: however they do).
+    digital_deliveries: frozenset[DigitalGoodsDeliveryType] | None = None
 
     def leaves(self, order: Order) -> bool:
         if order.delivery_type not in self.delivery_types:
+            return False
+        if self.digital_deliveries is not None and (
+            (order.digital_delivery or DigitalGoodsDeliveryType.EMAIL)
+            not in self.digital_deliveries
+        ):
             return False
         return (order.status, order.substatus) in self.sources or (
             order.status,
@@ -131,7 +146,8 @@ _ACTIVE: Final = _from((S.PROCESSING, None), (S.DELIVERY, None), (S.PICKUP, None
 _IN_DELIVERY: Final = _from((S.DELIVERY, None), (S.PICKUP, None))
 
 # OQ-26 (with R-099 and OQ-24): the store's moves through PUT status. READY_TO_SHIP may be
-# skipped; PICKUP is reachable only for pick-up orders; digital orders may only be cancelled.
+# skipped; PICKUP is reachable only for pick-up orders; digital orders may be cancelled, and a
+# Steam gift or chat order is marked delivered by the seller who delivered it.
 STORE_MOVES: Final[tuple[Move, ...]] = (
     Move(_from((S.PROCESSING, Sub.STARTED)), (S.PROCESSING, Sub.READY_TO_SHIP), PHYSICAL),
     Move(_ANY_PROCESSING, (S.DELIVERY, Sub.DELIVERY_SERVICE_RECEIVED), PHYSICAL),
@@ -143,6 +159,12 @@ STORE_MOVES: Final[tuple[Move, ...]] = (
     Move(_IN_DELIVERY, (S.DELIVERED, Sub.DELIVERY_SERVICE_DELIVERED), PHYSICAL),
     *_cancellations(_ACTIVE, STORE_REASONS, PHYSICAL),
     Move(_ANY_PROCESSING, (S.CANCELLED, Sub.SHOP_FAILED), DIGITAL),
+    Move(
+        _ANY_PROCESSING,
+        (S.DELIVERED, Sub.DELIVERY_SERVICE_DELIVERED),
+        DIGITAL,
+        digital_deliveries=BY_SELLER,
+    ),
 )
 
 _NOT_RECEIVED: Final = _from(
@@ -179,8 +201,14 @@ MARKET_MOVES: Final[tuple[Move, ...]] = (
     ),
     # Arbitration after "not received" may end in a cancellation.
     *_cancellations(_NOT_RECEIVED, ARBITRATION_REASONS, PHYSICAL),
-    # a digital order is delivered once its keys went out.
-    Move(_ANY_PROCESSING, (S.DELIVERED, Sub.DELIVERY_SERVICE_DELIVERED), DIGITAL),
+    # a digital order is delivered once its keys went out (OQ-26: never a Steam gift or
+    # chat order, which the seller marks).
+    Move(
+        _ANY_PROCESSING,
+        (S.DELIVERED, Sub.DELIVERY_SERVICE_DELIVERED),
+        DIGITAL,
+        digital_deliveries=BY_KEYS,
+    ),
     # a buyer's cancellation applies at once while PROCESSING ...
     *_cancellations(_ANY_PROCESSING, BUYER_REASONS, _EVERY_TYPE),
     # ... and is a request the store has 48 hours to answer once DELIVERY or PICKUP.

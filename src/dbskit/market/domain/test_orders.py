@@ -19,6 +19,7 @@ from dbskit.contract.enums import (
     BuyerType,
     Currency,
     DeliveryType,
+    DigitalGoodsDeliveryType,
     DispatchType,
     InstanceType,
     OrderStatus,
@@ -28,6 +29,7 @@ from dbskit.contract.enums import (
     TaxSystem,
 )
 from dbskit.contract.errors import BadRequest
+from dbskit.contract.operations import Profile
 from dbskit.contract.regions import MOSCOW, REGIONS, known_region_ids
 from dbskit.contract.sandbox import SandboxOrderBuyer, SandboxOrderItem, SandboxOrderRequest
 from dbskit.market.domain.delivery_services import OWN_DELIVERY_SERVICE_ID, delivery_service
@@ -64,6 +66,14 @@ class IdSource:
     def item_ids(self, count: int) -> list[int]:
         return self.rng.sample(range(ITEM_ID_RANGE[0], ITEM_ID_RANGE[1] + 1), count)
 
+    def steam_link(self) -> str:
+        """A link of the shape the spec shows: ``https://s.team/p/m**-***/********``."""
+
+        def letters(count: int) -> str:
+            return "".join(self.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(count))
+
+        return f"https://s.team/p/m{letters(2)}-{letters(3)}/{letters(8)}"
+
 
 class InvalidTestOrder(BadRequest):
     pass
@@ -83,6 +93,42 @@ def _initial_state(request: SandboxOrderRequest) -> tuple[OrderStatus, OrderSubs
 
 
 @dataclass(frozen=True, slots=True)
+class DigitalDelivery:
+    type: DigitalGoodsDeliveryType
+    steam_link: str | None = None
+
+
+def digital_delivery(
+    request: SandboxOrderRequest, *, profile: Profile, ids: IdSource
+) -> DigitalDelivery | None:
+    """How a DIGITAL test order reaches the buyer: EMAIL unless the request says otherwise, and
+    only EMAIL under ``--profile seed``, whose sources know no other (OQ-26)."""
+    delivery = request.delivery
+    asked = delivery.digital_goods
+    if delivery.type is not DeliveryType.DIGITAL:
+        if asked is not None:
+            raise InvalidTestOrder(
+                f"Field delivery.digitalGoods is only for DIGITAL orders, not {delivery.type}"
+            )
+        return None
+    if asked is None:
+        return DigitalDelivery(DigitalGoodsDeliveryType.EMAIL)
+    if profile is Profile.SEED and asked.type is not DigitalGoodsDeliveryType.EMAIL:
+        raise InvalidTestOrder(
+            f"Value of field delivery.digitalGoods.type ({asked.type}) needs --profile 2026: "
+            "under --profile seed every DIGITAL order is EMAIL"
+        )
+    if asked.type is not DigitalGoodsDeliveryType.STEAM_GIFT:
+        if asked.steam_link is not None:
+            raise InvalidTestOrder(
+                f"Field delivery.digitalGoods.steamLink is only for STEAM_GIFT orders, not "
+                f"{asked.type}"
+            )
+        return DigitalDelivery(asked.type)
+    return DigitalDelivery(asked.type, asked.steam_link or ids.steam_link())
+
+
+@dataclass(frozen=True, slots=True)
 class PlacedDelivery:
     """How a test order travels: what a sandbox request or the store's chosen option gives."""
 
@@ -95,6 +141,7 @@ class PlacedDelivery:
     to_date: date
     shipment_date: date | None
     estimated: bool = False
+    digital: DigitalDelivery | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +188,13 @@ def build_test_order(
     order_id: int,
     item_ids: list[int],
     now: datetime,
+    profile: Profile = Profile.SEED,
+    ids: IdSource | None = None,
 ) -> Order:
     status, substatus = _initial_state(request)
+    digital_goods = digital_delivery(
+        request, profile=profile, ids=ids or IdSource(random.Random(order_id))
+    )
     delivery = request.delivery
     region_id = require_region(
         MOSCOW.id if delivery.region_id is None else delivery.region_id, "delivery.regionId"
@@ -165,6 +217,7 @@ def build_test_order(
         to_date=today if digital else today + DELIVERY_AFTER,
         shipment_date=None if digital else today + SHIPMENT_AFTER,
         estimated=delivery.estimated,
+        digital=digital_goods,
     )
     items = order_items(
         item_ids, [(item, item.count) for item in request.items], request.buyer.type
@@ -178,6 +231,7 @@ def build_test_order(
         items=items,
         buyer=request.buyer,
         now=now,
+        external_order_id=request.external_order_id,
     )
 
 
@@ -191,9 +245,13 @@ def new_test_order(
     items: tuple[OrderItem, ...],
     buyer: SandboxOrderBuyer,
     now: datetime,
+    external_order_id: str | None = None,
 ) -> Order:
     status, substatus = state
     today = now.astimezone(limits.MARKET_TIMEZONE).date()
+    digital = delivery.digital
+    if digital is None and delivery.type is DeliveryType.DIGITAL:
+        digital = DigitalDelivery(DigitalGoodsDeliveryType.EMAIL)
     return Order(
         id=order_id,
         campaign_id=campaign_id,
@@ -228,4 +286,7 @@ def new_test_order(
             for call in buyer.calls
         ),
         buyer_phone_unreachable=buyer.phone_unreachable,
+        external_order_id=external_order_id,
+        digital_delivery=digital.type if digital else None,
+        steam_link=digital.steam_link if digital else None,
     )

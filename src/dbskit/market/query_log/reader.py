@@ -7,6 +7,7 @@ from datetime import datetime
 from dbskit.contract.sandbox import RequestLogPage, RequestLogPaging
 from dbskit.database.db import Database, Transaction
 from dbskit.database.values import from_micros, to_micros
+from dbskit.market.domain.deprecations import deprecation_mark
 from dbskit.market.domain.query_log import PagePosition
 from dbskit.market.storage.query_log import newest_entries
 
@@ -19,7 +20,8 @@ def list_requests(
     campaign_id: int | None = None,
     after: PagePosition | None = None,
 ) -> RequestLogPage:
-    """Entries at or after ``since`` (the retention cut-off), newest first, ``limit`` per page."""
+    """Entries at or after ``since`` (the retention cut-off), newest first, ``limit`` per page;
+    each call to a deprecated method marked."""
     # One entry more than the page tells whether another page follows.
     entries = newest_entries(
         conn,
@@ -29,6 +31,8 @@ def list_requests(
         after=None if after is None else (from_micros(after.at_us), after.entry_id),
     )
     page = entries[:limit]
+    for entry in page:  # from the operation table as it is now: the row keeps no mark (OQ-29)
+        entry.deprecated = deprecation_mark(entry.operation_id)
     next_token = None
     if len(entries) > limit:
         last = page[-1]

@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from dbskit.market.routes import delivery_services, digital_goods, identifiers, orders, tracking
+from dbskit.market.routes import (
+    business_orders,
+    delivery_services,
+    digital_goods,
+    identifiers,
+    orders,
+    tracking,
+)
 from dbskit.market.routes._partner import Handler
 
 PARTNER_HANDLERS: Final[Mapping[str, Handler]] = MappingProxyType(
@@ -19,5 +26,7 @@ PARTNER_HANDLERS: Final[Mapping[str, Handler]] = MappingProxyType(
         "getOrders": orders.get_orders,
         "updateOrderStatus": orders.update_order_status,
         "getDeliveryServices": delivery_services.get_delivery_services,
+        "getBusinessOrders": business_orders.get_business_orders,
+        "acceptOrderCancellation": business_orders.accept_order_cancellation,
     }
 )

@@ -16,7 +16,7 @@ from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import orders_query, params_from
 from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.services import orders as service
-from dbskit.market.services.order_view import order_dto
+from dbskit.market.services.order_view import get_orders_body, order_dto
 
 
 async def get_order(partner: PartnerRequest) -> Response:
@@ -38,7 +38,7 @@ async def get_orders(partner: PartnerRequest) -> Response:
         profile=runtime.settings.profile,
     )
     page = await service.get_orders(runtime.db, campaign_id=partner.campaign_id, query=query)
-    return json_answer(page.response())
+    return json_answer(get_orders_body(page.orders, pager=page.pager, paging=page.paging))
 
 
 async def update_order_status(partner: PartnerRequest) -> Response:

@@ -32,6 +32,7 @@ async def create_order(request: Request, campaign_id: CampaignIdParam) -> Respon
         request=body,
         now=runtime.clock.now(),
         retention=timedelta(days=runtime.settings.test_order_retention_days),
+        profile=runtime.settings.profile,
     )
     return json_answer(GetOrderResponse(order=order_dto(order)), status_code=201)
 
@@ -41,8 +42,14 @@ async def show_order(
     request: Request, campaign_id: CampaignIdParam, order_id: OrderIdParam
 ) -> Response:
     runtime = runtime_of(request)
+    await runtime.query_log.flush()  # this instance's latest calls are visible at once
     view = await get_sandbox_order_view(
-        runtime.db, campaign_id=campaign_id, order_id=order_id, now=runtime.clock.now()
+        runtime.db,
+        log_db=runtime.log_db,
+        log_retention=runtime.query_log.retention,
+        campaign_id=campaign_id,
+        order_id=order_id,
+        now=runtime.clock.now(),
     )
     return json_answer(view)
 

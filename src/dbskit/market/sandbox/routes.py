@@ -39,10 +39,12 @@ async def change_clock(request: Request) -> Response:
     runtime = _runtime(request)
     change = await read_json(request, ClockChange)
     try:
-        now = await runtime.clock_service.advance(seconds=change.advance_seconds, to=change.now)
+        advanced = await runtime.clock_service.advance(
+            seconds=change.advance_seconds, to=change.now
+        )
     except (ClockMovedBackwards, ClockBeyondLatest) as exc:
         raise BadRequest(str(exc)) from None
-    return json_answer(ClockState(now=now))
+    return json_answer(advanced)
 
 
 @router.get("/requests")

@@ -78,6 +78,7 @@ class AccessCache:
         self._grants: _TtlCache[str, Grant] = _TtlCache(ttl_seconds, now=now)
         self._campaigns: _TtlCache[int, CampaignAccess] = _TtlCache(ttl_seconds, now=now)
         self._businesses: _TtlCache[int, bool] = _TtlCache(ttl_seconds, now=now)
+        self._existing_businesses: _TtlCache[int, bool] = _TtlCache(ttl_seconds, now=now)
         self._loading: dict[tuple[str, object], asyncio.Future[Any]] = {}
         # Bumped by every invalidation, so a read that started before it cannot cache old data.
         self._generation = 0
@@ -112,6 +113,16 @@ class AccessCache:
             lambda conn: True if store.business_active(conn, business_id) else None,
         )
         return bool(active)
+
+    async def business_exists(self, business_id: int) -> bool:
+        """Whether the cabinet exists; cabinets are never deleted, so "yes" is kept."""
+        exists = await self._cached(
+            "business_exists",
+            business_id,
+            self._existing_businesses,
+            lambda conn: True if store.business_exists(conn, business_id) else None,
+        )
+        return bool(exists)
 
     async def _cached(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from dbskit.clock import Clock
+from dbskit.contract.sandbox import ClockAdvanced
 from dbskit.database.db import Database, Transaction
 from dbskit.market.services.scheduler import Scheduler
 from dbskit.market.storage.clock import read_clock_offset, store_clock_offset
@@ -27,8 +28,9 @@ class ClockService:
 
     async def advance(
         self, *, seconds: float | None = None, to: datetime | None = None
-    ) -> datetime:
-        """Move the clock forward, then run every event that fell due. Returns the new now."""
+    ) -> ClockAdvanced:
+        """Move the clock forward, then run every event that fell due (those the events add
+        included); answers with the new now and the events run and remaining."""
 
         def store(conn: Transaction) -> timedelta:
             # Inside the write lock: adopt what other instances stored, then move on from there.
@@ -40,5 +42,6 @@ class ClockService:
 
         self._clock.adopt(await self._db.run_write(store))
         now = self._clock.now()
-        await self._scheduler.run_due(now)
-        return now
+        ran = await self._scheduler.run_due(now)
+        remaining = await self._scheduler.waiting(now)
+        return ClockAdvanced(now=now, events_run=ran, events_remaining=remaining)

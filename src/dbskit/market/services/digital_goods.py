@@ -156,42 +156,38 @@ def _move(conn: Transaction, order: Order, decision: Decision, now: datetime) ->
     return updated
 
 
-def register_digital_events(scheduler: Scheduler, db: Database, settings: Settings) -> None:
-    async def send_keys_email(event: ScheduledEvent) -> str:
+def register_digital_events(scheduler: Scheduler, settings: Settings) -> None:
+    def send_keys_email(conn: Transaction, event: ScheduledEvent) -> str:
         campaign_id = int(event.payload["campaignId"])
         order_id = int(event.payload["orderId"])
         now = event.due_at
-
-        def work(conn: Transaction) -> str:
-            order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
-            if order is None:
-                return "order gone"
-            stored = load_keys(conn, order_id)
-            if stored is None or stored.emailed_at is not None:
-                return "nothing to send"
-            if order.status is not OrderStatus.PROCESSING:
-                return f"order is {order.status}"
-            email = render_keys_email(order, stored.submission)
-            failed = settings.email_failure
+        order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+        if order is None:
+            return "order gone"
+        stored = load_keys(conn, order_id)
+        if stored is None or stored.emailed_at is not None:
+            return "nothing to send"
+        if order.status is not OrderStatus.PROCESSING:
+            return f"order is {order.status}"
+        email = render_keys_email(order, stored.submission)
+        failed = settings.email_failure
+        record_email(
+            conn,
+            campaign_id=campaign_id,
+            order_id=order_id,
+            payload=email_payload(email, channel="email", delivered=not failed),
+            now=now,
+        )
+        if failed:  # C-07: the keys reach the buyer through the chat instead
             record_email(
                 conn,
                 campaign_id=campaign_id,
                 order_id=order_id,
-                payload=email_payload(email, channel="email", delivered=not failed),
+                payload=email_payload(email, channel="chat", delivered=True),
                 now=now,
             )
-            if failed:  # C-07: the keys reach the buyer through the chat instead
-                record_email(
-                    conn,
-                    campaign_id=campaign_id,
-                    order_id=order_id,
-                    payload=email_payload(email, channel="chat", delivered=True),
-                    now=now,
-                )
-            mark_emailed(conn, order_id=order_id, now=now, failed=failed)
-            _move(conn, order, decide_market_move(order, DELIVERED), now)
-            return "sent through the chat" if failed else "e-mailed"
+        mark_emailed(conn, order_id=order_id, now=now, failed=failed)
+        _move(conn, order, decide_market_move(order, DELIVERED), now)
+        return "sent through the chat" if failed else "e-mailed"
 
-        return await db.run_write(work)
-
-    scheduler.register(SEND_KEYS_EMAIL, send_keys_email)
+    scheduler.register_writes(SEND_KEYS_EMAIL, send_keys_email)

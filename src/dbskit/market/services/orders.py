@@ -12,23 +12,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from dbskit.contract.business_orders import AcceptOrderCancellationRequest
 from dbskit.contract.call_warnings import CallWarning
 from dbskit.contract.enums import OrderStatus
 from dbskit.contract.errors import Messages, NotFound
 from dbskit.contract.orders import (
     FlippingPagerDTO,
     ForwardScrollingPagerDTO,
-    GetOrdersResponse,
     OrderStatusChangeDTO,
 )
 from dbskit.database.db import Database, Transaction
 from dbskit.database.values import to_micros
+from dbskit.market.domain.cancellation_answer import answer_cancellation, check_answer
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import Cursor, OrdersQuery, PagePaging, TokenPaging
 from dbskit.market.domain.status_model import Decision, StatusChange, decide_store_change
 from dbskit.market.services.marking_gate import marking_precondition
 from dbskit.market.services.order_notifications import record_order_events
-from dbskit.market.services.order_view import order_dto
 from dbskit.market.storage.order_warnings import record_warnings
 from dbskit.market.storage.orders import (
     count_orders,
@@ -143,6 +143,29 @@ async def update_order_status(
     return await db.run_write(work, short=True)
 
 
+async def accept_order_cancellation(
+    db: Database,
+    *,
+    campaign_id: int,
+    order_id: int,
+    request: AcceptOrderCancellationRequest,
+    now: datetime,
+) -> Order:
+    """acceptOrderCancellation (R-102, OQ-28): a confirmed request cancels the order for its
+    reason (ORDER_STATUS_UPDATED and ORDER_CANCELLED); a rejected one closes the request and
+    leaves the status, so it sends no notification."""
+    check_answer(request)  # a body that cannot be right is refused before the order is read
+
+    def work(conn: Transaction) -> Order:
+        order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+        answered = answer_cancellation(order, request, now=now)
+        save_order(conn, answered)
+        record_order_events(conn, before=order, after=answered, now=now)  # OQ-25
+        return answered
+
+    return await db.run_write(work, short=True)
+
+
 # --- getOrders ----------------------------------------------------------------------------------
 
 
@@ -152,17 +175,13 @@ class OrdersPage:
     pager: FlippingPagerDTO | None
     paging: ForwardScrollingPagerDTO | None
 
-    def response(self) -> GetOrdersResponse:
-        return GetOrdersResponse(
-            pager=self.pager, orders=[order_dto(order) for order in self.orders], paging=self.paging
-        )
 
-
-def _token_page(
-    conn: Transaction, campaign_id: int, query: OrdersQuery, paging: TokenPaging
+def token_page(
+    conn: Transaction, campaign_ids: Sequence[int], query: OrdersQuery, paging: TokenPaging
 ) -> OrdersPage:
+    """A page after ``paging.after``, and the token of the next one when there is more."""
     found = find_orders(
-        conn, campaign_id=campaign_id, query=query, limit=paging.limit + 1, after=paging.after
+        conn, campaign_ids=campaign_ids, query=query, limit=paging.limit + 1, after=paging.after
     )
     page = found[: paging.limit]
     next_token = None
@@ -175,10 +194,10 @@ def _token_page(
 def _numbered_page(
     conn: Transaction, campaign_id: int, query: OrdersQuery, paging: PagePaging
 ) -> OrdersPage:
-    total = count_orders(conn, campaign_id=campaign_id, query=query)
+    total = count_orders(conn, campaign_ids=(campaign_id,), query=query)
     offset = (paging.page - 1) * paging.page_size
     page = find_orders(
-        conn, campaign_id=campaign_id, query=query, limit=paging.page_size, offset=offset
+        conn, campaign_ids=(campaign_id,), query=query, limit=paging.page_size, offset=offset
     )
     pager = FlippingPagerDTO(
         total=total,
@@ -196,7 +215,7 @@ async def get_orders(db: Database, *, campaign_id: int, query: OrdersQuery) -> O
 
     def work(conn: Transaction) -> OrdersPage:
         if isinstance(query.paging, TokenPaging):
-            return _token_page(conn, campaign_id, query, query.paging)
+            return token_page(conn, (campaign_id,), query, query.paging)
         return _numbered_page(conn, campaign_id, query, query.paging)
 
     return await db.run_read(work)

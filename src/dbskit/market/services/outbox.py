@@ -9,7 +9,7 @@ at ``now`` (the sender in ``notification_sender`` makes it and schedules the ret
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from dbskit.contract.notifications import Notification, payload_json
 from dbskit.contract.outbox import MessageKind, MessageState, OutboxListing
 from dbskit.database.db import Database, Transaction
 from dbskit.market.storage.outbox import insert_message, load_messages
-from dbskit.market.storage.scheduled_events import schedule
+from dbskit.market.storage.scheduled_events import schedule, schedule_many
 
 DELIVER_NOTIFICATION = "notification.deliver"  # the scheduled-event kind of one attempt
 
@@ -81,9 +81,33 @@ def schedule_attempt(
         conn,
         kind=DELIVER_NOTIFICATION,
         due_at=due_at,
-        payload={"messageId": message_id, "attempt": number},
+        payload=attempt_payload(message_id, number),
         now=now,
     )
+
+
+def schedule_attempts(
+    conn: Transaction, attempts: Sequence[tuple[int, int, datetime]], *, now: datetime
+) -> None:
+    """Attempts as (message id, attempt number, due at), in one ``executemany``."""
+    schedule_many(
+        conn,
+        kind=DELIVER_NOTIFICATION,
+        events=[
+            (due_at, attempt_payload(message_id, number)) for message_id, number, due_at in attempts
+        ],
+        now=now,
+    )
+
+
+def attempt_payload(message_id: int, number: int) -> dict[str, int]:
+    """The scheduled event's payload for attempt ``number`` of a message."""
+    return {"messageId": message_id, "attempt": number}
+
+
+def attempt_of(payload: Mapping[str, Any]) -> tuple[int, int]:
+    """(message id, attempt number) from ``attempt_payload``'s payload."""
+    return int(payload["messageId"]), int(payload["attempt"])
 
 
 def list_messages(

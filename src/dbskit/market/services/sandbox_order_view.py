@@ -1,16 +1,20 @@
 """The sandbox's order view: the order as getOrder shows it and what the Market keeps behind it.
 
-One read transaction, so the parts agree with each other. Nothing here writes: a view never
-changes the order, its keys or its outbox.
+One read transaction, so the parts agree with each other; then a second read, of the query log
+(on SQLite a database of its own), for the calls to deprecated methods that named the order
+(OQ-29). Nothing here writes: a view never changes the order, its keys or its outbox.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
 from dbskit.contract import limits
 from dbskit.contract.errors import Messages, NotFound
 from dbskit.contract.sandbox_order_view import (
+    DeprecatedCallView,
+    DigitalDeliveryView,
     DigitalItemView,
     DigitalKeysView,
     KeyBatchView,
@@ -22,7 +26,16 @@ from dbskit.contract.sandbox_order_view import (
     WarningView,
 )
 from dbskit.database.db import Database, Transaction
-from dbskit.market.domain.digital_goods import keys_lateness
+from dbskit.market.domain.deprecations import (
+    ORDER_METHODS,
+    deprecation_mark,
+    order_call_paths,
+)
+from dbskit.market.domain.digital_goods import (
+    keys_lateness,
+    steam_gift_mark_by,
+    steam_gift_overdue,
+)
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.slip import sanitise_slip
 from dbskit.market.services.order_view import order_dto
@@ -31,13 +44,24 @@ from dbskit.market.services.outbox import list_messages
 from dbskit.market.storage.access import campaign_access
 from dbskit.market.storage.digital_keys import StoredKeys, load_keys
 from dbskit.market.storage.order_warnings import warnings_of_order
+from dbskit.market.storage.query_log import newest_calls_to_paths
 from dbskit.market.storage.tracks import track_history
+
+# Calls to deprecated methods the view lists at most, the newest (the query log has them all).
+DEPRECATED_CALLS_SHOWN: Final = 100
 
 
 async def get_sandbox_order_view(
-    db: Database, *, campaign_id: int, order_id: int, now: datetime
+    db: Database,
+    *,
+    log_db: Database,
+    log_retention: timedelta,
+    campaign_id: int,
+    order_id: int,
+    now: datetime,
 ) -> SandboxOrderView:
-    """404 for an unknown campaign, then for an order that is not the campaign's (OQ-13)."""
+    """404 for an unknown campaign, then for an order that is not the campaign's (OQ-13).
+    ``log_db`` holds the query log, whose entries are kept ``log_retention`` (R-111)."""
 
     def read(conn: Transaction) -> SandboxOrderView:
         if campaign_access(conn, campaign_id) is None:
@@ -47,7 +71,8 @@ async def get_sandbox_order_view(
         return SandboxOrderView(
             order=order_dto(order),
             digital_keys=_keys(order, stored) if stored else None,
-            lateness=_lateness(order, stored, now) if order.is_digital else None,
+            digital_delivery=_digital_delivery(order, now),
+            lateness=_lateness(order, stored, now) if order.takes_keys else None,
             tracks=[
                 TrackView(
                     track_code=record.track.track_code,
@@ -71,7 +96,42 @@ async def get_sandbox_order_view(
             outbox=list_messages(conn, campaign_id=campaign_id, order_id=order_id).messages,
         )
 
-    return await db.run_read(read)
+    view = await db.run_read(read)
+    calls = await log_db.run_read(
+        lambda conn: _deprecated_calls(
+            conn, campaign_id=campaign_id, order_id=order_id, since=now - log_retention
+        )
+    )
+    view.deprecated_calls = calls or None
+    return view
+
+
+def _deprecated_calls(
+    conn: Transaction, *, campaign_id: int, order_id: int, since: datetime
+) -> list[DeprecatedCallView]:
+    """getOrder calls that named the order, by campaign and path: getOrders names none."""
+    calls = newest_calls_to_paths(
+        conn,
+        campaign_id=campaign_id,
+        operation_ids=[op.operation_id for op in ORDER_METHODS],
+        paths=order_call_paths(campaign_id=campaign_id, order_id=order_id),
+        since=since,
+        limit=DEPRECATED_CALLS_SHOWN,
+    )
+    views = []
+    for call in calls:
+        mark = deprecation_mark(call.operation_id)
+        if mark is not None:
+            views.append(
+                DeprecatedCallView(
+                    at=call.at,
+                    operation_id=call.operation_id,
+                    status=call.status,
+                    replacement=mark.replacement,
+                    shutdown=mark.shutdown,
+                )
+            )
+    return views
 
 
 def _keys(order: Order, stored: StoredKeys) -> DigitalKeysView:
@@ -107,6 +167,20 @@ def _keys(order: Order, stored: StoredKeys) -> DigitalKeysView:
         delivered_at=stored.emailed_at,
         delivered_by=delivered_by,
         items=items,
+    )
+
+
+def _digital_delivery(order: Order, now: datetime) -> DigitalDeliveryView | None:
+    if order.digital_delivery is None:
+        return None
+    mark_by = steam_gift_mark_by(order)
+    warning = None
+    if mark_by is not None and steam_gift_overdue(order, now):
+        warning = Messages.STEAM_GIFT_NOT_MARKED.format(
+            order_id=order.id, mark_by=mark_by.isoformat()
+        )
+    return DigitalDeliveryView(
+        type=order.digital_delivery, steam_link=order.steam_link, mark_by=mark_by, warning=warning
     )
 
 

@@ -15,6 +15,7 @@ from typing import Final
 
 from dbskit.contract import limits
 from dbskit.contract.errors import Messages, NotFound
+from dbskit.contract.operations import Profile
 from dbskit.contract.sandbox import SandboxOrderRequest, SandboxStatusRequest
 from dbskit.database.db import Database, Transaction
 from dbskit.market.domain.order import Order
@@ -53,13 +54,20 @@ async def create_test_order(
     request: SandboxOrderRequest,
     now: datetime,
     retention: timedelta,
+    profile: Profile = Profile.SEED,
     ids: IdSource = _ids,
 ) -> Order:
     """Place a test order (``fake: true``) and schedule its purge after ``retention`` (R-111)."""
 
     def build(order_id: int, item_ids: list[int]) -> Order:
         return build_test_order(
-            request, campaign_id=campaign_id, order_id=order_id, item_ids=item_ids, now=now
+            request,
+            campaign_id=campaign_id,
+            order_id=order_id,
+            item_ids=item_ids,
+            now=now,
+            profile=profile,
+            ids=ids,
         )
 
     return await place_test_order(
@@ -141,27 +149,22 @@ async def move_order(
     return await db.run_write(work)
 
 
-def register_order_events(scheduler: Scheduler, db: Database) -> None:
-    async def purge(event: ScheduledEvent) -> str:
-        order_id = int(event.payload["orderId"])
-        deleted = await db.run_write(lambda conn: delete_order(conn, order_id))
+def register_order_events(scheduler: Scheduler) -> None:
+    def purge(conn: Transaction, event: ScheduledEvent) -> str:
+        deleted = delete_order(conn, int(event.payload["orderId"]))
         return "purged" if deleted else "already gone"
 
-    async def cancel_unanswered(event: ScheduledEvent) -> str:
+    def cancel_unanswered(conn: Transaction, event: ScheduledEvent) -> str:
         campaign_id = int(event.payload["campaignId"])
         order_id = int(event.payload["orderId"])
         requested_at = datetime.fromisoformat(event.payload["requestedAt"])
+        order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+        if order is None or not cancellation_due(order, requested_at):
+            return "answered or closed"
+        cancelled = order.cancel_unanswered(now=event.due_at)
+        save_order(conn, cancelled)
+        record_order_events(conn, before=order, after=cancelled, now=event.due_at)
+        return "cancelled"
 
-        def work(conn: Transaction) -> str:
-            order = load_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
-            if order is None or not cancellation_due(order, requested_at):
-                return "answered or closed"
-            cancelled = order.cancel_unanswered(now=event.due_at)
-            save_order(conn, cancelled)
-            record_order_events(conn, before=order, after=cancelled, now=event.due_at)
-            return "cancelled"
-
-        return await db.run_write(work)
-
-    scheduler.register(PURGE_TEST_ORDER, purge)
-    scheduler.register(BUYER_CANCELLATION_DUE, cancel_unanswered)
+    scheduler.register_writes(PURGE_TEST_ORDER, purge)
+    scheduler.register_writes(BUYER_CANCELLATION_DUE, cancel_unanswered)

@@ -129,6 +129,22 @@ def campaign_access(conn: Transaction, campaign_id: int) -> CampaignAccess | Non
     return None if row is None else CampaignAccess(int(row.business_id), bool(row.active))
 
 
+_CAMPAIGNS_OF_BUSINESS = (
+    select(_campaign.id)
+    .where(_campaign.business_id == bindparam("business_id"))
+    .order_by(_campaign.id)
+)
+
+
+def campaign_ids_of_business(conn: Transaction, business_id: int) -> list[int]:
+    """Every campaign of the business, active or not."""
+    return [row[0] for row in conn.execute(_CAMPAIGNS_OF_BUSINESS, {"business_id": business_id})]
+
+
+def business_exists(conn: Transaction, business_id: int) -> bool:
+    return conn.execute(_BUSINESS, {"business_id": business_id}).first() is not None
+
+
 def business_active(conn: Transaction, business_id: int) -> bool:
     """R-079: a cabinet is active while one of its stores is."""
     found = conn.execute(_ACTIVE_CAMPAIGN_OF_BUSINESS, {"business_id": business_id}).first()

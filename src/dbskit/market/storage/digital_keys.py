@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, insert, select, update
 
 from dbskit.contract.digital_goods import DigitalGoodsSubmission
-from dbskit.contract.enums import DeliveryType, OrderStatus
+from dbskit.contract.enums import DeliveryType, DigitalGoodsDeliveryType, OrderStatus
 from dbskit.database.db import Transaction
 from dbskit.database.driver_statements import DriverStatement
 from dbskit.database.values import from_micros, json_text, to_micros
 from dbskit.market.domain.digital_goods import PreviousKeys
+from dbskit.market.domain.order import takes_keys
 from dbskit.market.storage.orders import OF_ORDER, order_params
 from dbskit.market.storage.tables import digital_deliveries, order_items, orders
 
@@ -69,11 +70,16 @@ class OrderForKeys:
     status_updated_at: datetime | None
     processing_since: datetime | None
     delivery_type: DeliveryType
+    digital_delivery: DigitalGoodsDeliveryType | None
     items: tuple[ItemUnits, ...]
 
     @property
     def is_digital(self) -> bool:
         return self.delivery_type is DeliveryType.DIGITAL
+
+    @property
+    def takes_keys(self) -> bool:
+        return takes_keys(self.delivery_type, self.digital_delivery)
 
     def item(self, item_id: int) -> ItemUnits | None:
         return next((item for item in self.items if item.id == item_id), None)
@@ -89,6 +95,7 @@ _ORDER_FOR_KEYS = DriverStatement(
         orders.c.status_updated_at,
         orders.c.processing_since,
         orders.c.delivery_type,
+        orders.c.digital_delivery_type,
         order_items.c.item_id,
         order_items.c["count"],
     )
@@ -107,14 +114,15 @@ def lock_order_for_keys(
     rows = _ORDER_FOR_KEYS.rows(conn, params)
     if not rows:
         return None
-    found_id, status, status_updated_at, processing_since, delivery_type, _, _ = rows[0]
+    found_id, status, status_updated_at, processing_since, delivery_type, digital, _, _ = rows[0]
     return OrderForKeys(
         id=found_id,
         status=OrderStatus(status),
         status_updated_at=None if status_updated_at is None else from_micros(status_updated_at),
         processing_since=None if processing_since is None else from_micros(processing_since),
         delivery_type=DeliveryType(delivery_type),
-        items=tuple(ItemUnits(row[5], row[6]) for row in rows if row[5] is not None),
+        digital_delivery=DigitalGoodsDeliveryType(digital) if digital else None,
+        items=tuple(ItemUnits(row[6], row[7]) for row in rows if row[6] is not None),
     )
 
 

@@ -3,6 +3,7 @@ notification (``outbox_messages``, ``outbox_attempts``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,15 +26,24 @@ class StoredNotification:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A notification's state after an attempt, and when the next one is due (None: no more)."""
+
+    message_id: int
+    state: MessageState
+    next_attempt_at: datetime | None
+
+
 _message = outbox_messages.c
 _attempt = outbox_attempts.c
 
 # Built once: made per call with inline values, Core would compute a new cache key each time.
 _INSERT_MESSAGE = insert(outbox_messages)
 _INSERT_ATTEMPT = insert(outbox_attempts)
-_NOTIFICATION = select(
+_NOTIFICATIONS = select(
     _message.id, _message.payload, _message.notification_url, _message.state, _message.created_at
-).where(_message.id == bindparam("message_id"))
+).where(_message.id.in_(bindparam("message_ids", expanding=True)))
 # Only a pending message moves on: a message settled meanwhile keeps its state.
 _SETTLE_PENDING = (
     update(outbox_messages)
@@ -70,44 +80,58 @@ def insert_message(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def load_notification(conn: Transaction, message_id: int) -> StoredNotification | None:
-    """The message, or None when there is none or it has no URL to be sent to."""
-    row = conn.execute(_NOTIFICATION, {"message_id": message_id}).first()
-    if row is None or row.notification_url is None:
-        return None
-    return StoredNotification(
-        row.id, row.payload, row.notification_url, MessageState(row.state), row.created_at
-    )
+def load_notifications(
+    conn: Transaction, message_ids: Collection[int]
+) -> dict[int, StoredNotification]:
+    """The messages by id (a round's worth: ``scheduled_events.DUE_BATCH`` at most); those
+    missing or without a URL to be sent to are left out."""
+    rows = conn.execute(_NOTIFICATIONS, {"message_ids": list(message_ids)})
+    return {
+        row.id: StoredNotification(
+            row.id, row.payload, row.notification_url, MessageState(row.state), row.created_at
+        )
+        for row in rows
+        if row.notification_url is not None
+    }
 
 
-def record_attempt(conn: Transaction, message_id: int, attempt: OutboxAttempt) -> None:
-    conn.execute(
-        _INSERT_ATTEMPT,
-        {
-            "message_id": message_id,
-            "number": attempt.number,
-            "scheduled_at": attempt.scheduled_at,
-            "attempted_at": attempt.attempted_at,
-            "url": attempt.url,
-            "duration_ms": attempt.duration_ms,
-            "result": attempt.result.value,
-            "http_status": attempt.http_status,
-            "error_type": None if attempt.error_type is None else attempt.error_type.value,
-            "error_subtype": None if attempt.error_subtype is None else attempt.error_subtype.value,
-            "message": attempt.message,
-            "answer": attempt.answer,
-        },
-    )
+def record_attempts(conn: Transaction, attempts: Sequence[tuple[int, OutboxAttempt]]) -> None:
+    """Attempts as (message id, attempt), in one ``executemany``."""
+    if attempts:
+        conn.execute(_INSERT_ATTEMPT, [_attempt_row(message_id, a) for message_id, a in attempts])
 
 
-def settle_pending(
-    conn: Transaction, message_id: int, *, state: MessageState, next_attempt_at: datetime | None
-) -> None:
-    """The message's state after an attempt, if it is still pending."""
-    conn.execute(
-        _SETTLE_PENDING,
-        {"message_id": message_id, "new_state": state.value, "next_at": next_attempt_at},
-    )
+def settle_pending(conn: Transaction, settled: Sequence[Settled]) -> None:
+    """Each message's state after an attempt, if it is still pending, in one ``executemany``."""
+    if settled:
+        conn.execute(
+            _SETTLE_PENDING,
+            [
+                {
+                    "message_id": s.message_id,
+                    "new_state": s.state.value,
+                    "next_at": s.next_attempt_at,
+                }
+                for s in settled
+            ],
+        )
+
+
+def _attempt_row(message_id: int, attempt: OutboxAttempt) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "number": attempt.number,
+        "scheduled_at": attempt.scheduled_at,
+        "attempted_at": attempt.attempted_at,
+        "url": attempt.url,
+        "duration_ms": attempt.duration_ms,
+        "result": attempt.result.value,
+        "http_status": attempt.http_status,
+        "error_type": None if attempt.error_type is None else attempt.error_type.value,
+        "error_subtype": None if attempt.error_subtype is None else attempt.error_subtype.value,
+        "message": attempt.message,
+        "answer": attempt.answer,
+    }
 
 
 def load_messages(

@@ -1,5 +1,6 @@
 """The query log's rows (``query_log``, R-111): batches of entries appended, pages read newest
-first, and the purge of entries past the retention period in chunks.
+first, the calls a campaign made to given paths, and the purge of entries past the retention
+period in chunks.
 
 An entry arrives as the writer built it on the event loop (``QueryLogEntry``): every value
 already what the driver stores (the time in microseconds, headers as JSON text), so the insert
@@ -134,6 +135,43 @@ def newest_entries(
         query = query.where(or_(_t.at < at, and_(_t.at == at, _t.id < entry_id)))
     rows = conn.execute(query.order_by(_t.at.desc(), _t.id.desc()).limit(limit))
     return [_logged(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedCall:
+    """A logged call in brief: when it came, what it called, how it was answered."""
+
+    at: datetime
+    operation_id: str
+    status: int
+
+
+def newest_calls_to_paths(
+    conn: Transaction,
+    *,
+    campaign_id: int,
+    operation_ids: Sequence[str],
+    paths: Sequence[str],
+    since: datetime,
+    limit: int,
+) -> list[LoggedCall]:
+    """The newest ``limit`` calls of the campaign to one of ``operation_ids`` on one of
+    ``paths`` (as the caller spelled them) that arrived at or after ``since``, oldest first.
+    The campaign's index yields the campaign's calls newest first; the rest is a filter."""
+    query = (
+        select(_t.at, _t.operation_id, _t.status)
+        .where(
+            _t.campaign_id == campaign_id,
+            _t.at >= since,
+            _t.operation_id.in_(operation_ids),
+            _t.path.in_(paths),
+        )
+        .order_by(_t.at.desc(), _t.id.desc())
+        .limit(limit)
+    )
+    calls = [LoggedCall(row.at, row.operation_id, row.status) for row in conn.execute(query)]
+    calls.reverse()
+    return calls
 
 
 def refuses_a_row(exc: BaseException) -> bool:
