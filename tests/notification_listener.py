@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -82,13 +83,17 @@ class Listener:
 
 
 @asynccontextmanager
-async def serve(*replies: Reply) -> AsyncIterator[Listener]:
+async def serve(
+    *replies: Reply, wrap: Callable[[Listener], ASGIApp] | None = None
+) -> AsyncIterator[Listener]:
+    """A store on a free loopback port, in this event loop; ``wrap`` puts an app in front of the
+    listener (to watch the calls as they come)."""
     listener = Listener(list(replies) or [OK])
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     listener.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     config = uvicorn.Config(
-        listener,
+        listener if wrap is None else wrap(listener),
         lifespan="off",
         log_level="warning",
         http="h11",

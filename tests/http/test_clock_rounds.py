@@ -3,17 +3,14 @@ URLs at once, a refused connection recorded at once, and writes of a round in du
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -32,7 +29,7 @@ from tests.http.test_outbox_notifications import (
     times,
     when,
 )
-from tests.notification_listener import FAIL, Listener, Reply, closed_port_url
+from tests.notification_listener import FAIL, Listener, Reply, closed_port_url, serve
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -76,26 +73,9 @@ class CountingStore:
             counts.now -= 1
 
 
-@asynccontextmanager
-async def counting_store(counts: InFlight, *replies: Reply) -> AsyncIterator[Listener]:
-    """A store on a free loopback port, in this event loop (as ``notification_listener.serve``)."""
-    listener = Listener(list(replies))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    listener.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        CountingStore(listener, counts), lifespan="off", log_level="warning", http="h11", ws="none"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-            await asyncio.sleep(0.01)
-        yield listener
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+def counting_store(counts: InFlight, *replies: Reply) -> AbstractAsyncContextManager[Listener]:
+    """A store on a free loopback port whose calls in flight are counted."""
+    return serve(*replies, wrap=lambda listener: CountingStore(listener, counts))
 
 
 async def advance(client: httpx.AsyncClient, headers: dict[str, str], seconds: float) -> Any:

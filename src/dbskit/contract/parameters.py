@@ -23,6 +23,7 @@ way wherever it is sent, with a 400 naming the parameter (R-081 texts):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Final, NoReturn
 
@@ -36,8 +37,8 @@ from dbskit.contract.validation import violation_message
 
 _INTEGER: Final = re.compile(r"(-?)([0-9]+)")  # [0-9] is ASCII only, unlike \d
 _INT64_DIGITS: Final = len(str(INT64_MAX))  # 19: more significant digits are beyond int64
-_DAY: Final = re.compile(r"([0-9]{2})-([0-9]{2})-([0-9]{4})")  # R-092: DD-MM-YYYY
-_ISO_DAY: Final = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # the v1 methods: YYYY-MM-DD
+_DAY: Final = re.compile(r"(?P<day>[0-9]{2})-(?P<month>[0-9]{2})-(?P<year>[0-9]{4})")  # R-092
+_ISO_DAY: Final = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
 _UNESCAPED_PLUS: Final = re.compile(r" ([0-9]{2}:?[0-9]{2})\Z")  # a "+" the query made a space
 
 # Every time the emulator keeps is an aware datetime: the range it can hold in UTC.
@@ -100,31 +101,28 @@ def _out_of_bounds(*, below: bool, ge: int, le: int) -> NoReturn:
 
 def parse_day(value: Any) -> date:
     """``DD-MM-YYYY`` (R-092), a real calendar day whose midnight in Market time exists."""
-    match = _DAY.fullmatch(value) if isinstance(value, str) else None
-    try:
-        if match is None:
-            raise ValueError(value)
-        day_of_month, month, year = (int(part) for part in match.groups())
-        day = date(year, month, day_of_month)
-    except ValueError:
-        raise _day_format_error(limits.GET_ORDERS_DATE_FORMAT) from None
-    if _market_midnight(day) is None:
-        raise _range_error(day_text(DAY_MIN), day_text(DAY_MAX))
-    return day
+    return _calendar_day(value, _DAY, limits.GET_ORDERS_DATE_FORMAT, day_text)
 
 
 def parse_iso_day(value: Any) -> date:
     """``YYYY-MM-DD`` (the v1 methods' ``format: date``), a real day as ``parse_day`` wants."""
-    match = _ISO_DAY.fullmatch(value) if isinstance(value, str) else None
+    return _calendar_day(value, _ISO_DAY, limits.ISO_DATE_FORMAT, date.isoformat)
+
+
+def _calendar_day(
+    value: Any, pattern: re.Pattern[str], form: str, shown: Callable[[date], str]
+) -> date:
+    """A day written in ``pattern`` (named groups ``year``, ``month``, ``day``) that exists and
+    whose midnight in Market time exists; the range error shows the bounds as ``shown``."""
+    match = pattern.fullmatch(value) if isinstance(value, str) else None
     try:
         if match is None:
             raise ValueError(value)
-        year, month, day_of_month = (int(part) for part in match.groups())
-        day = date(year, month, day_of_month)
+        day = date(int(match["year"]), int(match["month"]), int(match["day"]))
     except ValueError:
-        raise _day_format_error(limits.ISO_DATE_FORMAT) from None
+        raise _day_format_error(form) from None
     if _market_midnight(day) is None:
-        raise _range_error(DAY_MIN.isoformat(), DAY_MAX.isoformat())
+        raise _range_error(shown(DAY_MIN), shown(DAY_MAX))
     return day
 
 
