@@ -4,10 +4,12 @@ and the switch (docs/decisions.md, "Deprecated methods (OQ-29)")."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from dbskit.cli._options import settings_from
+from dbskit.cli.serve import deprecations_summary
 from dbskit.contract.deprecations import DeprecationMark
 from dbskit.contract.errors import Gone
 from dbskit.contract.operations import Deprecation, Profile, operation
@@ -172,3 +174,13 @@ def test_order_call_paths_are_the_r072_spellings_of_get_order() -> None:
         "/v2/campaigns/21/orders/5",
         "/v2/campaigns/21/orders/5.json",
     )
+
+
+@pytest.mark.decision(DECISION)
+def test_serve_says_whether_the_methods_retire(tmp_path: Path) -> None:
+    spec = Settings(data_dir=tmp_path, profile=Profile.SPEC_2026, deprecation_fail_every=4)
+    assert deprecations_summary(spec) == (
+        "on (getOrder, getOrders: 1 call in 4 fails from 2027-01-18, every call from 2027-04-12)"
+    )
+    assert deprecations_summary(Settings(data_dir=tmp_path)) == "off"
+    assert deprecations_summary(Settings(data_dir=tmp_path, deprecations=True)).startswith("on (")

@@ -8,7 +8,9 @@ from typing import Any
 import typer
 
 from dbskit.cli._tokens import RefusedToServe, sandbox_token_for, secret, store_token_for
+from dbskit.contract.operations import OPERATIONS
 from dbskit.extras import MissingExtra
+from dbskit.market.domain.deprecations import deprecations_apply
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
 from dbskit.store_data.data import StoreData
@@ -40,6 +42,7 @@ def serve(settings: Settings) -> None:
     host = display_host(settings.host)
     typer.echo(f"dbskit Market emulator on http://{host}:{settings.port}")
     typer.echo(f"  profile        {settings.profile.value}")
+    typer.echo(f"  deprecations   {deprecations_summary(settings)}")
     typer.echo(f"  database       {_redacted(settings.resolved_database_url)}")
     if settings.resolved_query_log_url != settings.resolved_database_url:
         typer.echo(f"  query log      {_redacted(settings.resolved_query_log_url)}")
@@ -114,3 +117,15 @@ def _redacted(url: str) -> str:
         return url
     scheme, rest = url.split("://", 1)
     return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+
+
+def deprecations_summary(settings: Settings) -> str:
+    """Whether the retiring methods fail on the sandbox clock, and from when (OQ-29)."""
+    if not deprecations_apply(settings.profile, settings.deprecations):
+        return "off"
+    retiring = {op.operation_id: op.deprecation for op in OPERATIONS if op.deprecation}
+    first = min(retiring.values(), key=lambda deprecation: deprecation.degradation_start)
+    return (
+        f"on ({', '.join(retiring)}: 1 call in {settings.deprecation_fail_every} fails from "
+        f"{first.degradation_start}, every call from {first.shutdown})"
+    )
