@@ -23,13 +23,8 @@ from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order, OrderItem, Track
 from dbskit.market.services.orders import OrderAnswers
 from dbskit.market.storage.marking_codes import replace_codes
-from dbskit.market.storage.orders import (
-    insert_order,
-    load_order,
-    load_orders,
-    order_params,
-    read_order,
-)
+from dbskit.market.storage.order_lists import load_orders
+from dbskit.market.storage.orders import insert_order, load_order, order_params, read_order
 from dbskit.market.storage.tables import orders
 from dbskit.market.storage.tracks import set_current_track
 from tests.unit.factories import make_order

@@ -34,7 +34,7 @@ from tests.http.shop.conftest import PUSH_TOKEN
 
 STORE_URL = "http://store.test"
 # A deadline short enough to test without waiting 5.5 s; the store answers in milliseconds.
-SHORT_DEADLINE = 0.5
+SHORT_DEADLINE = 1.0
 
 
 async def check(app: ASGIApp, *, deadline: float = 5.5, token: str = PUSH_TOKEN) -> Run:
@@ -205,7 +205,7 @@ def _truncated(exchange: Exchange) -> None:
 
 def _slow_for_business(exchange: Exchange) -> None:
     if exchange.request["cart"]["buyer"]["type"] == "BUSINESS":
-        exchange.delay = SHORT_DEADLINE + 0.3
+        exchange.delay = SHORT_DEADLINE + 1.0
 
 
 def _no_payment_methods(_request: dict[str, Any], answer: dict[str, Any]) -> None:
@@ -261,7 +261,10 @@ async def test_a_broken_store_fails_exactly_its_check(
     store_app: Starlette, check_name: str
 ) -> None:
     rule, breakage = BROKEN_STORES[check_name]
-    run = await check(BrokenStore(store_app, breakage), deadline=SHORT_DEADLINE)
+    # Only the slow store is checked against a short deadline: on a loaded machine the others'
+    # answers could pass it too and fire the deadline check beside their own.
+    deadline = SHORT_DEADLINE if check_name == "deadline" else 5.5
+    run = await check(BrokenStore(store_app, breakage), deadline=deadline)
     assert fired(run) == {check_name}, [f for f in run.findings if f.check != check_name]
     assert fired(run, Severity.WARNING) == set()
     assert {f.rule for f in run.findings} == {rule}

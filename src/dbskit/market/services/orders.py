@@ -29,14 +29,9 @@ from dbskit.market.domain.orders_query import Cursor, OrdersQuery, PagePaging, T
 from dbskit.market.domain.status_model import Decision, StatusChange, decide_store_change
 from dbskit.market.services.marking_gate import marking_precondition
 from dbskit.market.services.order_notifications import record_order_events
+from dbskit.market.storage.order_lists import count_orders, find_orders
 from dbskit.market.storage.order_warnings import record_warnings
-from dbskit.market.storage.orders import (
-    count_orders,
-    find_orders,
-    load_order,
-    read_order,
-    save_order,
-)
+from dbskit.market.storage.orders import load_order, read_order, save_order
 
 # Further rules that may refuse a store's status change (for example the marking rule, R-025)
 # are checks called with the transaction, the locked order and the decided change; they raise an

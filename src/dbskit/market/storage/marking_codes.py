@@ -20,7 +20,8 @@ from dbskit.database.db import Transaction
 from dbskit.database.driver_statements import DriverStatement
 from dbskit.database.values import to_micros
 from dbskit.market.domain.marking import MarkingCode
-from dbskit.market.storage.orders import OF_ORDER, from_kopecks, order_params, touch_order
+from dbskit.market.storage.order_rows import from_kopecks
+from dbskit.market.storage.orders import OF_ORDER, order_params, touch_order
 from dbskit.market.storage.tables import order_items, orders
 from dbskit.market.storage.types import unit_codes_from_text, unit_codes_text
 
