@@ -208,3 +208,22 @@ def test_0013_makes_kept_digital_orders_email_and_goes_back_without_losing_items
         items = conn.execute(sa.text("SELECT order_id FROM order_items ORDER BY order_id")).all()
     assert not columns & {"external_order_id", "digital_delivery_type", "steam_link"}
     assert [row.order_id for row in items] == [digital.id, physical.id]
+
+
+@pytest.mark.rule("R-079")
+def test_back_before_0009_with_orders_kept(empty_db: Database) -> None:
+    """Dropping the campaigns' ``active`` column keeps the campaigns their orders refer to."""
+    _migrate(empty_db, "0012")
+    campaign = insert_shop(empty_db)
+    order = make_order(id=53_000_000_031, campaign_id=campaign)
+    with empty_db.write() as conn:
+        insert_order(conn, order)
+
+    _migrate(empty_db, "0008", down=True)
+    with empty_db.read() as conn:
+        columns = {column["name"] for column in sa.inspect(conn).get_columns("campaigns")}
+        kept = conn.execute(sa.text("SELECT id, campaign_id FROM orders")).all()
+        items = conn.execute(sa.text("SELECT count(*) FROM order_items")).scalar_one()
+    assert "active" not in columns
+    assert [tuple(row) for row in kept] == [(order.id, campaign)]
+    assert items == len(order.items)

@@ -23,5 +23,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("campaigns") as batch:
-        batch.drop_column("active")
+    # ALTER TABLE ... DROP COLUMN, also on SQLite (3.35+): a batch copy would drop ``campaigns``,
+    # which orders and the demo's access refer to, and SQLite refuses that.
+    op.drop_column("campaigns", "active")
