@@ -17,7 +17,12 @@ from dbskit.contract.orders import ForwardScrollingPagerDTO
 from dbskit.market.domain.business_orders_query import OWN_PLATFORM, OWN_PROGRAM
 from dbskit.market.domain.delivery_services import OWN_DELIVERY_SERVICE_ID
 from dbskit.market.domain.order import Order, OrderItem
-from dbskit.market.services.order_view import Document, region_document, track_documents
+from dbskit.market.services.order_view import (
+    Document,
+    delivery_dates,
+    region_document,
+    track_documents,
+)
 
 
 def iso_day(day: date) -> str:
@@ -49,12 +54,7 @@ def _item(order: Order, item: OrderItem) -> Document:
 
 
 def _delivery(order: Order) -> Document:
-    created = order.created_at.astimezone(limits.MARKET_TIMEZONE).date()
-    dates: Document = {"fromDate": iso_day(order.delivery_from_date or created)}
-    if order.delivery_to_date:
-        dates["toDate"] = iso_day(order.delivery_to_date)
-    if order.real_delivery_date:
-        dates["realDeliveryDate"] = iso_day(order.real_delivery_date)
+    dates = delivery_dates(order, iso_day)
     found: Document = {
         "type": order.delivery_type.value,
         "serviceName": order.delivery_service_name,

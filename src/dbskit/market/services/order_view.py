@@ -10,6 +10,7 @@ the same document as the contract model, for the answers that carry one order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -73,13 +74,20 @@ def _item(item: OrderItem) -> Document:
     return found
 
 
-def _delivery(order: Order) -> Document:
+def delivery_dates(order: Order, write_day: Callable[[date], str]) -> Document:
+    """The order's delivery days, each written by ``write_day`` (OrderDTO's or
+    BusinessOrderDTO's form); ``fromDate`` is the creation day when the order has none."""
     created = order.created_at.astimezone(limits.MARKET_TIMEZONE).date()
-    dates: Document = {"fromDate": format_date(order.delivery_from_date or created)}
+    dates: Document = {"fromDate": write_day(order.delivery_from_date or created)}
     if order.delivery_to_date:
-        dates["toDate"] = format_date(order.delivery_to_date)
+        dates["toDate"] = write_day(order.delivery_to_date)
     if order.real_delivery_date:
-        dates["realDeliveryDate"] = format_date(order.real_delivery_date)
+        dates["realDeliveryDate"] = write_day(order.real_delivery_date)
+    return dates
+
+
+def _delivery(order: Order) -> Document:
+    dates = delivery_dates(order, format_date)
     found: Document = {
         "type": order.delivery_type.value,
         "serviceName": order.delivery_service_name,
