@@ -53,6 +53,11 @@ T = TypeVar("T")
 Transaction: TypeAlias = Connection
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLite reads that do not fit on the event loop run in this many threads. Its driver lets go of
+# the GIL around every row it steps to and takes it back for the row's values, so each worker
+# thread competes with the loop for the GIL once per row: at 16 concurrent pages of 50 orders,
+# 20 threads cost twice the CPU per page of 2 and tripled the p99 (docs/decisions.md, Storage).
+SQLITE_READ_THREADS = 2
 # The loop's writes leave the WAL to a background checkpoint after this many commits (SQLite's own
 # automatic checkpoint is every 1,000 pages, which a few hundred short writes fill).
 CHECKPOINT_EVERY_COMMITS = 200
@@ -92,8 +97,9 @@ class Database:
                 pool_pre_ping=False,
                 json_serializer=json_text,
             )
-        # As many worker threads as connections: a thread more would only wait for the pool.
-        self._thread_count = 2 * pool_size
+        # PostgreSQL: as many worker threads as connections (a thread more would only wait for
+        # the pool); they mostly wait for the server.
+        self._thread_count = SQLITE_READ_THREADS if self.is_sqlite else 2 * pool_size
         self._threads: ThreadPoolExecutor | None = None
         # SQLite has one writer at a time. Its writes get one thread of their own, so they queue
         # in order here instead of polling for the lock: SQLite's busy handler sleeps between
