@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from email.utils import formatdate
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dbskit.clock import Clock
 from dbskit.collector import settle_after_start
 from dbskit.contract.errors import REASON_PHRASES
 from dbskit.market.app import create_market_app
@@ -37,6 +39,8 @@ def create_app(
     store = store or build_store_service(settings, clock=runtime.clock, freeze=handle_signals)
     # Added last, so it runs before the Market's gateway, limits and query log.
     app.add_middleware(StoreMount, store=create_store_app(store), prefix=STORE_PREFIX)
+    # Outermost: every answer's Date is the sandbox clock's (uvicorn's own is off, cli/serve.py).
+    app.add_middleware(SandboxDate, clock=runtime.clock)
     app.state.store = store
 
     # Starlette does not run a mounted app's lifespan: the store's runs inside the Market's.
@@ -79,6 +83,43 @@ class StoreMount:
             await self.store(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class SandboxDate:
+    """Writes the ``Date`` header of every answer from the sandbox clock.
+
+    A client times its waits by the answer's ``Date`` (``X-RateLimit-Resource-Until`` minus
+    ``Date``): after the sandbox clock has moved, wall time would be days away from the window
+    the limiter counts in. The served process runs uvicorn without its own Date header, so each
+    answer carries exactly one (docs/decisions.md, "The Date header").
+    """
+
+    def __init__(self, app: ASGIApp, *, clock: Clock) -> None:
+        self.app = app
+        self.clock = clock
+        self._second = -1
+        self._value = b""
+
+    def _date(self) -> bytes:
+        # Formatted once per second of the sandbox clock, as uvicorn does for wall time.
+        now = self.clock.now().timestamp()
+        second = int(now)
+        if second != self._second:
+            self._value = formatdate(second, usegmt=True).encode()
+            self._second = second
+        return self._value
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_date(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [(b"date", self._date()), *message.get("headers", ())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_date)
 
 
 def create_served_app() -> FastAPI:

@@ -1,4 +1,4 @@
-"""The sandbox clock: real time plus an offset that only grows.
+"""The sandbox clock: real time plus an offset that only grows, but for a full reset.
 
 This is the only module that reads the wall clock. Every time rule (deadlines, limit windows,
 delayed events) asks a ``Clock`` for ``now()``, so tests and sellers move time instead of waiting.
@@ -34,10 +34,16 @@ class Clock:
     ) -> None:
         self._offset = offset
         self._wall = wall
+        self._resets = 0
 
     @property
     def offset(self) -> timedelta:
         return self._offset
+
+    @property
+    def resets(self) -> int:
+        """How many full resets of the sandbox this clock has adopted."""
+        return self._resets
 
     def now(self) -> datetime:
         return self._wall() + self._offset
@@ -45,8 +51,17 @@ class Clock:
     def wall(self) -> datetime:
         return self._wall()
 
-    def adopt(self, offset: timedelta) -> None:
-        """Take an offset read from shared storage; a smaller one is ignored (forward only)."""
+    def adopt(self, offset: timedelta, *, resets: int | None = None) -> None:
+        """Take an offset read from shared storage; a smaller one is ignored (forward only).
+
+        ``resets``, stored with the offset, counts the full resets of the sandbox, the one move
+        back (to real time): an offset of a later reset is taken even when smaller, and one read
+        before the last reset adopted here is ignored."""
+        if resets is not None and resets != self._resets:
+            if resets > self._resets:
+                self._resets = resets
+                self._offset = offset
+            return
         if offset > self._offset:
             self._offset = offset
 

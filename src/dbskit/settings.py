@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         None, description="Secret for the /sandbox endpoints (generated on loopback)."
     )
     log_level: str = Field("info", description="Server log level.")
+    access_log: bool = Field(
+        False, description="Log one line per request (uvicorn's access log; ?token= redacted)."
+    )
     body_read_timeout: float = Field(
         limits.BODY_READ_TIMEOUT.total_seconds(),
         gt=0,

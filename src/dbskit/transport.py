@@ -37,6 +37,7 @@ from dbskit.contract.errors import (
     UriTooLong,
 )
 from dbskit.market.routes.errors import error_response as market_error_response
+from dbskit.market.sandbox.faults_layer import CLOSE_EXTENSION
 from dbskit.shop.errors import api_error_response as store_error_response
 
 _HEADER_LINE_OVERHEAD = len(b": \r\n")
@@ -146,9 +147,15 @@ def _refusal(error: BaseException) -> ApiError:
 
 
 class MarketHttpProtocol(LimitedHttpToolsProtocol):
-    """``dbskit serve``: the Market's envelope (R-071)."""
+    """``dbskit serve``: the Market's envelope (R-071); each request's scope can close the
+    connection unanswered (the sandbox's dropped-connection fault, ``CLOSE_EXTENSION``)."""
 
     render = staticmethod(market_error_response)
+
+    def on_headers_complete(self) -> None:
+        extensions = self.scope.setdefault("extensions", {})
+        extensions[CLOSE_EXTENSION] = {"close": self.transport.close}
+        super().on_headers_complete()
 
 
 class StoreHttpProtocol(LimitedHttpToolsProtocol):

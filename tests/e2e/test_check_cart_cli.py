@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dbskit.cli.check_cart import REFUSED_PUSH_HINT
 from dbskit.store_data.loaders import DEMO_SETTINGS
 from tests.e2e.server import Server, dbskit_env, running_server
 
@@ -87,6 +89,7 @@ def test_a_wrong_token_fails_every_answer_and_the_exit_code_is_one(store: Server
         "answered 403 to a request with items[0].count 0; expected 400"
     )
     assert len(report["findings"]) == 12
+    assert REFUSED_PUSH_HINT + "\n" in result.stderr
 
 
 @pytest.mark.rule("R-039")
@@ -95,6 +98,7 @@ def test_url_mode_sends_the_token_as_a_parameter_the_header_store_refuses(store:
     assert result.returncode == 1
     assert "answered 403; a valid request expects 200" in result.stdout
     assert result.stdout.splitlines()[-1] == "FAILED: 12 error(s), 0 warning(s)"
+    assert REFUSED_PUSH_HINT + "\n" in result.stderr
 
 
 @pytest.mark.rule("R-037")
@@ -124,3 +128,28 @@ def test_store_data_serving_no_region_cannot_drive_the_checks(tmp_path: Path) ->
         "no region is served by a DELIVERY, PICKUP or POST rule\n"
     )
     assert result.stdout == ""
+
+
+@pytest.mark.rule("R-037")
+@pytest.mark.decision("Running check-cart")
+def test_an_argument_that_is_not_a_url_is_a_usage_error() -> None:
+    result = check_cart("not-a-url", "--token", TOKEN)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    text = " ".join(result.stderr.replace("│", " ").split())
+    assert "Invalid value for 'URL': 'not-a-url' is not an http:// or https:// URL" in text
+
+
+@pytest.mark.rule("R-045")
+@pytest.mark.decision("Running check-cart")
+def test_a_feed_alone_is_checked_with_the_demo_regions(store: Server, tmp_path: Path) -> None:
+    feed = tmp_path / "my-feed.xml"
+    shutil.copy(DEMO_SETTINGS.parent / "catalogue.xml", feed)
+    result = check_cart(store.base_url, "--token", TOKEN, "--feed", str(feed), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert (report["passed"], report["errors"], report["warnings"]) == (True, 0, 0)
+    # Without the demo's restriction the battery has no offer that cannot travel somewhere.
+    scenarios = [r["scenario"] for r in report["requests"]]
+    assert len(scenarios) == 13
+    assert not any(name.startswith("not-deliverable-") for name in scenarios)

@@ -50,6 +50,8 @@ def entry(at: datetime, **changes: Any) -> QueryLogEntry:
         "response_body": '{"status":"OK"}',
         "response_size": 15,
         "response_truncated": True,
+        "fault_rule_id": None,
+        "fault": None,
     }
     values.update(changes)  # type: ignore[typeddict-item]
     return values

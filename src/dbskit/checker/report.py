@@ -5,16 +5,25 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from dbskit.cart_rules.checks import CHECKS
 from dbskit.cart_rules.findings import Finding, Severity
+from dbskit.cart_rules.scenario import Auth
 from dbskit.checker.runner import Run
 
 _COLUMNS = ("severity", "scenario", "check", "rule", "path", "what was wrong")
 _MAX_WIDTH = 40  # longer paths and names wrap onto the next lines of their cell
+# A store refusing the push token: R-039's 403, or the 401 many web frameworks answer.
+_TOKEN_REFUSALS = frozenset({401, 403})
 
 
 def has_errors(run: Run) -> bool:
     return any(finding.severity is Severity.ERROR for finding in run.findings)
+
+
+def token_refused(run: Run) -> bool:
+    """Every call that carried the push token was refused for it: the token (or the way it
+    travels) is not the store's, and every other finding follows from that."""
+    with_token = [o for o in run.outcomes if o.scenario.auth is Auth.GOOD]
+    return bool(with_token) and all(o.status in _TOKEN_REFUSALS for o in with_token)
 
 
 def _counts(findings: Sequence[Finding]) -> tuple[int, int]:
@@ -26,7 +35,7 @@ def text_report(run: Run, url: str) -> str:
     errors, warnings = _counts(run.findings)
     lines = [
         f"POST {url.rstrip('/')}/cart: {len(run.outcomes)} requests in {run.elapsed:.2f} s, "
-        f"{len(CHECKS)} checks each",
+        f"{len(run.checks)} checks each",
         "",
     ]
     if run.findings:
@@ -79,7 +88,7 @@ def json_report(run: Run, url: str) -> str:
         "elapsedSeconds": round(run.elapsed, 3),
         "checks": [
             {"check": check.name, "rule": check.rule, "description": check.describe}
-            for check in CHECKS
+            for check in run.checks
         ],
         "requests": [
             {

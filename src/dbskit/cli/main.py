@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from dbskit import __version__
+from dbskit.cli import sandbox_triggers
 from dbskit.cli import serve as serve_module
 from dbskit.cli import store as store_module
 from dbskit.cli._options import with_settings_options
+from dbskit.cli.api import app as api_app
 from dbskit.cli.check_cart import check_cart
 from dbskit.cli.sandbox import app as sandbox_app
 from dbskit.settings import Settings
@@ -45,7 +47,9 @@ def serve(*, settings: Settings) -> None:
 
 app.command("check-cart")(check_cart)
 app.add_typer(sandbox_app, name="sandbox")
+sandbox_triggers.register(sandbox_app)
 app.add_typer(store_module.app, name="store")
+app.add_typer(api_app, name="api")
 
 
 def main() -> None:

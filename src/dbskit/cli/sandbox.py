@@ -16,6 +16,7 @@ from dbskit.cli._tokens import SANDBOX_TOKEN_FILE
 from dbskit.contract.enums import BuyerType, DeliveryType, OrderStatus, OrderSubstatus
 from dbskit.contract.operations import Scope
 from dbskit.contract.sandbox_access import PushAuthMode, TokenType
+from dbskit.contract.sandbox_faults import FaultKind
 from dbskit.private_files import read_private
 from dbskit.settings import DEFAULT_PORT
 
@@ -29,6 +30,10 @@ orders = typer.Typer(help="Test orders and the Market's own status moves.", no_a
 app.add_typer(campaigns, name="campaigns")
 app.add_typer(tokens, name="tokens")
 app.add_typer(orders, name="orders")
+faults = typer.Typer(
+    help="Fault rules: 420s, 5xx answers, dropped connections, latency.", no_args_is_help=True
+)
+app.add_typer(faults, name="faults")
 
 _SCOPES = "Scopes: " + ", ".join(scope.value for scope in Scope) + "."
 Url = Annotated[str, typer.Option("--url", help="The emulator's base URL.")]
@@ -318,3 +323,86 @@ def list_requests(
     """The query log, newest first; prints {"requests": [...], "paging": {...}}."""
     params = _present(campaignId=campaign_id, limit=limit, pageToken=page_token)
     _send("GET", url, "/sandbox/requests", sandbox_token, data_dir, params=params)
+
+
+@app.command("reset")
+def reset_sandbox(
+    campaign_id: Annotated[
+        int | None, typer.Option(help="Only this campaign's part; everything when left out.")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Delete orders, outbox, events, query log, fault rules and limit counters, keeping
+    campaigns and keys; a full reset sets the clock back to real time. Prints
+    {"deleted": {...}, "clockReset", "now"}."""
+    _post(url, "/sandbox/reset", _present(campaignId=campaign_id), sandbox_token, data_dir)
+
+
+@faults.command("add")
+def add_fault(
+    operation_id: Annotated[str, typer.Option(help="The operationId, e.g. getOrder.")],
+    fault: Annotated[
+        FaultKind,
+        typer.Option(
+            help="HOURLY_LIMIT, PARALLEL_LIMIT, INTERNAL_ERROR, SERVICE_UNAVAILABLE, "
+            "DROP_CONNECTION or LATENCY."
+        ),
+    ],
+    next_calls: Annotated[
+        int | None, typer.Option("--next", help="Fault the next N matching calls.")
+    ] = None,
+    every: Annotated[int | None, typer.Option(help="Fault every Nth matching call.")] = None,
+    share: Annotated[
+        float | None, typer.Option(help="Fault this share (0-1] of the calls, drawn from --seed.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="The share's seed; random if left out.")] = None,
+    latency_ms: Annotated[
+        int | None, typer.Option(help="With LATENCY: the delay in milliseconds.")
+    ] = None,
+    campaign_id: Annotated[int | None, typer.Option(help="Only calls on this campaign.")] = None,
+    token_id: Annotated[
+        int | None, typer.Option(help="Only calls with this token (its tokenId).")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Add a fault rule; prints the rule with its id (and the seed of a share)."""
+    body = _present(
+        operationId=operation_id,
+        fault=fault.value,
+        next=next_calls,
+        every=every,
+        share=share,
+        seed=seed,
+        latencyMs=latency_ms,
+        campaignId=campaign_id,
+        tokenId=token_id,
+    )
+    _post(url, "/sandbox/faults", body, sandbox_token, data_dir)
+
+
+@faults.command("list")
+def list_faults(
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """The fault rules with their counts; prints {"rules": [...]}."""
+    _send("GET", url, "/sandbox/faults", sandbox_token, data_dir)
+
+
+@faults.command("clear")
+def clear_faults(
+    rule_id: Annotated[
+        int | None, typer.Argument(help="The rule to delete; every rule when left out.")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    sandbox_token: SandboxToken = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Delete every fault rule, or one; prints {"deleted": N}."""
+    path = "/sandbox/faults" if rule_id is None else f"/sandbox/faults/{rule_id}"
+    _send("DELETE", url, path, sandbox_token, data_dir)

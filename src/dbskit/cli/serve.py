@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from dbskit.cli import _access_log as access_log
 from dbskit.cli._tokens import RefusedToServe, sandbox_token_for, secret, store_token_for
 from dbskit.contract.operations import OPERATIONS
 from dbskit.extras import MissingExtra
@@ -64,23 +65,30 @@ def serve(settings: Settings) -> None:
         "dbskit.app:create_served_app",
         factory=True,
         workers=settings.workers,
-        **uvicorn_options(settings),
+        # dbskit.app.SandboxDate writes Date from the sandbox clock; uvicorn's would be a second.
+        **uvicorn_options(settings, date_header=False),
     )
 
 
-def uvicorn_options(settings: Settings, *, http: str = MARKET_PROTOCOL) -> dict[str, Any]:
+def uvicorn_options(
+    settings: Settings, *, http: str = MARKET_PROTOCOL, date_header: bool = True
+) -> dict[str, Any]:
     """How every dbskit server runs: on uvloop accepting every waiting connection at once
     (``dbskit.event_loop``), httptools with dbskit's limits and error bodies
-    (``dbskit.transport``), no WebSockets, no access log, with a lifespan."""
+    (``dbskit.transport``), no WebSockets, with a lifespan; the access log only with
+    ``--access-log``. ``date_header`` off: the app writes ``Date`` itself (the served app,
+    from the sandbox clock)."""
     return {
         "host": settings.host,
         "port": settings.port,
         "loop": "dbskit.event_loop:PromptAcceptLoop",
         "http": http,
         "ws": "none",
-        "access_log": False,
+        "access_log": settings.access_log,
+        "log_config": access_log.log_config(),
         "log_level": settings.log_level,
         "lifespan": "on",
+        "date_header": date_header,
     }
 
 

@@ -99,15 +99,34 @@ class OrderCancellationRequestNotification(_Notification):
     requested_at: AwareDatetime = Field(alias="requestedAt")
 
 
+class OrderUpdateType(StrEnum):
+    """R-114: what changed in an ``ORDER_UPDATED`` notification (nspec OrderUpdateType.yaml)."""
+
+    SHIPMENT_DATE_UPDATED = "SHIPMENT_DATE_UPDATED"
+    DELIVERY_DATE_UPDATED = "DELIVERY_DATE_UPDATED"
+    UNKNOWN = "UNKNOWN"
+
+
+class OrderUpdatedNotification(_Notification):
+    notification_type: Literal[NotificationType.ORDER_UPDATED] = Field(alias="notificationType")
+    order_id: OrderId = Field(alias="orderId")
+    campaign_id: CampaignId = Field(alias="campaignId")
+    update_type: OrderUpdateType = Field(alias="updateType")
+    updated_at: AwareDatetime = Field(alias="updatedAt")
+
+
 Notification = Annotated[
     PingNotification
     | OrderCreatedNotification
     | OrderStatusUpdatedNotification
     | OrderCancelledNotification
-    | OrderCancellationRequestNotification,
+    | OrderCancellationRequestNotification
+    | OrderUpdatedNotification,
     Field(discriminator="notification_type"),
 ]
-NOTIFICATION_ADAPTER: TypeAdapter[Notification] = TypeAdapter(Notification)
+# Given as Any: mypy reads the annotated union as a value, not as the ``type[...]`` pydantic wants.
+_NOTIFICATION_FORM: Any = Notification
+NOTIFICATION_ADAPTER: TypeAdapter[Notification] = TypeAdapter(_NOTIFICATION_FORM)
 
 
 def payload_json(notification: Notification) -> dict[str, Any]:
@@ -170,6 +189,18 @@ def order_cancellation_request(
         order_id=order_id,
         campaign_id=campaign_id,
         requested_at=requested_at,
+    )
+
+
+def order_updated(
+    *, order_id: int, campaign_id: int, update_type: OrderUpdateType, updated_at: datetime
+) -> OrderUpdatedNotification:
+    return OrderUpdatedNotification(
+        notification_type=NotificationType.ORDER_UPDATED,
+        order_id=order_id,
+        campaign_id=campaign_id,
+        update_type=update_type,
+        updated_at=updated_at,
     )
 
 

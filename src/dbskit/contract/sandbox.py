@@ -19,6 +19,7 @@ from dbskit.contract.enums import (
     OrderSubstatus,
     Vat,
 )
+from dbskit.contract.sandbox_faults import InjectedFault
 
 MAX_ADVANCE_SECONDS = 10 * 365 * 86_400  # ten years: far beyond every documented window
 
@@ -75,6 +76,8 @@ class LoggedRequest(ContractModel):
     business_id: int | None = Field(None, alias="businessId")
     # Set for every call to a deprecated method, answered or refused (OQ-29).
     deprecated: DeprecationMark | None = None
+    # Set for every call a sandbox fault rule answered, cut off or delayed (POST /sandbox/faults).
+    injected_fault: InjectedFault | None = Field(None, alias="injectedFault")
     request: LoggedMessage
     response: LoggedMessage
 

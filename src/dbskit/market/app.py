@@ -12,6 +12,7 @@ from dbskit.market.deprecated_methods import DeprecatedMethods
 from dbskit.market.dispatch import PartnerApi
 from dbskit.market.domain.deprecations import deprecations_apply
 from dbskit.market.gateway import Layer, PartnerGateway
+from dbskit.market.health import router as health_router
 from dbskit.market.limits.middleware import PartnerApiLimits
 from dbskit.market.query_log.recorder import QueryLogRecorder
 from dbskit.market.routes.errors import install_error_handlers
@@ -19,9 +20,13 @@ from dbskit.market.routes.handlers import PARTNER_HANDLERS
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox._guard import SandboxGate
 from dbskit.market.sandbox.access_routes import router as sandbox_access_router
+from dbskit.market.sandbox.campaign_routes import router as sandbox_campaign_router
 from dbskit.market.sandbox.checkout import router as sandbox_checkout_router
+from dbskit.market.sandbox.docs_routes import router as sandbox_docs_router
+from dbskit.market.sandbox.faults_layer import FaultInjection
 from dbskit.market.sandbox.orders import router as sandbox_orders_router
 from dbskit.market.sandbox.routes import router as sandbox_router
+from dbskit.market.sandbox.trigger_routes import router as sandbox_trigger_router
 
 
 def create_market_app(runtime: Runtime) -> FastAPI:
@@ -49,10 +54,14 @@ def create_market_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.include_router(health_router)
     app.include_router(sandbox_router)
     app.include_router(sandbox_orders_router)
     app.include_router(sandbox_checkout_router)
     app.include_router(sandbox_access_router)
+    app.include_router(sandbox_campaign_router)
+    app.include_router(sandbox_trigger_router)
+    app.include_router(sandbox_docs_router)
     # The Partner API has no FastAPI routes: the gateway matches the operation once and its
     # handler runs from the table. FastAPI serves the /sandbox control plane.
     partner_api = PartnerApi(runtime, PARTNER_HANDLERS)
@@ -60,7 +69,11 @@ def create_market_app(runtime: Runtime) -> FastAPI:
     # Middleware added last runs first: the query log records the call as the caller spelled
     # it, the gateway judges the call, the limits admit it, and a retired method may refuse it.
     settings = runtime.settings
-    around_handler: list[Layer] = [partial(PartnerApiLimits, limiter=runtime.limiter)]
+    around_handler: list[Layer] = [
+        # The sandbox's faults first: a faulted call spends no budget.
+        partial(FaultInjection, faults=runtime.faults, limiter=runtime.limiter),
+        partial(PartnerApiLimits, limiter=runtime.limiter),
+    ]
     if deprecations_apply(settings.profile, settings.deprecations):
         around_handler.append(
             partial(

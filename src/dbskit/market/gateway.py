@@ -4,7 +4,8 @@
 2. authorization — the operation's scopes (R-077);
 3. campaign access — ``campaignId`` parses, exists, belongs to the token's business (R-078) and
    is active; a call without a campaign needs an active cabinet (R-079);
-4. the ``around_handler`` layers (request limits; retired methods, OQ-29), then the handler;
+4. the ``around_handler`` layers (the sandbox's fault rules; request limits; retired methods,
+   OQ-29), then the handler;
 
 and the ``around_call`` layers wrap all of it (the query log sees rejected calls too).
 
@@ -49,6 +50,8 @@ Layer = Callable[[ASGIApp], ASGIApp]
 
 OPERATION_KEY = "partner_operation"
 PARTNER_CALL_KEY = "partner_call"
+# Set by the sandbox's fault layer on a call it faulted: ``(rule id, fault)`` for the query log.
+INJECTED_FAULT_KEY = "injected_fault"
 CAMPAIGN_PARAMETER = "campaignId"
 BUSINESS_PARAMETER = "businessId"
 

@@ -7,8 +7,9 @@ from dbskit.contract.operations import V1_PREFIX
 
 SANDBOX_ROOT = "/sandbox"
 _SANDBOX_PREFIX = SANDBOX_ROOT + "/"
+HEALTH_PATH = "/healthz"  # the process's health check (market/health.py), no token
 # Paths that belong to dbskit itself, not to the Partner API, keep their exact form.
-_OWN_ROOTS = (SANDBOX_ROOT, "/store")
+_OWN_ROOTS = (SANDBOX_ROOT, "/store", HEALTH_PATH)
 _OWN_PREFIXES = tuple(root + "/" for root in _OWN_ROOTS)
 
 

@@ -17,16 +17,19 @@ from pydantic import SecretStr
 from dbskit.clock import Clock
 from dbskit.database.db import Database
 from dbskit.market.limits.limiter import Limiter, build_limiter
+from dbskit.market.limits.storage import MemoryCounters
 from dbskit.market.query_log.writer import QueryLogWriter
 from dbskit.market.services.access import AccessService
 from dbskit.market.services.access_cache import AccessCache
 from dbskit.market.services.clock import ClockService
 from dbskit.market.services.demo import DemoAccess, DemoPush, default_push_url, ensure_demo
 from dbskit.market.services.digital_goods import register_digital_events
+from dbskit.market.services.faults import FaultService
 from dbskit.market.services.notification_sender import NotificationSender
 from dbskit.market.services.orders import OrderAnswers
 from dbskit.market.services.outbound import OutboundHttp
 from dbskit.market.services.outbox import DELIVER_NOTIFICATION
+from dbskit.market.services.reset import ResetService
 from dbskit.market.services.sandbox_orders import register_order_events
 from dbskit.market.services.scheduler import Scheduler
 from dbskit.market.storage import migrations
@@ -50,6 +53,8 @@ class Runtime:
     order_answers: OrderAnswers
     # The query log's database: on SQLite a file of its own, on PostgreSQL ``db`` itself.
     log_db: Database
+    faults: FaultService
+    resets: ResetService
     demo: DemoAccess | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -79,6 +84,15 @@ class Runtime:
             body_limit=settings.query_log_body_max_bytes,
         )
         limiter = build_limiter(settings, clock)
+        faults = FaultService(db=db, clock=clock)
+        resets = ResetService(
+            db=db,
+            log_db=log_db,
+            clock=clock,
+            faults=faults,
+            counters=limiter,
+            log_buffer=query_log,
+        )
         return cls(
             settings,
             db,
@@ -92,6 +106,8 @@ class Runtime:
             http,
             OrderAnswers(db),
             log_db,
+            faults,
+            resets,
         )
 
     def prepare(self) -> None:
@@ -103,6 +119,7 @@ class Runtime:
         if self.log_db is not self.db:
             migrations.upgrade(self.log_db)  # the same schema; only its query_log is used
         self.clock_service.load()
+        self.faults.load()
         self.demo = ensure_demo(
             db=self.db,
             clock=self.clock,
@@ -120,6 +137,7 @@ class Runtime:
             await self.log_db.open_loop_connections()
         self._tasks.append(asyncio.create_task(self._follow_clock(), name="dbskit-clock"))
         self._tasks.append(asyncio.create_task(self._tick(), name="dbskit-ticker"))
+        self._tasks.append(asyncio.create_task(self._follow_faults(), name="dbskit-faults"))
         self.query_log.start()
 
     async def stop(self) -> None:
@@ -146,10 +164,30 @@ class Runtime:
         instance is doing (a scheduled event may wait seconds for a store's answer)."""
         while True:
             await asyncio.sleep(self.settings.clock_refresh_seconds)
+            resets = self.clock.resets
             try:
                 await self.clock_service.refresh()
             except Exception:
                 log.exception("reading the shared clock failed")
+            if self.clock.resets != resets:
+                await self._adopt_reset()
+
+    async def _adopt_reset(self) -> None:
+        """Another instance reset the sandbox (its clock went back): this process's own state
+        follows. Shared counters (Redis) were cleared by that instance."""
+        self.query_log.restart_purges()
+        if isinstance(self.limiter.storage, MemoryCounters):
+            await self.limiter.storage.forget_windows()
+
+    async def _follow_faults(self) -> None:
+        """Read the fault rules every ``clock_refresh_seconds``: a rule added or deleted through
+        another instance applies here within that interval."""
+        while True:
+            await asyncio.sleep(self.settings.clock_refresh_seconds)
+            try:
+                await self.faults.refresh()
+            except Exception:
+                log.exception("reading the fault rules failed")
 
     async def _tick(self) -> None:
         """Run events that fall due as real time passes."""

@@ -12,8 +12,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from dbskit.cart_rules.checks import CHECKS
 from dbskit.cart_rules.findings import Severity
+from dbskit.checker.catalogue_checks import checks_for
 from dbskit.checker.report import has_errors, json_report, text_report
 from dbskit.checker.runner import Run, Target, check_store
 from dbskit.checker.scenarios import build_scenarios, load_data, outlet_codes
@@ -33,6 +33,8 @@ from tests.http.shop.broken_store import (
 from tests.http.shop.conftest import PUSH_TOKEN
 
 STORE_URL = "http://store.test"
+# Every check of a run on the demo store's battery: the rules' and the catalogue's.
+CHECKS = checks_for(load_data())
 # A deadline short enough to test without waiting 5.5 s; the store answers in milliseconds.
 SHORT_DEADLINE = 1.0
 
@@ -48,6 +50,7 @@ async def check(app: ASGIApp, *, deadline: float = 5.5, token: str = PUSH_TOKEN)
         clock=fixed_clock(),
         outlet_codes=outlet_codes(data),
         transport=transport,
+        checks=checks_for(data),
     )
 
 
@@ -208,6 +211,14 @@ def _slow_for_business(exchange: Exchange) -> None:
         exchange.delay = SHORT_DEADLINE + 1.0
 
 
+def _nothing_on_sale(_request: dict[str, Any], answer: dict[str, Any]) -> None:
+    answer["items"] = []
+
+
+def _no_options(_request: dict[str, Any], answer: dict[str, Any]) -> None:
+    answer["deliveryOptions"] = []
+
+
 def _no_payment_methods(_request: dict[str, Any], answer: dict[str, Any]) -> None:
     del answer["paymentMethods"]
 
@@ -237,13 +248,15 @@ BROKEN_STORES: dict[str, tuple[str, Breakage]] = {
     "outlets": ("R-063", _for_options(lambda o: o.pop("outlets"), "PICKUP")),
     "option-ids-unique": ("OQ-17", _for_options(_same_ids)),
     "payment-methods": ("OQ-20", _for_options(lambda o: o.update(paymentMethods="YANDEX"))),
+    "lines-on-sale": ("R-050", on_answers(_nothing_on_sale)),
+    "served-options": ("R-049", on_answers(_no_options)),
 }
 
 
 @pytest.mark.rule("OQ-16")
 def test_every_check_has_a_broken_store() -> None:
     # "connection" is tested against a port nobody listens on (below); "outlet-codes" only
-    # warns (C-17), with the warnings.
+    # warns (C-17), with the warnings. The catalogue's checks are among them.
     elsewhere = {"connection", "outlet-codes"}
     assert set(BROKEN_STORES) | elsewhere == {c.name for c in CHECKS}
     assert {name: rule for name, (rule, _) in BROKEN_STORES.items()} == {
@@ -420,6 +433,7 @@ async def test_our_store_passes_on_generated_data_given_as_feed_and_regions(
             clock=fixed_clock(),
             outlet_codes=outlet_codes(data),
             transport=httpx.ASGITransport(app=app),
+            checks=checks_for(data),
         )
     assert run.findings == []
     names = [scenario.name for scenario in scenarios]

@@ -152,3 +152,5 @@ class CapturedCall:
     operation_id: str | None = None
     campaign_id: int | None = None
     business_id: int | None = None
+    fault_rule_id: int | None = None  # a sandbox fault rule faulted the call
+    fault: str | None = None

@@ -105,13 +105,18 @@ def budgets_for(
     }
 
 
+def campaign_counter_suffix(campaign_id: int) -> str:
+    """How every counter key of the campaign's budgets ends (``counter_key``)."""
+    return f":campaign:{campaign_id}"
+
+
 def counter_key(budget: Budget, *, campaign_id: int | None, business_id: int | None) -> str:
     """Whose budget a call spends (R-083): its campaign's, or its business's where the path has
     no campaign."""
     if budget.per_campaign:
         if campaign_id is None:
             raise ValueError(f"{budget.operation_id} counts per campaign: campaign_id is required")
-        return f"{budget.operation_id}:campaign:{campaign_id}"
+        return budget.operation_id + campaign_counter_suffix(campaign_id)
     if business_id is None:
         raise ValueError(f"{budget.operation_id} counts per business: business_id is required")
     return f"{budget.operation_id}:business:{business_id}"

@@ -21,6 +21,7 @@ from dbskit.market.domain.rate_limits import (
     WINDOW_SECONDS,
     Budget,
     budgets_for,
+    campaign_counter_suffix,
     counter_key,
     rfc822,
     window_end,
@@ -112,6 +113,41 @@ class Limiter:
             (_REMAINING, str(budget.per_window - count).encode()),
         ]
         return Admission(headers, token_key, lease)
+
+    async def refusal(
+        self,
+        operation_id: str,
+        *,
+        parallel: bool,
+        campaign_id: int | None = None,
+        business_id: int | None = None,
+    ) -> LimitExceeded:
+        """The 420 ``admit`` raises when the budget's window is full or, with ``parallel``, when
+        the token's parallel slots are all taken: the same message and headers, for the sandbox's
+        fault rules to answer without spending anything."""
+        budget = self._budgets[operation_id]
+        window = window_of(self._clock.now())
+        if not parallel:
+            return LimitExceeded(
+                budget.exceeded_message,
+                headers=self._header_dict(budget, window, budget.per_window),
+            )
+        key = counter_key(budget, campaign_id=campaign_id, business_id=business_id)
+        try:
+            counted = await self._storage.count(key, window)
+        except CountersUnavailable:
+            raise ServiceUnavailable(Messages.SERVICE_UNAVAILABLE) from None
+        return LimitExceeded(
+            budget.parallel_message, headers=self._header_dict(budget, window, counted)
+        )
+
+    async def forget_windows(self, campaign_id: int | None = None) -> None:
+        """Drop the budgets' counts (``POST /sandbox/reset``): all of them, or the campaign's."""
+        suffix = None if campaign_id is None else campaign_counter_suffix(campaign_id)
+        try:
+            await self._storage.forget_windows(suffix)
+        except CountersUnavailable:
+            raise ServiceUnavailable(Messages.SERVICE_UNAVAILABLE) from None
 
     async def release(self, admission: Admission) -> None:
         """Give the call's parallel slot back (after its answer has been sent)."""

@@ -17,6 +17,7 @@ from dbskit.contract import limits
 from dbskit.market.limits.storage import CountersUnavailable, Lease
 
 P = ParamSpec("P")
+_SCAN_COUNT: Final = 1_000  # keys per SCAN step and per DEL of a reset
 T = TypeVar("T")
 
 
@@ -114,6 +115,19 @@ class RedisCounters:
     @_unavailable_on_redis_error
     async def release(self, key: str, lease: Lease) -> None:
         await self._redis.zrem(self._slots_key(key), lease)
+
+    @_unavailable_on_redis_error
+    async def forget_windows(self, key_suffix: str | None = None) -> None:
+        # Window keys end with their window number: ``<prefix>window:<budget key>:<window>``.
+        pattern = f"{self._prefix}window:*{key_suffix or ''}:*"
+        batch: list[bytes] = []
+        async for key in self._redis.scan_iter(match=pattern, count=_SCAN_COUNT):
+            batch.append(key)
+            if len(batch) >= _SCAN_COUNT:
+                await self._redis.delete(*batch)
+                batch.clear()
+        if batch:
+            await self._redis.delete(*batch)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -45,6 +45,11 @@ class CounterStorage(Protocol):
 
     async def release(self, key: str, lease: Lease) -> None: ...
 
+    async def forget_windows(self, key_suffix: str | None = None) -> None:
+        """Drop the window counters (``POST /sandbox/reset``): every one, or those whose budget
+        key ends with ``key_suffix``. In-flight slots stay: they belong to calls still running."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -87,6 +92,13 @@ class MemoryCounters:
             self._in_flight[key] = taken
         else:
             self._in_flight.pop(key, None)
+
+    async def forget_windows(self, key_suffix: str | None = None) -> None:
+        if key_suffix is None:
+            self._windows.clear()
+            return
+        for key in [key for key in self._windows if key.endswith(key_suffix)]:
+            del self._windows[key]
 
     async def close(self) -> None:
         self._windows.clear()

@@ -19,7 +19,12 @@ from dbskit.clock import Clock
 from dbskit.market.domain.access import PartnerCall
 from dbskit.market.domain.operation_routes import OperationMatch
 from dbskit.market.domain.query_log import CapturedCall
-from dbskit.market.gateway import CAMPAIGN_PARAMETER, OPERATION_KEY, PARTNER_CALL_KEY
+from dbskit.market.gateway import (
+    CAMPAIGN_PARAMETER,
+    INJECTED_FAULT_KEY,
+    OPERATION_KEY,
+    PARTNER_CALL_KEY,
+)
 from dbskit.market.paths import is_own_path
 from dbskit.market.query_log.writer import QueryLogWriter
 
@@ -82,7 +87,11 @@ class QueryLogRecorder:
 
 
 def _attribute(captured: CapturedCall, state: dict[str, object]) -> None:
-    """The operation, campaign and business of the call, as far as the gateway got with it."""
+    """The operation, campaign and business of the call, as far as the gateway got with it, and
+    the sandbox fault injected into it, if any."""
+    injected = state.get(INJECTED_FAULT_KEY)
+    if isinstance(injected, tuple):
+        captured.fault_rule_id, captured.fault = injected
     call = state.get(PARTNER_CALL_KEY)
     if isinstance(call, PartnerCall):
         captured.operation_id = call.operation.operation_id

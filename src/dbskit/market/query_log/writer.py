@@ -150,6 +150,11 @@ class QueryLogWriter:
             return await self._write_apart(batch)
         return len(batch)
 
+    def restart_purges(self) -> None:
+        """The sandbox clock went back (a full reset): the next purge is due at once, not at a
+        time the clock passed before it went back."""
+        self._next_purge = None
+
     async def purge_if_due(self) -> Purged | None:
         """Delete the entries older than the retention period (R-111) if the last purge is
         ``PURGE_EVERY`` old on the sandbox clock (the first is due at once); None if not due.
@@ -258,4 +263,6 @@ def _entry(call: CapturedCall, body_limit: int) -> QueryLogEntry:
         "response_body": storable(response.text),
         "response_size": response.size,
         "response_truncated": response.truncated,
+        "fault_rule_id": call.fault_rule_id,
+        "fault": call.fault,
     }

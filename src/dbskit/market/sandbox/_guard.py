@@ -3,13 +3,14 @@
 ``SandboxGate`` asks for the token before routing, so a caller without it learns nothing of the
 control plane's shape: every method on every path under ``/sandbox`` (paths and methods that do
 not exist included) is the same 401. ``require_sandbox_token`` makes the same check as a
-dependency of each sandbox router.
+dependency of each sandbox router. A browser signed in at ``/sandbox/docs`` shows a session
+cookie instead (``_session.py``); a header, when there is one, is judged alone.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from pydantic import SecretStr
 from starlette.requests import Request
@@ -20,12 +21,13 @@ from dbskit.contract.errors import ApiError, Messages, Unauthorized
 from dbskit.market.paths import is_sandbox_path
 from dbskit.market.routes.errors import error_response
 from dbskit.market.runtime import Runtime
+from dbskit.market.sandbox._session import docs_sign_in, has_session
 
 HEADER = "Sandbox-Token"
 _HEADER_NAME = HEADER.lower().encode("latin-1")  # ASGI servers give header names in lower case
 
 
-def check_sandbox_token(expected: SecretStr | None, headers: Iterable[tuple[bytes, bytes]]) -> None:
+def check_sandbox_token(expected: SecretStr | None, headers: Sequence[tuple[bytes, bytes]]) -> None:
     """One ``Sandbox-Token`` header equal to the configured token, else 401.
 
     An empty or blank configured token opens nothing (``serve`` refuses to start with one), an
@@ -38,6 +40,8 @@ def check_sandbox_token(expected: SecretStr | None, headers: Iterable[tuple[byte
                 raise Unauthorized(Messages.CREDENTIAL_HEADER_REPEATED.format(header=HEADER))
             given = value
     secret = expected.get_secret_value() if expected is not None else ""
+    if given is None and secret.strip() and has_session(secret, headers):
+        return  # a browser signed in at /sandbox/docs (_session.py)
     if not secret.strip() or not given:
         raise Unauthorized(Messages.SANDBOX_TOKEN)
     if not hmac.compare_digest(given, secret.encode()):
@@ -53,6 +57,9 @@ class SandboxGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and is_sandbox_path(scope["path"]):
+            if self._signing_in(scope):
+                await self.app(scope, receive, send)
+                return
             try:
                 check_sandbox_token(self.token, scope["headers"])
             except ApiError as error:
@@ -62,6 +69,14 @@ class SandboxGate:
                     await error_response(error)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    def _signing_in(self, scope: Scope) -> bool:
+        secret = self.token.get_secret_value() if self.token is not None else ""
+        return (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and docs_sign_in(secret, scope["path"], scope["query_string"])
+        )
 
 
 def require_sandbox_token(request: Request) -> None:

@@ -19,9 +19,13 @@ from dbskit.market.domain.query_log import InvalidPageToken, PagePosition
 from dbskit.market.query_log.reader import read_requests
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox._guard import require_sandbox_token
+from dbskit.market.sandbox.faults import router as faults_router
+from dbskit.market.sandbox.reset import router as reset_router
 from dbskit.market.services import outbox
 
 router = APIRouter(prefix="/sandbox", dependencies=[Depends(require_sandbox_token)])
+router.include_router(reset_router)
+router.include_router(faults_router)
 
 
 def _runtime(request: Request) -> Runtime:

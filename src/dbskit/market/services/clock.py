@@ -8,7 +8,7 @@ from dbskit.clock import Clock
 from dbskit.contract.sandbox import ClockAdvanced
 from dbskit.database.db import Database, Transaction
 from dbskit.market.services.scheduler import Scheduler
-from dbskit.market.storage.clock import read_clock_offset, store_clock_offset
+from dbskit.market.storage.clock import read_clock_state, store_clock_offset
 
 
 class ClockService:
@@ -20,11 +20,15 @@ class ClockService:
     def load(self) -> None:
         """Adopt the stored offset (at start-up, before serving)."""
         with self._db.read() as conn:
-            self._clock.adopt(read_clock_offset(conn))
+            self._adopt(read_clock_state(conn))
 
     async def refresh(self) -> None:
-        """Adopt an offset another instance may have stored."""
-        self._clock.adopt(await self._db.run_read(read_clock_offset))
+        """Adopt an offset another instance may have stored, or its reset of the sandbox."""
+        self._adopt(await self._db.run_read(read_clock_state))
+
+    def _adopt(self, state: tuple[timedelta, int]) -> None:
+        offset, resets = state
+        self._clock.adopt(offset, resets=resets)
 
     async def advance(
         self, *, seconds: float | None = None, to: datetime | None = None
@@ -34,7 +38,7 @@ class ClockService:
 
         def store(conn: Transaction) -> timedelta:
             # Inside the write lock: adopt what other instances stored, then move on from there.
-            self._clock.adopt(read_clock_offset(conn))
+            self._adopt(read_clock_state(conn))
             advance = None if seconds is None else timedelta(seconds=seconds)
             offset = self._clock.offset_for(advance=advance, to=to)
             store_clock_offset(conn, offset)

@@ -24,8 +24,9 @@ def _lines(order: Order) -> list[tuple[str, int]]:
 
 def record_order_events(
     conn: Transaction, *, before: Order | None, after: Order, now: datetime
-) -> None:
-    """Record what changed from ``before`` (None: just placed) to ``after``."""
+) -> list[int]:
+    """Record what changed from ``before`` (None: just placed) to ``after``; returns the ids of
+    the notifications recorded."""
     payloads: list[notifications.Notification] = []
     if before is None:
         payloads.append(
@@ -68,9 +69,9 @@ def record_order_events(
             )
         )
     if not payloads:
-        return
+        return []
     url = campaign_notification_url(conn, after.campaign_id)
-    for payload in payloads:
+    return [
         record_notification(
             conn,
             campaign_id=after.campaign_id,
@@ -79,3 +80,5 @@ def record_order_events(
             notification_url=url,
             now=now,
         )
+        for payload in payloads
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -123,30 +124,45 @@ async def move_order(
     wanted = StatusChange(status=request.status, substatus=request.substatus)
 
     def work(conn: Transaction) -> Order:
-        order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
-        decision = decide_market_move(order, wanted)
-        if not decision.changed:
-            return order
-        if decision.outcome is Outcome.CANCELLATION_REQUEST:
-            updated = order.request_cancellation(decision.target[1], now=now)
-            schedule(
-                conn,
-                kind=BUYER_CANCELLATION_DUE,
-                due_at=now + limits.BUYER_CANCELLATION_WINDOW,
-                payload={
-                    "campaignId": campaign_id,
-                    "orderId": order_id,
-                    "requestedAt": now.isoformat(),
-                },
-                now=now,
-            )
-        else:
-            updated = order.apply(decision, now=now)
-        save_order(conn, updated)
-        record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
-        return updated
+        return make_market_move(
+            conn, campaign_id=campaign_id, order_id=order_id, wanted=wanted, now=now
+        ).order
 
     return await db.run_write(work)
+
+
+@dataclass(frozen=True, slots=True)
+class MarketMove:
+    order: Order  # as it is after the move
+    notification_ids: list[int]  # the notifications the move recorded (OQ-25)
+
+
+def make_market_move(
+    conn: Transaction, *, campaign_id: int, order_id: int, wanted: StatusChange, now: datetime
+) -> MarketMove:
+    """``move_order`` inside the caller's write transaction."""
+    order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
+    decision = decide_market_move(order, wanted)
+    if not decision.changed:
+        return MarketMove(order, [])
+    if decision.outcome is Outcome.CANCELLATION_REQUEST:
+        updated = order.request_cancellation(decision.target[1], now=now)
+        schedule(
+            conn,
+            kind=BUYER_CANCELLATION_DUE,
+            due_at=now + limits.BUYER_CANCELLATION_WINDOW,
+            payload={
+                "campaignId": campaign_id,
+                "orderId": order_id,
+                "requestedAt": now.isoformat(),
+            },
+            now=now,
+        )
+    else:
+        updated = order.apply(decision, now=now)
+    save_order(conn, updated)
+    notification_ids = record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
+    return MarketMove(updated, notification_ids)
 
 
 def register_order_events(scheduler: Scheduler) -> None:

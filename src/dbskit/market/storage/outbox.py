@@ -135,10 +135,16 @@ def _attempt_row(message_id: int, attempt: OutboxAttempt) -> dict[str, Any]:
 
 
 def load_messages(
-    conn: Transaction, *, campaign_id: int | None = None, order_id: int | None = None
+    conn: Transaction,
+    *,
+    campaign_id: int | None = None,
+    order_id: int | None = None,
+    message_ids: Collection[int] | None = None,
 ) -> list[OutboxMessage]:
-    """Messages oldest first, each with its attempts in order."""
+    """Messages oldest first, each with its attempts in order; ``message_ids`` keeps those."""
     messages = select(outbox_messages)
+    if message_ids is not None:
+        messages = messages.where(_message.id.in_(list(message_ids)))
     if campaign_id is not None:
         messages = messages.where(_message.campaign_id == campaign_id)
     if order_id is not None:

@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, TypedDict
+from typing import Final, NotRequired, TypedDict
 
 from sqlalchemy import Row, and_, bindparam, column, delete, insert, or_, select, table
 from sqlalchemy.exc import StatementError
 
 from dbskit.contract.sandbox import LoggedMessage, LoggedRequest
+from dbskit.contract.sandbox_faults import FaultKind, InjectedFault
 from dbskit.database.db import Database, Transaction
 from dbskit.market.storage.tables import query_log
 
@@ -56,6 +57,9 @@ class QueryLogEntry(TypedDict):
     response_body: str
     response_size: int
     response_truncated: bool
+    # The sandbox's fault rule that faulted the call and its fault; the writer always sets both.
+    fault_rule_id: NotRequired[int | None]
+    fault: NotRequired[str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +189,11 @@ def refuses_a_row(exc: BaseException) -> bool:
 
 
 def _logged(row: Row[tuple[object, ...]]) -> LoggedRequest:
+    injected = None
+    if row.fault_rule_id is not None and row.fault is not None:
+        injected = InjectedFault(rule_id=row.fault_rule_id, fault=FaultKind(row.fault))
     return LoggedRequest(
+        injected_fault=injected,
         id=row.id,
         time=row.at,
         method=row.method,

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -40,6 +41,9 @@ sandbox_clock = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("offset_us", BigInteger, nullable=False),
+    # How many times a full reset set the clock back to real time: an instance that reads a
+    # higher number than it holds adopts the offset even though it is smaller (0015).
+    Column("resets", BigInteger, nullable=False, server_default="0"),
 )
 
 # Delayed work on the sandbox clock (e-mail delivery, notification retries, ...).
@@ -144,6 +148,9 @@ query_log = Table(
     Column("response_body", Text, nullable=False),
     Column("response_size", BigInteger, nullable=False),
     Column("response_truncated", Boolean, nullable=False),
+    # The sandbox's fault rule that answered (or delayed) the call, and its fault (0015).
+    Column("fault_rule_id", BigInteger, nullable=True),
+    Column("fault", String(32), nullable=True),
     Index("ix_query_log_at", "at", "id"),
     Index("ix_query_log_campaign", "campaign_id", "at", "id"),
 )
@@ -327,4 +334,29 @@ order_warnings = Table(
     Column("code", String(32), nullable=False),
     Column("message", Text, nullable=False),
     Index("ix_order_warnings_order", "order_id", "id"),
+)
+
+# Faults the sandbox injects into Partner API calls (POST /sandbox/faults): which calls a rule
+# matches (operation, and campaign or token), what it does (an answer, a dropped connection or
+# added latency) and when (the next ``n`` calls, every ``n``th, or a seeded ``share``). ``calls``
+# and ``injected`` are counted by conditional updates, exact across instances.
+fault_rules = Table(
+    "fault_rules",
+    metadata,
+    Column("id", _INT64_ID, primary_key=True, autoincrement=True),
+    Column("operation_id", String(64), nullable=False),
+    Column("campaign_id", BigInteger, nullable=True),
+    Column("token_id", BigInteger, nullable=True),
+    Column("fault", String(32), nullable=False),
+    Column("latency_ms", Integer, nullable=True),
+    Column("mode", String(8), nullable=False),
+    Column("n", BigInteger, nullable=True),
+    Column("share", Float, nullable=True),
+    Column("seed", BigInteger, nullable=True),
+    Column("calls", BigInteger, nullable=False, server_default="0"),
+    Column("injected", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", UtcTimestamp, nullable=False),
+    # Ids never come back (SQLite would reuse them once every rule is deleted): the query log
+    # names the rule that faulted a call by its id.
+    sqlite_autoincrement=True,
 )
