@@ -16,6 +16,63 @@ from dbskit.settings import Settings
 
 _SCALARS = (bool, int, float, str, Path)
 
+# ``--help`` groups the options by what they are about; a field not listed is under "Server".
+_PANELS: dict[str, tuple[str, ...]] = {
+    "Server": (
+        "host",
+        "port",
+        "workers",
+        "data_dir",
+        "log_level",
+        "access_log",
+        "body_read_timeout",
+    ),
+    "Storage": ("database_url", "sqlite_synchronous", "redis_url"),
+    "Sandbox": (
+        "sandbox_token",
+        "clock_refresh_seconds",
+        "scheduler_interval_seconds",
+        "access_cache_seconds",
+        "query_log_retention_days",
+        "query_log_flush_seconds",
+        "query_log_body_max_bytes",
+        "test_order_retention_days",
+    ),
+    # The on/off switches apart from the figures: their --no-... column would squeeze the rest.
+    "Market switches": (
+        "strict_content_type",
+        "strict_marking_widths",
+        "strict_country_code",
+        "strict_track_codes",
+        "lenient_key_counts",
+        "email_failure",
+        "cancel_late_digital",
+        "deprecations",
+    ),
+    "Market figures": (
+        "profile",
+        "digital_delivery_delay_seconds",
+        "deprecation_fail_every",
+        "cart_deadline_seconds",
+    ),
+    "Request limits": ("limit_overrides", "parallel_limit"),
+    "Notifications": (
+        "notification_timeout_seconds",
+        "ping_timeout_seconds",
+        "notification_time_factor",
+    ),
+    "Store": (
+        "store_data",
+        "store_token",
+        "store_auth_mode",
+        "store_time_zone",
+        "store_cart_budget_seconds",
+    ),
+}
+PANEL_OF = {name: panel for panel, names in _PANELS.items() for name in names}
+# Secrets are never shown as defaults; a None default is described by the field's own help.
+_NO_DEFAULT_SHOWN = frozenset({"sandbox_token", "store_token"})
+
 
 def _flag_type(annotation: Any) -> type:
     args = [arg for arg in get_args(annotation) if arg is not type(None)] or [annotation]
@@ -27,7 +84,19 @@ def _flag_type(annotation: Any) -> type:
     return str
 
 
-def settings_parameters(only: set[str] | None = None) -> list[inspect.Parameter]:
+def _default_text(name: str, default: Any) -> str:
+    if name in _NO_DEFAULT_SHOWN or default is None or repr(default) == "PydanticUndefined":
+        return ""
+    if isinstance(default, bool):
+        return "; default: on" if default else "; default: off"
+    return f"; default: {getattr(default, 'value', default)}"
+
+
+def settings_parameters(
+    only: set[str] | None = None, defaults: dict[str, Any] | None = None
+) -> list[inspect.Parameter]:
+    """One option per Settings field (or those of ``only``); ``defaults`` replaces the default
+    shown in ``--help`` where the command applies its own (the store's port)."""
     params = []
     for name, field in Settings.model_fields.items():
         if only is not None and name not in only:
@@ -36,9 +105,17 @@ def settings_parameters(only: set[str] | None = None) -> list[inspect.Parameter]
         flag_type = _flag_type(field.annotation)
         decls = [f"{flag}/--no-{name.replace('_', '-')}"] if flag_type is bool else [flag]
         # Square brackets are rich markup in Typer's help: escape them.
-        help_text = f"{field.description or ''} [env DBSKIT_{name.upper()}]".strip()
+        default = (defaults or {}).get(name, field.default)
+        help_text = f"{field.description or ''} [env DBSKIT_{name.upper()}"
+        help_text = (help_text + _default_text(name, default) + "]").strip()
         help_text = help_text.replace("[", "\\[")
-        option = typer.Option(None, *decls, help=help_text, show_default=False)
+        option = typer.Option(
+            None,
+            *decls,
+            help=help_text,
+            show_default=False,
+            rich_help_panel=PANEL_OF.get(name, "Server"),
+        )
         params.append(
             inspect.Parameter(
                 name,
@@ -75,13 +152,13 @@ def invalid_settings_message(error: ValidationError) -> str:
 
 
 def with_settings_options(
-    only: set[str] | None = None,
+    only: set[str] | None = None, defaults: dict[str, Any] | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Give a command one option per Settings field; it receives ``settings=Settings(...)``."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         own = [p for p in inspect.signature(command).parameters.values() if p.name != "settings"]
-        generated = settings_parameters(only)
+        generated = settings_parameters(only, defaults)
 
         def wrapper(**kwargs: Any) -> Any:
             setting_values = {p.name: kwargs.pop(p.name, None) for p in generated}

@@ -4,11 +4,14 @@ dir (mode 0600), because whoever holds them can drive the server."""
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from dbskit.private_files import write_private
-from dbskit.settings import Settings
+
+if TYPE_CHECKING:
+    from dbskit.settings import Settings
 
 SANDBOX_TOKEN_FILE = "sandbox-token"  # noqa: S105 - a file name
 STORE_TOKEN_FILE = "store-token"  # noqa: S105 - a file name

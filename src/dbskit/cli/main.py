@@ -2,19 +2,57 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from typing import ClassVar
+
 import typer
 
 from dbskit import __version__
-from dbskit.cli import sandbox_triggers
-from dbskit.cli import serve as serve_module
-from dbskit.cli import store as store_module
-from dbskit.cli._options import with_settings_options
-from dbskit.cli.api import app as api_app
-from dbskit.cli.check_cart import check_cart
-from dbskit.cli.sandbox import app as sandbox_app
-from dbskit.settings import Settings
+from dbskit.cli._lazy import LazyCommand, LazyGroup
+
+# --help is drawn at least this wide, so that the longest option names and DBSKIT_* variables are
+# never cut short (rich draws 80 columns when the output is not a terminal).
+HELP_MIN_WIDTH = 100
+
+
+def _help_width() -> None:
+    """Typer's help reads TERMINAL_WIDTH when it first draws; a width the user set wins."""
+    columns = shutil.get_terminal_size((HELP_MIN_WIDTH, 24)).columns
+    os.environ.setdefault("TERMINAL_WIDTH", str(max(columns, HELP_MIN_WIDTH)))
+
+
+_help_width()
+
+
+class _Commands(LazyGroup):
+    """Every command of ``dbskit``, imported when it runs (``cli/_lazy.py``)."""
+
+    LAZY: ClassVar[dict[str, LazyCommand]] = {
+        "serve": LazyCommand(
+            "dbskit.cli.serve:serve_command",
+            "Run the Market emulator (Partner API + /sandbox) and the store (/store) on one port.",
+        ),
+        "check-cart": LazyCommand(
+            "dbskit.cli.check_cart:check_cart",
+            "Check a store's POST /cart the way the Market would; exit code 1 on any error.",
+        ),
+        "sandbox": LazyCommand(
+            "dbskit.cli.sandbox_group:app", "Drive a running emulator's /sandbox control plane."
+        ),
+        "store": LazyCommand(
+            "dbskit.cli.store:app",
+            "The seller's store service that answers the Market's POST /cart.",
+        ),
+        "api": LazyCommand(
+            "dbskit.cli.api:app",
+            "Call the Partner API (the emulator by default) through dbskit's client.",
+        ),
+    }
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="dbskit",
     help="Yandex.Market DBS order flow: a Partner API emulator and a POST /cart store service.",
     no_args_is_help=True,
@@ -36,20 +74,6 @@ def _root(
     ),
 ) -> None:
     """Every option is also a DBSKIT_* environment variable with the same meaning."""
-
-
-@app.command()
-@with_settings_options()
-def serve(*, settings: Settings) -> None:
-    """Run the Market emulator (Partner API + /sandbox) and the store (/store) on one port."""
-    serve_module.serve(settings)
-
-
-app.command("check-cart")(check_cart)
-app.add_typer(sandbox_app, name="sandbox")
-sandbox_triggers.register(sandbox_app)
-app.add_typer(store_module.app, name="store")
-app.add_typer(api_app, name="api")
 
 
 def main() -> None:

@@ -1,26 +1,38 @@
 """``dbskit sandbox ...``: the /sandbox control plane of a running emulator, from the shell.
 
 Each command sends one request and prints the JSON answer; a refused request prints the error
-envelope on stderr and exits with status 1. The Sandbox-Token comes from ``--sandbox-token``,
-then ``DBSKIT_SANDBOX_TOKEN``, then the ``sandbox-token`` file of ``--data-dir``.
+envelope on stderr and exits with status 1. The server is ``--url``, else ``DBSKIT_URL``, else
+the local default; the Sandbox-Token comes from ``--sandbox-token``, then
+``DBSKIT_SANDBOX_TOKEN``, then the ``sandbox-token`` file of ``--data-dir``. Every command module
+of ``dbskit sandbox`` takes these three options (``Url``, ``SandboxToken``, ``DataDir``, under
+the "Connection" panel of ``--help``) and imports httpx only when it sends.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 import typer
 
+from dbskit.cli._choices import (
+    Fault,
+    OrderDeliveryType,
+    PushAuth,
+    StartStatus,
+    TokenKind,
+)
 from dbskit.cli._tokens import SANDBOX_TOKEN_FILE
-from dbskit.contract.enums import BuyerType, DeliveryType, OrderStatus, OrderSubstatus
+from dbskit.contract.enums import BuyerType, OrderStatus
 from dbskit.contract.operations import Scope
-from dbskit.contract.sandbox_access import PushAuthMode, TokenType
-from dbskit.contract.sandbox_faults import FaultKind
 from dbskit.private_files import read_private
-from dbskit.settings import DEFAULT_PORT
 
-DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+if TYPE_CHECKING:
+    import httpx
+
+# dbskit serve's address on its default port (settings.DEFAULT_PORT; tests/unit/test_cli.py holds
+# them equal): written out so that a sandbox command does not import the settings.
+DEFAULT_URL = "http://127.0.0.1:8484"
 TIMEOUT_SECONDS = 30.0
 
 app = typer.Typer(help="Drive a running emulator's /sandbox control plane.", no_args_is_help=True)
@@ -36,19 +48,44 @@ faults = typer.Typer(
 app.add_typer(faults, name="faults")
 
 _SCOPES = "Scopes: " + ", ".join(scope.value for scope in Scope) + "."
-Url = Annotated[str, typer.Option("--url", help="The emulator's base URL.")]
+CONNECTION = "Connection"  # the --help panel of the options that say which server and how
+Url = Annotated[
+    str,
+    typer.Option(
+        "--url",
+        envvar="DBSKIT_URL",
+        show_default=True,
+        rich_help_panel=CONNECTION,
+        help="The emulator's base URL.",
+    ),
+]
 SandboxToken = Annotated[
     str | None,
-    typer.Option("--sandbox-token", envvar="DBSKIT_SANDBOX_TOKEN", help="The Sandbox-Token."),
+    typer.Option(
+        "--sandbox-token",
+        envvar="DBSKIT_SANDBOX_TOKEN",
+        rich_help_panel=CONNECTION,
+        help="The Sandbox-Token; the data dir's sandbox-token file when left out.",
+    ),
 ]
 DataDir = Annotated[
     Path,
     typer.Option(
         "--data-dir",
         envvar="DBSKIT_DATA_DIR",
+        show_default=True,
+        rich_help_panel=CONNECTION,
         help="Where to find the sandbox-token file when no token is given.",
     ),
 ]
+
+
+def _one_of(choices: Any) -> str:
+    """The values of a ``Literal`` for a help text (a long ``<A|B|...>`` metavar wraps badly)."""
+    return ", ".join(get_args(choices))
+
+
+_SEE_STATUSES = "`dbskit sandbox statuses` lists the substatuses of each status."
 DEFAULT_DATA_DIR = Path(".dbskit")
 
 
@@ -59,6 +96,14 @@ def _post(url: str, path: str, body: dict[str, Any], token: str | None, data_dir
 def _send(
     method: str, url: str, path: str, token: str | None, data_dir: Path, **request: Any
 ) -> None:
+    typer.echo(_request(method, url, path, token, data_dir, **request).text)
+
+
+def _request(
+    method: str, url: str, path: str, token: str | None, data_dir: Path, **request: Any
+) -> httpx.Response:
+    """The server's successful answer; a refusal (stderr, exit 1) or no server (exit 2) ends the
+    command."""
     token = token or read_private(data_dir / SANDBOX_TOKEN_FILE)
     if token is None:
         typer.echo(
@@ -81,8 +126,7 @@ def _send(
         typer.echo(f"dbskit: cannot reach {url}: {exc}", err=True)
         raise typer.Exit(2) from None
     if response.is_success:
-        typer.echo(response.text)
-        return
+        return response
     typer.echo(response.text, err=True)
     raise typer.Exit(1)
 
@@ -101,9 +145,7 @@ def create_campaign(
     push_auth_token: Annotated[
         str | None, typer.Option(help="The token the Market sends to the store.")
     ] = None,
-    push_auth_mode: Annotated[
-        PushAuthMode | None, typer.Option(help="How the token is sent: HEADER or URL.")
-    ] = None,
+    push_auth_mode: Annotated[PushAuth | None, typer.Option(help="How the token is sent.")] = None,
     notification_url: Annotated[
         str | None, typer.Option(help="Where API notifications go.")
     ] = None,
@@ -117,7 +159,7 @@ def create_campaign(
         businessId=business_id,
         pushUrl=push_url,
         pushAuthToken=push_auth_token,
-        pushAuthMode=push_auth_mode.value if push_auth_mode else None,
+        pushAuthMode=push_auth_mode,
         notificationUrl=notification_url,
     )
     _post(url, "/sandbox/campaigns", body, sandbox_token, data_dir)
@@ -145,15 +187,13 @@ def create_token(
         list[str] | None,
         typer.Option("--scope", help=f"A scope of an Api-Key; repeat for several. {_SCOPES}"),
     ] = None,
-    token_type: Annotated[TokenType, typer.Option("--type", help="API_KEY or OAUTH.")] = (
-        TokenType.API_KEY
-    ),
+    token_type: Annotated[TokenKind, typer.Option("--type", show_default=True)] = "API_KEY",  # noqa: S107 - a kind, not a secret
     url: Url = DEFAULT_URL,
     sandbox_token: SandboxToken = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Issue a token; prints {"tokenId", "type", "apiKey" or "oauthToken"}."""
-    body = _present(businessId=business_id, type=token_type.value, scopes=scopes or None)
+    body = _present(businessId=business_id, type=token_type, scopes=scopes or None)
     _post(url, "/sandbox/tokens", body, sandbox_token, data_dir)
 
 
@@ -198,15 +238,27 @@ def create_order(
         ),
     ],
     delivery_type: Annotated[
-        DeliveryType, typer.Option(help="DELIVERY, PICKUP, POST or DIGITAL.")
-    ] = DeliveryType.DELIVERY,
+        OrderDeliveryType,
+        typer.Option(metavar="TYPE", show_default=True, help=_one_of(OrderDeliveryType)),
+    ] = "DELIVERY",
     service_id: Annotated[
         int | None, typer.Option(help="A delivery service of GET v2/delivery/services.")
     ] = None,
     region_id: Annotated[int | None, typer.Option(help="The delivery region.")] = None,
     buyer_type: Annotated[BuyerType | None, typer.Option(help="PERSON or BUSINESS.")] = None,
-    status: Annotated[OrderStatus | None, typer.Option(help="Starting status.")] = None,
-    substatus: Annotated[OrderSubstatus | None, typer.Option(help="Starting substatus.")] = None,
+    status: Annotated[
+        StartStatus | None,
+        typer.Option(
+            metavar="STATUS",
+            help=f"Starting status: {_one_of(StartStatus)}; PROCESSING when left out.",
+        ),
+    ] = None,
+    substatus: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Starting substatus; the status's usual one when left out. {_SEE_STATUSES}"
+        ),
+    ] = None,
     url: Url = DEFAULT_URL,
     sandbox_token: SandboxToken = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
@@ -214,10 +266,10 @@ def create_order(
     """Place a test order (fake: true); prints {"order": ...} as getOrder shows it."""
     body = _present(
         items=[parse_item(item) for item in items],
-        delivery=_present(type=delivery_type.value, serviceId=service_id, regionId=region_id),
+        delivery=_present(type=delivery_type, serviceId=service_id, regionId=region_id),
         buyer={"type": buyer_type.value} if buyer_type else None,
-        status=status.value if status else None,
-        substatus=substatus.value if substatus else None,
+        status=status,
+        substatus=substatus,
     )
     _post(url, f"/sandbox/campaigns/{campaign_id}/orders", body, sandbox_token, data_dir)
 
@@ -227,13 +279,13 @@ def move_order(
     campaign_id: Annotated[int, typer.Option(help="The order's campaign.")],
     order_id: Annotated[int, typer.Option(help="The order.")],
     status: Annotated[OrderStatus, typer.Option(help="The status the Market sets.")],
-    substatus: Annotated[OrderSubstatus | None, typer.Option(help="Its substatus.")] = None,
+    substatus: Annotated[str | None, typer.Option(help=f"Its substatus. {_SEE_STATUSES}")] = None,
     url: Url = DEFAULT_URL,
     sandbox_token: SandboxToken = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """A move only the Market makes (buyer received, not received, buyer cancellation, ...)."""
-    body = _present(status=status.value, substatus=substatus.value if substatus else None)
+    body = _present(status=status.value, substatus=substatus)
     path = f"/sandbox/campaigns/{campaign_id}/orders/{order_id}/status"
     _post(url, path, body, sandbox_token, data_dir)
 
@@ -288,8 +340,8 @@ def checkout(
         int | None, typer.Option(help="The store's feed the offers belong to.")
     ] = None,
     delivery_type: Annotated[
-        DeliveryType | None,
-        typer.Option(help="DELIVERY, PICKUP, POST or DIGITAL; the store's first option if unset."),
+        OrderDeliveryType | None,
+        typer.Option(help="The option's type; the store's first option when left out."),
     ] = None,
     buyer_type: Annotated[BuyerType | None, typer.Option(help="PERSON or BUSINESS.")] = None,
     url: Url = DEFAULT_URL,
@@ -301,7 +353,7 @@ def checkout(
     body = _present(
         items=[_present(**parse_basket_line(item), feedId=feed_id) for item in items],
         regionId=region_id,
-        deliveryType=delivery_type.value if delivery_type else None,
+        deliveryType=delivery_type,
         buyer={"type": buyer_type.value} if buyer_type else None,
     )
     _post(url, f"/sandbox/campaigns/{campaign_id}/checkout", body, sandbox_token, data_dir)
@@ -312,6 +364,12 @@ def list_requests(
     campaign_id: Annotated[
         int | None, typer.Option(help="Only the calls on this campaign.")
     ] = None,
+    operation_id: Annotated[
+        str | None, typer.Option(help="Only the calls of this operationId, e.g. getOrder.")
+    ] = None,
+    status: Annotated[
+        int | None, typer.Option(help="Only the calls answered with this HTTP status (0: none).")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Entries per page (default 50).")] = None,
     page_token: Annotated[
         str | None, typer.Option(help="paging.nextPageToken of the previous page.")
@@ -320,8 +378,15 @@ def list_requests(
     sandbox_token: SandboxToken = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """The query log, newest first; prints {"requests": [...], "paging": {...}}."""
-    params = _present(campaignId=campaign_id, limit=limit, pageToken=page_token)
+    """The query log, newest first; prints {"requests": [...], "paging": {...}}. The filters
+    combine."""
+    params = _present(
+        campaignId=campaign_id,
+        operationId=operation_id,
+        status=status,
+        limit=limit,
+        pageToken=page_token,
+    )
     _send("GET", url, "/sandbox/requests", sandbox_token, data_dir, params=params)
 
 
@@ -343,13 +408,7 @@ def reset_sandbox(
 @faults.command("add")
 def add_fault(
     operation_id: Annotated[str, typer.Option(help="The operationId, e.g. getOrder.")],
-    fault: Annotated[
-        FaultKind,
-        typer.Option(
-            help="HOURLY_LIMIT, PARALLEL_LIMIT, INTERNAL_ERROR, SERVICE_UNAVAILABLE, "
-            "DROP_CONNECTION or LATENCY."
-        ),
-    ],
+    fault: Annotated[Fault, typer.Option(help="What the matched calls get.")],
     next_calls: Annotated[
         int | None, typer.Option("--next", help="Fault the next N matching calls.")
     ] = None,
@@ -372,7 +431,7 @@ def add_fault(
     """Add a fault rule; prints the rule with its id (and the seed of a share)."""
     body = _present(
         operationId=operation_id,
-        fault=fault.value,
+        fault=fault,
         next=next_calls,
         every=every,
         share=share,

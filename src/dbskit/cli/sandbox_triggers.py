@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from dbskit.cli._choices import BuyerReason, PushAuth
 from dbskit.cli.sandbox import (
     DEFAULT_DATA_DIR,
     DEFAULT_URL,
@@ -21,8 +22,6 @@ from dbskit.cli.sandbox import (
     _send,
     campaigns,
 )
-from dbskit.contract.enums import OrderSubstatus
-from dbskit.contract.sandbox_access import PushAuthMode
 
 triggers = typer.Typer(
     help="Market-side events on demand; each prints the notifications it queued.",
@@ -56,9 +55,7 @@ def set_campaign(
     push_auth_token: Annotated[
         str | None, typer.Option(help="The token the Market sends to the store.")
     ] = None,
-    push_auth_mode: Annotated[
-        PushAuthMode | None, typer.Option(help="How the token is sent: HEADER or URL.")
-    ] = None,
+    push_auth_mode: Annotated[PushAuth | None, typer.Option(help="How the token is sent.")] = None,
     notification_url: Annotated[
         str | None,
         typer.Option(help="Where API notifications go; a new one gets a PING (R-117)."),
@@ -77,7 +74,7 @@ def set_campaign(
         name=name,
         pushUrl=push_url,
         pushAuthToken=push_auth_token,
-        pushAuthMode=push_auth_mode.value if push_auth_mode else None,
+        pushAuthMode=push_auth_mode,
         notificationUrl=notification_url,
     )
     for flag, field, given in (
@@ -111,16 +108,16 @@ def trigger_ping(
 def trigger_buyer_cancellation(
     campaign_id: CampaignOption,
     order_id: OrderOption,
-    reason: Annotated[
-        OrderSubstatus, typer.Option(help="The buyer's reason (USER_CHANGED_MIND, ...).")
-    ] = OrderSubstatus.USER_CHANGED_MIND,
+    reason: Annotated[BuyerReason, typer.Option(show_default=True, help="The buyer's reason.")] = (
+        "USER_CHANGED_MIND"
+    ),
     url: Url = DEFAULT_URL,
     sandbox_token: SandboxToken = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """The buyer cancels: at once while PROCESSING, a request once DELIVERY/PICKUP (R-102)."""
     path = _order_trigger(campaign_id, order_id, "buyer-cancellation")
-    _send("POST", url, path, sandbox_token, data_dir, json={"reason": reason.value})
+    _send("POST", url, path, sandbox_token, data_dir, json={"reason": reason})
 
 
 @triggers.command("buyer-received")

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from dbskit.cli import _access_log as access_log
+from dbskit.cli._bind import CannotListen, check_can_listen
+from dbskit.cli._options import with_settings_options
 from dbskit.cli._tokens import RefusedToServe, sandbox_token_for, secret, store_token_for
-from dbskit.contract.operations import OPERATIONS
-from dbskit.extras import MissingExtra
-from dbskit.market.domain.deprecations import deprecations_apply
-from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
-from dbskit.store_data.data import StoreData
-from dbskit.store_data.loaders import StoreDataError, load_store
+
+if TYPE_CHECKING:
+    from dbskit.store_data.data import StoreData
+
+# The Market's runtime, the store data and the operation table are imported inside the
+# functions that need them: ``dbskit --help`` imports this module and stays fast without them.
 
 # uvicorn's protocol for each server (dbskit.transport), imported by uvicorn in every worker.
 MARKET_PROTOCOL = "dbskit.transport:MarketHttpProtocol"
@@ -24,13 +26,32 @@ STORE_PROTOCOL = "dbskit.transport:StoreHttpProtocol"
 _NO_DEMO_KEY = "(none: the demo business already holds 30 keys; revoke one and restart)"
 
 
+def refuse_unless_can_listen(settings: Settings) -> None:
+    """Stop with status 2 and the reason when the port cannot be bound: before any banner."""
+    try:
+        check_can_listen(settings.host, settings.port)
+    except CannotListen as exc:
+        typer.echo(f"dbskit: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@with_settings_options()
+def serve_command(*, settings: Settings) -> None:
+    """Run the Market emulator (Partner API + /sandbox) and the store (/store) on one port."""
+    serve(settings)
+
+
 def serve(settings: Settings) -> None:
+    refuse_unless_can_listen(settings)
     try:
         settings = store_token_for(sandbox_token_for(settings))
     except RefusedToServe as exc:
         typer.echo(f"dbskit: {exc}", err=True)
         raise typer.Exit(2) from None
     store = check_store_data(settings)
+    from dbskit.extras import MissingExtra
+    from dbskit.market.runtime import Runtime
+
     try:
         runtime = Runtime.build(settings)
     except MissingExtra as exc:
@@ -94,6 +115,8 @@ def uvicorn_options(
 
 def check_store_data(settings: Settings) -> str:
     """Load the store data once before serving, so a mistake is reported plainly and early."""
+    from dbskit.store_data.loaders import StoreDataError, load_store
+
     try:
         data = load_store(settings.store_data, time_zone=settings.store_time_zone)
     except StoreDataError as exc:
@@ -129,6 +152,9 @@ def _redacted(url: str) -> str:
 
 def deprecations_summary(settings: Settings) -> str:
     """Whether the retiring methods fail on the sandbox clock, and from when (OQ-29)."""
+    from dbskit.contract.operations import OPERATIONS
+    from dbskit.market.domain.deprecations import deprecations_apply
+
     if not deprecations_apply(settings.profile, settings.deprecations):
         return "off"
     retiring = {op.operation_id: op.deprecation for op in OPERATIONS if op.deprecation}

@@ -6,9 +6,17 @@ import typer
 
 from dbskit.cli._options import with_settings_options
 from dbskit.cli._tokens import RefusedToServe, secret, store_token_for
-from dbskit.cli.serve import STORE_PROTOCOL, describe, display_host, uvicorn_options
-from dbskit.settings import Settings
-from dbskit.store_data.loaders import StoreDataError
+from dbskit.cli.serve import (
+    STORE_PROTOCOL,
+    describe,
+    display_host,
+    refuse_unless_can_listen,
+    uvicorn_options,
+)
+from dbskit.settings import DEFAULT_PORT, Settings
+
+# The store alone listens beside ``dbskit serve`` (8484) by default, so both run out of the box.
+STORE_DEFAULT_PORT = DEFAULT_PORT + 1
 
 STORE_OPTIONS = {
     "host",
@@ -30,15 +38,18 @@ app = typer.Typer(
 
 
 @app.command("serve")
-@with_settings_options(STORE_OPTIONS)
+@with_settings_options(STORE_OPTIONS, defaults={"port": STORE_DEFAULT_PORT})
 def serve_store(*, settings: Settings) -> None:
     """Run the store alone: POST /cart and POST /admin/reload; SIGHUP reloads the data."""
+    settings = with_store_port(settings)
+    refuse_unless_can_listen(settings)
     try:
         settings = store_token_for(settings)
     except RefusedToServe as exc:
         typer.echo(f"dbskit: {exc}", err=True)
         raise typer.Exit(2) from None
     from dbskit.shop.app import build_store_service, create_store_app
+    from dbskit.store_data.loaders import StoreDataError
 
     try:
         service = build_store_service(settings, freeze=True)
@@ -58,3 +69,10 @@ def serve_store(*, settings: Settings) -> None:
         create_store_app(service, handle_sighup=True),
         **uvicorn_options(settings, http=STORE_PROTOCOL),
     )
+
+
+def with_store_port(settings: Settings) -> Settings:
+    """The store's own default port unless ``--port`` or ``DBSKIT_PORT`` chose one."""
+    if "port" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"port": STORE_DEFAULT_PORT})

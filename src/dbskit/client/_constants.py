@@ -30,9 +30,9 @@ PARALLEL_BACKOFF_MAX_SECONDS: Final = 2.0
 API_KEY_HEADER: Final = "Api-Key"  # R-073, docs:api-key.md
 AUTHORIZATION_HEADER: Final = "Authorization"  # R-074, docs:oauth-2.0.md
 REQUEST_ID_HEADER: Final = "X-Request-Id"
-LIMIT_HEADER: Final = "X-RateLimit-Resource-Limit"
-UNTIL_HEADER: Final = "X-RateLimit-Resource-Until"
-REMAINING_HEADER: Final = "X-RateLimit-Resource-Remaining"
+LIMIT_HEADER: Final = limits.RATE_LIMIT_LIMIT_HEADER
+UNTIL_HEADER: Final = limits.RATE_LIMIT_UNTIL_HEADER
+REMAINING_HEADER: Final = limits.RATE_LIMIT_REMAINING_HEADER
 DATE_HEADER: Final = "Date"
 
 # R-086, docs:error-codes.md: "Hit rate limit of 'N' parallel requests".

@@ -39,6 +39,10 @@ INACTIVE_CAMPAIGN_AFTER: Final = timedelta(days=90)  # R-079, docs:error-codes.m
 LIMIT_WINDOW: Final = timedelta(hours=1)  # R-083, OQ-15: hourly budgets
 PARALLEL_REQUESTS_PER_TOKEN: Final = 2  # R-086, docs:limits.md
 PARALLEL_REQUESTS_2026: Final = 6  # C-02, spec x-resource-limit-config parallel-limit-value
+# R-084, docs:limits.md: the resource limit's state, on every answer of a limited method.
+RATE_LIMIT_LIMIT_HEADER: Final = "X-RateLimit-Resource-Limit"
+RATE_LIMIT_UNTIL_HEADER: Final = "X-RateLimit-Resource-Until"
+RATE_LIMIT_REMAINING_HEADER: Final = "X-RateLimit-Resource-Remaining"
 SEED_HOURLY_LIMIT: Final = 100_000  # R-083 (seed:000-002)
 SPEC_2026_HOURLY_LIMIT: Final = 10_000  # C-01, spec x-resource-limit-config (2026-07-17)
 SPEC_2026_IDENTIFIERS_STATUS_LIMIT: Final = 1_000  # C-01, R-121

@@ -21,9 +21,9 @@ from dbskit.contract.operations import OPERATIONS, Operation, Profile
 
 WINDOW_SECONDS: Final = int(limits.LIMIT_WINDOW.total_seconds())
 
-LIMIT_HEADER: Final = "X-RateLimit-Resource-Limit"
-UNTIL_HEADER: Final = "X-RateLimit-Resource-Until"
-REMAINING_HEADER: Final = "X-RateLimit-Resource-Remaining"
+LIMIT_HEADER: Final = limits.RATE_LIMIT_LIMIT_HEADER
+UNTIL_HEADER: Final = limits.RATE_LIMIT_UNTIL_HEADER
+REMAINING_HEADER: Final = limits.RATE_LIMIT_REMAINING_HEADER
 
 
 def window_of(now: datetime) -> int:

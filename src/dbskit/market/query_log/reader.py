@@ -18,6 +18,8 @@ def list_requests(
     since: datetime,
     limit: int,
     campaign_id: int | None = None,
+    operation_id: str | None = None,
+    status: int | None = None,
     after: PagePosition | None = None,
 ) -> RequestLogPage:
     """Entries at or after ``since`` (the retention cut-off), newest first, ``limit`` per page;
@@ -28,6 +30,8 @@ def list_requests(
         since=since,
         limit=limit + 1,
         campaign_id=campaign_id,
+        operation_id=operation_id,
+        status=status,
         after=None if after is None else (from_micros(after.at_us), after.entry_id),
     )
     page = entries[:limit]
@@ -46,11 +50,19 @@ async def read_requests(
     since: datetime,
     limit: int,
     campaign_id: int | None = None,
+    operation_id: str | None = None,
+    status: int | None = None,
     after: PagePosition | None = None,
 ) -> RequestLogPage:
     """``list_requests`` in a read transaction of its own."""
     return await db.run_read(
         lambda conn: list_requests(
-            conn, since=since, limit=limit, campaign_id=campaign_id, after=after
+            conn,
+            since=since,
+            limit=limit,
+            campaign_id=campaign_id,
+            operation_id=operation_id,
+            status=status,
+            after=after,
         )
     )

@@ -21,11 +21,19 @@ from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox._guard import require_sandbox_token
 from dbskit.market.sandbox.faults import router as faults_router
 from dbskit.market.sandbox.reset import router as reset_router
+from dbskit.market.sandbox.scenarios import router as scenarios_router
 from dbskit.market.services import outbox
+
+# The query log's status filter: a call that got no answer (a push call) is logged with 0;
+# an HTTP status has three digits (RFC 9110, section 15).
+NO_ANSWER_STATUS = 0
+HTTP_STATUS_MAX = 599
+OPERATION_ID_MAX = 64  # the query log's operation_id column (storage/tables.py)
 
 router = APIRouter(prefix="/sandbox", dependencies=[Depends(require_sandbox_token)])
 router.include_router(reset_router)
 router.include_router(faults_router)
+router.include_router(scenarios_router)
 
 
 def _runtime(request: Request) -> Runtime:
@@ -59,8 +67,15 @@ async def get_requests(
         int, integer_validator(1, limits.QUERY_LOG_PAGE_LIMIT_MAX), Query()
     ] = limits.QUERY_LOG_PAGE_LIMIT_DEFAULT,
     page_token: str | None = Query(None, alias="pageToken"),
+    operation_id: Annotated[
+        str | None, Query(alias="operationId", min_length=1, max_length=OPERATION_ID_MAX)
+    ] = None,
+    status: Annotated[
+        int | None, integer_validator(NO_ANSWER_STATUS, HTTP_STATUS_MAX), Query()
+    ] = None,
 ) -> Response:
-    """The query log (R-111), newest first; ``campaignId`` narrows it to one campaign."""
+    """The query log (R-111), newest first; ``campaignId``, ``operationId`` and ``status``
+    narrow it (they combine)."""
     runtime = _runtime(request)
     try:
         after = None if page_token is None else PagePosition.from_token(page_token)
@@ -69,7 +84,13 @@ async def get_requests(
     await runtime.query_log.flush()  # this instance's latest calls are visible at once
     since = runtime.clock.now() - runtime.query_log.retention
     page = await read_requests(
-        runtime.log_db, since=since, limit=limit, campaign_id=campaign_id, after=after
+        runtime.log_db,
+        since=since,
+        limit=limit,
+        campaign_id=campaign_id,
+        operation_id=operation_id,
+        status=status,
+        after=after,
     )
     page.dropped_entries = runtime.query_log.dropped
     return json_answer(page)

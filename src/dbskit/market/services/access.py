@@ -7,6 +7,7 @@ locked, so concurrent requests cannot pass it together.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from dbskit.clock import Clock
 from dbskit.contract import limits
@@ -70,6 +71,29 @@ def issue_token(
     return IssuedToken(token_id, kind, secret)
 
 
+def add_campaign(conn: Transaction, request: CampaignCreate, *, now: datetime) -> CampaignCreated:
+    """``create_campaign`` inside the caller's write transaction."""
+    if request.business_id is None:
+        business_id = store.insert_business(
+            conn, name=request.name or DEFAULT_BUSINESS_NAME, now=now
+        )
+    elif store.lock_business(conn, request.business_id):
+        business_id = request.business_id
+    else:
+        raise NotFound(Messages.BUSINESS_NOT_FOUND.format(business_id=request.business_id))
+    campaign_id = store.insert_campaign(
+        conn,
+        business_id=business_id,
+        name=request.name or DEFAULT_CAMPAIGN_NAME,
+        push_url=request.push_url,
+        push_auth_token=request.push_auth_token,
+        push_auth_mode=request.push_auth_mode.value,
+        notification_url=request.notification_url,
+        now=now,
+    )
+    return CampaignCreated(business_id=business_id, campaign_id=campaign_id)
+
+
 class AccessService:
     def __init__(self, *, db: Database, clock: Clock, cache: AccessCache) -> None:
         self._db = db
@@ -78,30 +102,9 @@ class AccessService:
 
     async def create_campaign(self, request: CampaignCreate) -> CampaignCreated:
         """A DBS campaign in the given business, or in a new one when none is given."""
-
-        def work(conn: Transaction) -> CampaignCreated:
-            now = self._clock.now()
-            if request.business_id is None:
-                business_id = store.insert_business(
-                    conn, name=request.name or DEFAULT_BUSINESS_NAME, now=now
-                )
-            elif store.lock_business(conn, request.business_id):
-                business_id = request.business_id
-            else:
-                raise NotFound(Messages.BUSINESS_NOT_FOUND.format(business_id=request.business_id))
-            campaign_id = store.insert_campaign(
-                conn,
-                business_id=business_id,
-                name=request.name or DEFAULT_CAMPAIGN_NAME,
-                push_url=request.push_url,
-                push_auth_token=request.push_auth_token,
-                push_auth_mode=request.push_auth_mode.value,
-                notification_url=request.notification_url,
-                now=now,
-            )
-            return CampaignCreated(business_id=business_id, campaign_id=campaign_id)
-
-        return await self._db.run_write(work)
+        return await self._db.run_write(
+            lambda conn: add_campaign(conn, request, now=self._clock.now())
+        )
 
     async def set_campaign_active(self, campaign_id: int, *, active: bool) -> None:
         """R-079 in the sandbox: open or close the API for the campaign's store."""

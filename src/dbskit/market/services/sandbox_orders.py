@@ -94,26 +94,49 @@ async def place_test_order(
 ) -> Order:
     """Store the order ``build`` makes with fresh ids, announce it (OQ-25) and schedule its
     purge (R-111), in one transaction."""
-
-    def work(conn: Transaction) -> Order:
-        if campaign_access(conn, campaign_id) is None:
-            raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
-        order_id = ids.order_id()
-        while order_exists(conn, order_id):
-            order_id = ids.order_id()  # a random id that is taken: draw again
-        order = build(order_id, ids.item_ids(item_count))
-        insert_order(conn, order)
-        record_order_events(conn, before=None, after=order, now=now)  # OQ-25
-        schedule(
+    return await db.run_write(
+        lambda conn: insert_test_order(
             conn,
-            kind=PURGE_TEST_ORDER,
-            due_at=now + retention,
-            payload={"orderId": order.id},
+            campaign_id=campaign_id,
+            item_count=item_count,
+            build=build,
             now=now,
+            retention=retention,
+            ids=ids,
         )
-        return order
+    )
 
-    return await db.run_write(work)
+
+def insert_test_order(
+    conn: Transaction,
+    *,
+    campaign_id: int,
+    item_count: int,
+    build: OrderBuilder,
+    now: datetime,
+    retention: timedelta,
+    ids: IdSource = _ids,
+    notify: bool = True,
+) -> Order:
+    """``place_test_order`` inside the caller's write transaction; ``notify=False`` (a scenario
+    file's load) records no ORDER_CREATED."""
+    if campaign_access(conn, campaign_id) is None:
+        raise NotFound(Messages.CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
+    order_id = ids.order_id()
+    while order_exists(conn, order_id):
+        order_id = ids.order_id()  # a random id that is taken: draw again
+    order = build(order_id, ids.item_ids(item_count))
+    insert_order(conn, order)
+    if notify:
+        record_order_events(conn, before=None, after=order, now=now)  # OQ-25
+    schedule(
+        conn,
+        kind=PURGE_TEST_ORDER,
+        due_at=now + retention,
+        payload={"orderId": order.id},
+        now=now,
+    )
+    return order
 
 
 async def move_order(
@@ -138,9 +161,16 @@ class MarketMove:
 
 
 def make_market_move(
-    conn: Transaction, *, campaign_id: int, order_id: int, wanted: StatusChange, now: datetime
+    conn: Transaction,
+    *,
+    campaign_id: int,
+    order_id: int,
+    wanted: StatusChange,
+    now: datetime,
+    notify: bool = True,
 ) -> MarketMove:
-    """``move_order`` inside the caller's write transaction."""
+    """``move_order`` inside the caller's write transaction; ``notify=False`` (a scenario
+    file's load) records no notification."""
     order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
     decision = decide_market_move(order, wanted)
     if not decision.changed:
@@ -161,6 +191,8 @@ def make_market_move(
     else:
         updated = order.apply(decision, now=now)
     save_order(conn, updated)
+    if not notify:
+        return MarketMove(updated, [])
     notification_ids = record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
     return MarketMove(updated, notification_ids)
 

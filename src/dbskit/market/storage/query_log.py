@@ -126,14 +126,20 @@ def newest_entries(
     since: datetime,
     limit: int,
     campaign_id: int | None = None,
+    operation_id: str | None = None,
+    status: int | None = None,
     after: tuple[datetime, int] | None = None,
 ) -> list[LoggedRequest]:
     """Up to ``limit`` entries that arrived at or after ``since``, newest first (by time, then
-    id); of one campaign if ``campaign_id``; only those after ``after`` (a time and an id) in
-    that order."""
+    id); of one campaign if ``campaign_id``, one operation if ``operation_id``, answered with
+    one HTTP status if ``status``; only those after ``after`` (a time and an id) in that order."""
     query = select(query_log).where(_t.at >= since)
     if campaign_id is not None:
         query = query.where(_t.campaign_id == campaign_id)
+    if operation_id is not None:
+        query = query.where(_t.operation_id == operation_id)
+    if status is not None:
+        query = query.where(_t.status == status)
     if after is not None:
         at, entry_id = after
         query = query.where(or_(_t.at < at, and_(_t.at == at, _t.id < entry_id)))
