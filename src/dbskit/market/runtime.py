@@ -135,9 +135,8 @@ class Runtime:
         await self.db.open_loop_connections()
         if self.log_db is not self.db:
             await self.log_db.open_loop_connections()
-        self._tasks.append(asyncio.create_task(self._follow_clock(), name="dbskit-clock"))
+        self._tasks.append(asyncio.create_task(self._follow_shared(), name="dbskit-shared"))
         self._tasks.append(asyncio.create_task(self._tick(), name="dbskit-ticker"))
-        self._tasks.append(asyncio.create_task(self._follow_faults(), name="dbskit-faults"))
         self.query_log.start()
 
     async def stop(self) -> None:
@@ -157,11 +156,12 @@ class Runtime:
         if self.log_db is not self.db:
             self.log_db.dispose()
 
-    async def _follow_clock(self) -> None:
-        """Adopt the shared clock's offset every ``clock_refresh_seconds``, on a task of its own:
-        the limit windows, deadlines and the scheduler of this instance follow a clock moved
-        through another within that interval (and one database read), whatever else this
-        instance is doing (a scheduled event may wait seconds for a store's answer)."""
+    async def _follow_shared(self) -> None:
+        """Adopt what other instances changed, every ``clock_refresh_seconds``, on a task of its
+        own: the shared clock's offset (the limit windows, deadlines and the scheduler of this
+        instance follow a clock moved through another within that interval, whatever else this
+        instance is doing: a scheduled event may wait seconds for a store's answer), a reset,
+        and the sandbox's fault rules."""
         while True:
             await asyncio.sleep(self.settings.clock_refresh_seconds)
             resets = self.clock.resets
@@ -171,6 +171,10 @@ class Runtime:
                 log.exception("reading the shared clock failed")
             if self.clock.resets != resets:
                 await self._adopt_reset()
+            try:
+                await self.faults.refresh()
+            except Exception:
+                log.exception("reading the fault rules failed")
 
     async def _adopt_reset(self) -> None:
         """Another instance reset the sandbox (its clock went back): this process's own state
@@ -178,16 +182,6 @@ class Runtime:
         self.query_log.restart_purges()
         if isinstance(self.limiter.storage, MemoryCounters):
             await self.limiter.storage.forget_windows()
-
-    async def _follow_faults(self) -> None:
-        """Read the fault rules every ``clock_refresh_seconds``: a rule added or deleted through
-        another instance applies here within that interval."""
-        while True:
-            await asyncio.sleep(self.settings.clock_refresh_seconds)
-            try:
-                await self.faults.refresh()
-            except Exception:
-                log.exception("reading the fault rules failed")
 
     async def _tick(self) -> None:
         """Run events that fall due as real time passes."""

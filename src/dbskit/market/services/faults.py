@@ -2,7 +2,7 @@
 each instance from memory, so a call costs nothing while no rule exists.
 
 Each instance holds the rules as last read: at start, after every change made through it, and
-every ``--clock-refresh-seconds`` on a task of its own (``Runtime``), so a rule added through
+every ``--clock-refresh-seconds`` with the shared clock (``Runtime``), so a rule added through
 another instance applies here within that interval. Memory only says which rules may match a
 call; whether the call is faulted is decided by counting it in the database (one conditional
 update per matching rule), so a rule deleted elsewhere faults nothing more, and "the next n" and
