@@ -56,6 +56,18 @@ return 1
 """
 
 
+def redis_client(url: str) -> aioredis.Redis:
+    """A client that gives up at once: a connection within ``REDIS_CONNECT_TIMEOUT``, each
+    answer within ``REDIS_ANSWER_TIMEOUT``, no retries of its own."""
+    client: aioredis.Redis = aioredis.Redis.from_url(
+        url,
+        socket_connect_timeout=limits.REDIS_CONNECT_TIMEOUT.total_seconds(),
+        socket_timeout=limits.REDIS_ANSWER_TIMEOUT.total_seconds(),
+        retry=Retry(NoBackoff(), 0),
+    )
+    return client
+
+
 class RedisCounters:
     """Counters in Redis, shared by every instance that names the same server and prefix.
 
@@ -75,12 +87,7 @@ class RedisCounters:
         prefix: str = "dbskit:",
         lease_ms: int = int(limits.PARALLEL_SLOT_LEASE.total_seconds() * 1000),
     ) -> None:
-        self._redis = aioredis.Redis.from_url(
-            url,
-            socket_connect_timeout=limits.REDIS_CONNECT_TIMEOUT.total_seconds(),
-            socket_timeout=limits.REDIS_ANSWER_TIMEOUT.total_seconds(),
-            retry=Retry(NoBackoff(), 0),
-        )
+        self._redis = redis_client(url)
         self._prefix = prefix
         self._lease_ms = lease_ms
         self._hit = self._redis.register_script(_HIT)

@@ -13,7 +13,6 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Final
 
-from dbskit.contract import limits
 from dbskit.contract.health import DependencyState, Health
 from dbskit.database.db import Database
 from dbskit.market.storage.health import answer_one
@@ -48,16 +47,10 @@ async def _redis_state(url: str | None) -> DependencyState:
 
 
 async def _ping_redis(url: str) -> None:
-    import redis.asyncio as aioredis  # only with --redis-url (the redis extra)
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
+    # Only with --redis-url (the redis extra).
+    from dbskit.market.limits.redis_counters import redis_client
 
-    client = aioredis.Redis.from_url(
-        url,
-        socket_connect_timeout=limits.REDIS_CONNECT_TIMEOUT.total_seconds(),
-        socket_timeout=limits.REDIS_ANSWER_TIMEOUT.total_seconds(),
-        retry=Retry(NoBackoff(), 0),
-    )
+    client = redis_client(url)
     try:
         await client.ping()
     finally:
