@@ -10,13 +10,20 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dbskit.cabinet import PREFIX as CABINET_PREFIX
+from dbskit.cabinet import create_cabinet_app
 from dbskit.clock import Clock
 from dbskit.collector import settle_after_start
 from dbskit.contract.errors import REASON_PHRASES
 from dbskit.market.app import create_market_app
 from dbskit.market.runtime import Runtime
 from dbskit.settings import Settings
-from dbskit.shop.app import build_store_service, create_store_app, store_lifespan
+from dbskit.shop.app import (
+    build_store_notifications,
+    build_store_service,
+    create_store_app,
+    store_lifespan,
+)
 from dbskit.shop.service import StoreService
 
 STORE_PREFIX = "/store"
@@ -37,8 +44,17 @@ def create_app(
     runtime = Runtime.build(settings)
     app = create_market_app(runtime)
     store = store or build_store_service(settings, clock=runtime.clock, freeze=handle_signals)
+    # The store's notifications and their jobs, in the store's own database (never the Market's:
+    # the sandbox's reset leaves it alone).
+    notifications = build_store_notifications(settings, clock=runtime.clock)
     # Added last, so it runs before the Market's gateway, limits and query log.
-    app.add_middleware(StoreMount, store=create_store_app(store), prefix=STORE_PREFIX)
+    app.add_middleware(
+        PrefixMount,
+        mounted=create_store_app(store, notifications=notifications),
+        prefix=STORE_PREFIX,
+    )
+    # The cabinet's pages are no Partner API calls either: mounted the same way, at /cabinet.
+    app.add_middleware(PrefixMount, mounted=create_cabinet_app(runtime), prefix=CABINET_PREFIX)
     # Outermost: every answer's Date is the sandbox clock's (uvicorn's own is off, cli/serve.py).
     app.add_middleware(SandboxDate, clock=runtime.clock)
     app.state.store = store
@@ -50,7 +66,7 @@ def create_app(
     async def lifespan(application: Any) -> AsyncIterator[Any]:
         async with (
             market_lifespan(application) as state,
-            store_lifespan(store, handle_sighup=handle_signals),
+            store_lifespan(store, handle_sighup=handle_signals, notifications=notifications),
         ):
             if handle_signals:  # the served process (tests share theirs with the test runner)
                 settle_after_start()
@@ -60,16 +76,17 @@ def create_app(
     return app
 
 
-class StoreMount:
-    """Sends ``/store/...`` straight to the store, mounted as Starlette's ``Mount`` would.
+class PrefixMount:
+    """Sends every path under ``prefix`` straight to ``mounted``, as Starlette's ``Mount`` would.
 
-    The seller's side is not a Partner API call: it skips the Market's layers and answers as
-    fast as the store alone. Every other path goes on to the Market.
+    It mounts the store at ``/store`` and the cabinet at ``/cabinet``: neither is a Partner API
+    call, so they skip the Market's layers (gateway, limits, query log) and answer as fast as
+    they alone can. Every other path goes on to the Market.
     """
 
-    def __init__(self, app: ASGIApp, *, store: ASGIApp, prefix: str) -> None:
+    def __init__(self, app: ASGIApp, *, mounted: ASGIApp, prefix: str) -> None:
         self.app = app
-        self.store = store
+        self.mounted = mounted
         self.prefix = prefix
         self._below = prefix + "/"
 
@@ -80,7 +97,7 @@ class StoreMount:
             scope = dict(
                 scope, root_path=root + self.prefix, app_root_path=scope.get("app_root_path", root)
             )
-            await self.store(scope, receive, send)
+            await self.mounted(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -19,6 +19,9 @@ from dbskit.hosts import is_loopback_host
 
 DEFAULT_PORT = 8484
 SQLITE_FILE_NAME = "dbskit.sqlite3"
+# store_notify_allowlist: no source check at all.
+NOTIFICATIONS_FROM_ANYWHERE = "any"
+STORE_SQLITE_FILE_NAME = "store.sqlite3"  # the store's own state, beside the Market's file
 
 
 class Settings(BaseSettings):
@@ -191,6 +194,11 @@ class Settings(BaseSettings):
     store_time_zone: str | None = Field(
         None, description="the store's time zone, overriding the settings file (IANA name)"
     )
+    store_database_url: str | None = Field(
+        None,
+        description="postgresql://... for the store's own state (notifications, orders, key "
+        "vault, jobs); default: store.sqlite3 in the data dir",
+    )
     store_cart_budget_seconds: float = Field(
         limits.CART_DEADLINE.total_seconds() - 0.5,
         gt=0,
@@ -198,6 +206,60 @@ class Settings(BaseSettings):
         description="how long computing a /cart answer may take before the guard answers "
         "from its last answer for the same basket (R-037: the Market waits 5.5 s in all)",
     )
+
+    # The store's side of the Market: POST /notification and the autopilot (docs/decisions.md,
+    # "The store's notifications and key vault").
+    store_market_url: str = Field(
+        f"http://127.0.0.1:{DEFAULT_PORT}",
+        description="the Partner API the store calls: dbskit serve by default, or the "
+        "Market's own address",
+    )
+    store_api_key: SecretStr | None = Field(
+        None, description="the store's Api-Key for the Partner API; without it no order is acted on"
+    )
+    store_business_id: int | None = Field(
+        None,
+        ge=1,
+        description="the cabinet (businessId) whose orders the store reads with "
+        "getBusinessOrders; without it order jobs wait",
+    )
+    store_cancellation_policy: Literal["accept", "seller"] = Field(
+        "seller",
+        description="a buyer's cancellation request: accept it at once, or list it for the seller",
+    )
+    store_notify_allowlist: str | None = Field(
+        None,
+        description="comma-separated addresses or networks the store takes notifications from; "
+        "default the Market's (R-113) and loopback; 'any' takes them from everywhere",
+    )
+    store_slip_templates: Path | None = Field(
+        None,
+        description="JSON file of activation instructions per offerId ('*' for the rest), "
+        "HTML with {offer_name} {offer_id} {order_id} {count}",
+    )
+    # 120 s: longer than an order job takes with the client's own retries (a parallel-limit 420
+    # waited out, 5xx retried), so a live worker never loses its job to another; a store killed
+    # mid-job leaves its job this long before it is redone.
+    store_job_lease_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="how long a claimed store job is the claimer's alone; a job of a store "
+        "killed mid-way is redone after it",
+    )
+
+    @field_validator("store_notify_allowlist")
+    @classmethod
+    def _networks(cls, allowlist: str | None) -> str | None:
+        import ipaddress
+
+        if allowlist is None or allowlist.strip().lower() == NOTIFICATIONS_FROM_ANYWHERE:
+            return allowlist
+        for entry in allowlist.split(","):
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry.strip()!r} is not an address or a network") from None
+        return allowlist
 
     @field_validator("limit_overrides")
     @classmethod
@@ -217,6 +279,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{(self.data_dir / SQLITE_FILE_NAME).resolve()}"
+
+    @property
+    def resolved_store_database_url(self) -> str:
+        if self.store_database_url:
+            return normalise_database_url(self.store_database_url)
+        return f"sqlite:///{(self.data_dir / STORE_SQLITE_FILE_NAME).resolve()}"
 
     @property
     def resolved_query_log_url(self) -> str:

@@ -63,6 +63,7 @@ def test_the_no_op_server_answers_the_captured_bodies_and_every_figure_is_measur
         assert len(figure.rounds_own_us) == plan.rounds
         assert figure.bare_us > 0 and figure.client_us > 0
         assert all(math.isfinite(own) for own in figure.rounds_own_us)
+        assert math.isfinite(figure.quiet_own_us)
     pieces = getorder_work_alone(captured, number=10)
     assert len(pieces) == 5 and all(us > 0 for us in pieces.values())
 

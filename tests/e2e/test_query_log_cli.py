@@ -56,6 +56,10 @@ def test_the_cli_pages_through_the_query_log(tmp_path: Path) -> None:
         assert status == 0
         assert [e["path"] for e in json.loads(out)["requests"]] == [paths[0]]
 
+        status, out, _ = requests("--order-id", "2", *common)
+        assert status == 0
+        assert [(e["path"], e["orderId"]) for e in json.loads(out)["requests"]] == [(paths[1], 2)]
+
         status, _, err = requests("--limit", "0", *common)
         assert status == 1
         assert json.loads(err) == {

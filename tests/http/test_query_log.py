@@ -102,6 +102,7 @@ async def test_a_call_is_logged_with_credentials_redacted(
         "operationId": "provideOrderDigitalCodes",
         "campaignId": seller.campaign_id,
         "businessId": seller.business_id,
+        "orderId": 9,  # the order the path names
         "request": {
             "headers": {
                 "host": "dbskit.test",

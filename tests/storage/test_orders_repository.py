@@ -10,6 +10,7 @@ from dbskit.contract.enums import InstanceType, OrderStatus, OrderSubstatus, Vat
 from dbskit.database.db import Database
 from dbskit.market.domain.order import BuyerCall, OrderItem
 from dbskit.market.storage.orders import delete_order, insert_order, load_order, save_order
+from dbskit.market.storage.status_history import Actor
 from tests.unit.factories import make_order
 
 
@@ -56,7 +57,7 @@ def test_an_order_reads_back_as_written(db: Database, campaign: int) -> None:
         cancellation_request_substatus=OrderSubstatus.USER_CHANGED_MIND,
     )
     with db.write() as conn:
-        save_order(conn, later)
+        save_order(conn, later, previous=order, actor=Actor.SELLER)
     with db.write() as conn:  # the locking read needs a write transaction
         assert load_order(conn, campaign_id=campaign, order_id=order.id, for_update=True) == later
     with db.write() as conn:

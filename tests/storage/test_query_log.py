@@ -52,6 +52,7 @@ def entry(at: datetime, **changes: Any) -> QueryLogEntry:
         "response_truncated": True,
         "fault_rule_id": None,
         "fault": None,
+        "order_id": 9,  # the order the path names
     }
     values.update(changes)  # type: ignore[typeddict-item]
     return values

@@ -12,12 +12,10 @@ from dbskit.contract.notifications import DeliveryErrorSubtype, DeliveryErrorTyp
 from dbskit.contract.outbox import AttemptResult
 from dbskit.market.domain.notification_delivery import (
     PLAIN_HTTP_NOT_LOOPBACK,
-    Verdict,
-    judge_answer,
     next_attempt_at,
-    notification_endpoint,
     refuse_target,
 )
+from dbskit.notification_answers import Verdict, judge_answer, notification_endpoint
 
 CREATED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

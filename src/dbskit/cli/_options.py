@@ -27,7 +27,7 @@ _PANELS: dict[str, tuple[str, ...]] = {
         "access_log",
         "body_read_timeout",
     ),
-    "Storage": ("database_url", "sqlite_synchronous", "redis_url"),
+    "Storage": ("database_url", "store_database_url", "sqlite_synchronous", "redis_url"),
     "Sandbox": (
         "sandbox_token",
         "clock_refresh_seconds",
@@ -68,10 +68,20 @@ _PANELS: dict[str, tuple[str, ...]] = {
         "store_time_zone",
         "store_cart_budget_seconds",
     ),
+    # The store's notifications and autopilot (dbskit store serve, or mounted in dbskit serve).
+    "Store autopilot": (
+        "store_market_url",
+        "store_api_key",
+        "store_business_id",
+        "store_cancellation_policy",
+        "store_notify_allowlist",
+        "store_slip_templates",
+        "store_job_lease_seconds",
+    ),
 }
 PANEL_OF = {name: panel for panel, names in _PANELS.items() for name in names}
 # Secrets are never shown as defaults; a None default is described by the field's own help.
-_NO_DEFAULT_SHOWN = frozenset({"sandbox_token", "store_token"})
+_NO_DEFAULT_SHOWN = frozenset({"sandbox_token", "store_token", "store_api_key"})
 
 
 def _flag_type(annotation: Any) -> type:

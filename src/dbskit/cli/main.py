@@ -37,12 +37,17 @@ class _Commands(LazyGroup):
             "dbskit.cli.check_cart:check_cart",
             "Check a store's POST /cart the way the Market would; exit code 1 on any error.",
         ),
+        "check-notifications": LazyCommand(
+            "dbskit.cli.check_notifications:check_notifications",
+            "Check a store's POST /notification the way the Market would; exit code 1 on any "
+            "failure.",
+        ),
         "sandbox": LazyCommand(
             "dbskit.cli.sandbox_group:app", "Drive a running emulator's /sandbox control plane."
         ),
         "store": LazyCommand(
             "dbskit.cli.store:app",
-            "The seller's store service that answers the Market's POST /cart.",
+            "The seller's store service: POST /cart, POST /notification, the key vault.",
         ),
         "api": LazyCommand(
             "dbskit.cli.api:app",

@@ -370,6 +370,9 @@ def list_requests(
     status: Annotated[
         int | None, typer.Option(help="Only the calls answered with this HTTP status (0: none).")
     ] = None,
+    order_id: Annotated[
+        int | None, typer.Option(help="Only the calls on this order (getOrder, ...).")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Entries per page (default 50).")] = None,
     page_token: Annotated[
         str | None, typer.Option(help="paging.nextPageToken of the previous page.")
@@ -384,6 +387,7 @@ def list_requests(
         campaignId=campaign_id,
         operationId=operation_id,
         status=status,
+        orderId=order_id,
         limit=limit,
         pageToken=page_token,
     )

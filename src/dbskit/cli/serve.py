@@ -74,6 +74,9 @@ def serve(settings: Settings) -> None:
     typer.echo(
         f"  push token     {secret(settings.store_token)} ({settings.store_auth_mode.value})"
     )
+    typer.echo(f"  notifications  http://{host}:{settings.port}/store/notification")
+    typer.echo(f"  autopilot      {autopilot_line(settings)}")
+    typer.echo(f"  cabinet        http://{host}:{settings.port}/cabinet")
     if runtime.demo is not None:
         demo = runtime.demo
         typer.echo(f"  demo business  {demo.business_id}, campaign {demo.campaign_id}")
@@ -91,6 +94,22 @@ def serve(settings: Settings) -> None:
     )
 
 
+# The logger of every store module (dbskit.shop): shown at INFO by both servers.
+STORE_LOGGER = "dbskit.store"
+
+
+def autopilot_line(settings: Settings) -> str:
+    """The banner's account of the store's autopilot: on for which business, or why off."""
+    if settings.store_api_key is None:
+        return "off: no --store-api-key (notifications are kept, their orders wait)"
+    if settings.store_business_id is None:
+        return "off: no --store-business-id (notifications are kept, their orders wait)"
+    return (
+        f"business {settings.store_business_id} on {settings.store_market_url}, "
+        f"cancellation requests: {settings.store_cancellation_policy}"
+    )
+
+
 def uvicorn_options(
     settings: Settings, *, http: str = MARKET_PROTOCOL, date_header: bool = True
 ) -> dict[str, Any]:
@@ -99,6 +118,13 @@ def uvicorn_options(
     (``dbskit.transport``), no WebSockets, with a lifespan; the access log only with
     ``--access-log``. ``date_header`` off: the app writes ``Date`` itself (the served app,
     from the sandbox clock)."""
+    log_config = access_log.log_config()
+    # The store's autopilot lines (keys delivered, late, out of keys) beside uvicorn's own.
+    log_config["loggers"][STORE_LOGGER] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
     return {
         "host": settings.host,
         "port": settings.port,
@@ -106,7 +132,7 @@ def uvicorn_options(
         "http": http,
         "ws": "none",
         "access_log": settings.access_log,
-        "log_config": access_log.log_config(),
+        "log_config": log_config,
         "log_level": settings.log_level,
         "lifespan": "on",
         "date_header": date_header,

@@ -74,6 +74,9 @@ class LoggedRequest(ContractModel):
     operation_id: str | None = Field(None, alias="operationId")
     campaign_id: int | None = Field(None, alias="campaignId")
     business_id: int | None = Field(None, alias="businessId")
+    # The order the call's path names (getOrder, updateOrderStatus, ...); absent for a call on
+    # no single order and for entries written before the log had the column.
+    order_id: int | None = Field(None, alias="orderId")
     # Set for every call to a deprecated method, answered or refused (OQ-29).
     deprecated: DeprecationMark | None = None
     # Set for every call a sandbox fault rule answered, cut off or delayed (POST /sandbox/faults).

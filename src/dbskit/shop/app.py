@@ -1,4 +1,5 @@
-"""create_store_app(): the store service's wiring. ``POST /cart`` at its root."""
+"""create_store_app(): the store service's wiring. ``POST /cart`` and ``POST /notification`` at
+its root; the notifications' job worker runs in its lifespan."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dbskit.settings import Settings
 from dbskit.shop.cart import answer_cart
 from dbskit.shop.deadline import INLINE_WORK_MAX, CartGuard
 from dbskit.shop.errors import EXCEPTION_HANDLERS
+from dbskit.shop.notifications import NOTIFICATION_PATH, NotificationEndpoint, StoreNotifications
 from dbskit.shop.routes import CartEndpoint, reload
 from dbskit.shop.service import Clock as ClockLike
 from dbskit.shop.service import PushAuth, Responder, StoreService
@@ -46,32 +48,66 @@ def build_store_service(
     )
 
 
-def create_store_app(service: StoreService, *, handle_sighup: bool = False) -> Starlette:
+def build_store_notifications(
+    settings: Settings, *, clock: ClockLike | None = None
+) -> StoreNotifications:
+    """The store's notification side on ``settings``: its database opens on first need."""
+    return StoreNotifications(settings, clock=clock or Clock())
+
+
+def create_store_app(
+    service: StoreService,
+    *,
+    handle_sighup: bool = False,
+    notifications: StoreNotifications | None = None,
+) -> Starlette:
+    """``notifications``: the notification side; without it the store answers only /cart (the
+    served store always has one: ``dbskit store serve``, ``dbskit serve``)."""
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with store_lifespan(service, handle_sighup=handle_sighup):
+        async with store_lifespan(
+            service, handle_sighup=handle_sighup, notifications=notifications
+        ):
             yield
 
     cart = CartEndpoint(service)
+    routes = [
+        Route(CART_PATH, cart, methods=["POST"]),
+        Route(RELOAD_PATH, reload, methods=["POST"]),
+    ]
+    if notifications is not None:
+        routes.append(
+            Route(NOTIFICATION_PATH, NotificationEndpoint(notifications), methods=["POST"])
+        )
     app = Starlette(
-        routes=[
-            Route(CART_PATH, cart, methods=["POST"]),
-            Route(RELOAD_PATH, reload, methods=["POST"]),
-        ],
+        routes=routes,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.store = service
+    app.state.notifications = notifications
     return app
 
 
 @asynccontextmanager
-async def store_lifespan(service: StoreService, *, handle_sighup: bool) -> AsyncIterator[None]:
-    """What a served store does around its life: SIGHUP reloads, and its workers stop after."""
+async def store_lifespan(
+    service: StoreService,
+    *,
+    handle_sighup: bool,
+    notifications: StoreNotifications | None = None,
+) -> AsyncIterator[None]:
+    """What a served store does around its life: SIGHUP reloads, the job worker runs (when the
+    store has a database already, else from its first notification), and its workers stop
+    after."""
     uninstall = install_sighup(service) if handle_sighup else None
     try:
+        if notifications is not None:
+            await notifications.start()
         yield
     finally:
         if uninstall is not None:
             uninstall()
+        if notifications is not None:
+            await notifications.close()
         service.close()

@@ -64,7 +64,6 @@ from dbskit.contract.errors import (
 from dbskit.contract.notifications import DeliveryErrorSubtype, DeliveryErrorType
 from dbskit.contract.regions import cart_region
 from dbskit.market.domain.delivery_services import OWN_DELIVERY_SERVICE_ID
-from dbskit.market.domain.notification_delivery import JSON_MEDIA_TYPE, Verdict
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.test_orders import (
     Payment,
@@ -73,6 +72,7 @@ from dbskit.market.domain.test_orders import (
     order_items,
     require_region,
 )
+from dbskit.notification_answers import JSON_MEDIA_TYPE, Verdict
 
 CART_PATH: Final = "/cart"  # POST <push URL>/cart
 # How the Market's outgoing call shows in the query log: its operationId (no Partner API

@@ -15,8 +15,10 @@ import re
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final, NamedTuple
+
+from dbskit.contract._base import ID_MIN, INT64_MAX
 
 REDACTED: Final = "***"
 # Values never stored: those of every header and query parameter whose name, in lower case and
@@ -107,9 +109,20 @@ class InvalidPageToken(ValueError):
     """A page token this server did not issue."""
 
 
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+# The moments a token may name: those a datetime holds (years 1 to 9999), as microseconds since
+# the epoch, the way every dbskit database stores a time.
+PAGE_MOMENT_MIN_US: Final = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+PAGE_MOMENT_MAX_US: Final = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
 @dataclass(frozen=True, slots=True)
 class PagePosition:
-    """Where the previous page ended: entries strictly older than (at_us, id) come next."""
+    """Where the previous page ended: rows strictly older than (at_us, id) come next.
+
+    The query log, the outbox and the cabinet's orders list page by (time, id) alike, so one
+    position and one token serve all three.
+    """
 
     at_us: int
     entry_id: int
@@ -120,6 +133,12 @@ class PagePosition:
 
     @classmethod
     def from_token(cls, token: str) -> PagePosition:
+        """The position ``token`` names; ``InvalidPageToken`` for one this server did not issue.
+
+        A well-formed token out of every stored range (a moment before year 1 or past year 9999,
+        an id outside 1..2**63-1) is no position this server gave either: it is refused like a
+        garbled one rather than failing on the way to SQL.
+        """
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
             at_us, entry_id = raw.split(".")
@@ -127,6 +146,10 @@ class PagePosition:
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise InvalidPageToken(token) from None
         if position.token() != token:  # only the exact spelling this server hands out
+            raise InvalidPageToken(token)
+        if not PAGE_MOMENT_MIN_US <= position.at_us <= PAGE_MOMENT_MAX_US:
+            raise InvalidPageToken(token)
+        if not ID_MIN <= position.entry_id <= INT64_MAX:
             raise InvalidPageToken(token)
         return position
 
@@ -154,3 +177,4 @@ class CapturedCall:
     business_id: int | None = None
     fault_rule_id: int | None = None  # a sandbox fault rule faulted the call
     fault: str | None = None
+    order_id: int | None = None  # the order the call's path names (0016)

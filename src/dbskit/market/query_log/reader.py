@@ -12,6 +12,12 @@ from dbskit.market.domain.query_log import PagePosition
 from dbskit.market.storage.query_log import newest_entries
 
 
+def page_position(token: str) -> PagePosition:
+    """The position a ``pageToken`` gives; ``InvalidPageToken`` for one this server did not
+    issue, one out of every stored range included (``PagePosition.from_token``)."""
+    return PagePosition.from_token(token)
+
+
 def list_requests(
     conn: Transaction,
     *,
@@ -20,10 +26,11 @@ def list_requests(
     campaign_id: int | None = None,
     operation_id: str | None = None,
     status: int | None = None,
+    order_id: int | None = None,
     after: PagePosition | None = None,
 ) -> RequestLogPage:
     """Entries at or after ``since`` (the retention cut-off), newest first, ``limit`` per page;
-    each call to a deprecated method marked."""
+    each call to a deprecated method marked. ``after``: a position from ``page_position``."""
     # One entry more than the page tells whether another page follows.
     entries = newest_entries(
         conn,
@@ -32,6 +39,7 @@ def list_requests(
         campaign_id=campaign_id,
         operation_id=operation_id,
         status=status,
+        order_id=order_id,
         after=None if after is None else (from_micros(after.at_us), after.entry_id),
     )
     page = entries[:limit]
@@ -52,6 +60,7 @@ async def read_requests(
     campaign_id: int | None = None,
     operation_id: str | None = None,
     status: int | None = None,
+    order_id: int | None = None,
     after: PagePosition | None = None,
 ) -> RequestLogPage:
     """``list_requests`` in a read transaction of its own."""
@@ -63,6 +72,7 @@ async def read_requests(
             campaign_id=campaign_id,
             operation_id=operation_id,
             status=status,
+            order_id=order_id,
             after=after,
         )
     )

@@ -13,6 +13,8 @@ was read, and nothing here waits for the rest.
 
 from __future__ import annotations
 
+from typing import Final
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dbskit.clock import Clock
@@ -27,6 +29,11 @@ from dbskit.market.gateway import (
 )
 from dbskit.market.paths import is_own_path
 from dbskit.market.query_log.writer import QueryLogWriter
+
+# The path parameter that names the order of every call on one order (the operation table's
+# ``/campaigns/{campaignId}/orders/{orderId}...``): the entry's ``order_id``. No operation names
+# a single order only in its body; getOrders and getBusinessOrders concern no single order.
+ORDER_PARAMETER: Final = "orderId"
 
 
 class QueryLogRecorder:
@@ -97,10 +104,18 @@ def _attribute(captured: CapturedCall, state: dict[str, object]) -> None:
         captured.operation_id = call.operation.operation_id
         captured.campaign_id = call.campaign_id
         captured.business_id = call.business_id
+        captured.order_id = _path_id(call.path_params, ORDER_PARAMETER)
         return
     matched = state.get(OPERATION_KEY)
     if isinstance(matched, OperationMatch):  # refused before access was granted
         captured.operation_id = matched.operation.operation_id
-        campaign = matched.path_params.get(CAMPAIGN_PARAMETER, "")
-        if campaign.isdigit() and len(campaign) < 19:  # an int64 the gateway could have named
-            captured.campaign_id = int(campaign)
+        captured.campaign_id = _path_id(matched.path_params, CAMPAIGN_PARAMETER)
+        captured.order_id = _path_id(matched.path_params, ORDER_PARAMETER)
+
+
+def _path_id(path_params: dict[str, str], name: str) -> int | None:
+    """The id a path parameter spells, if it is an int64 (``123``, not ``abc`` or 20 digits)."""
+    value = path_params.get(name, "")
+    if value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None

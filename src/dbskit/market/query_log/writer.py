@@ -265,4 +265,5 @@ def _entry(call: CapturedCall, body_limit: int) -> QueryLogEntry:
         "response_truncated": response.truncated,
         "fault_rule_id": call.fault_rule_id,
         "fault": call.fault,
+        "order_id": call.order_id,
     }

@@ -15,8 +15,8 @@ from dbskit.contract.parameters import IdParameter, integer_validator
 from dbskit.contract.sandbox import ClockChange, ClockState
 from dbskit.http_answer import json_answer
 from dbskit.http_body import read_json
-from dbskit.market.domain.query_log import InvalidPageToken, PagePosition
-from dbskit.market.query_log.reader import read_requests
+from dbskit.market.domain.query_log import InvalidPageToken
+from dbskit.market.query_log.reader import page_position, read_requests
 from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox._guard import require_sandbox_token
 from dbskit.market.sandbox.faults import router as faults_router
@@ -73,12 +73,13 @@ async def get_requests(
     status: Annotated[
         int | None, integer_validator(NO_ANSWER_STATUS, HTTP_STATUS_MAX), Query()
     ] = None,
+    order_id: Annotated[IdParameter | None, Query(alias="orderId")] = None,
 ) -> Response:
-    """The query log (R-111), newest first; ``campaignId``, ``operationId`` and ``status``
-    narrow it (they combine)."""
+    """The query log (R-111), newest first; ``campaignId``, ``operationId``, ``status`` and
+    ``orderId`` narrow it (they combine)."""
     runtime = _runtime(request)
     try:
-        after = None if page_token is None else PagePosition.from_token(page_token)
+        after = None if page_token is None else page_position(page_token)
     except InvalidPageToken:
         raise BadRequest(Messages.BAD_PAGE_POSITION.format(value=page_token)) from None
     await runtime.query_log.flush()  # this instance's latest calls are visible at once
@@ -90,6 +91,7 @@ async def get_requests(
         campaign_id=campaign_id,
         operation_id=operation_id,
         status=status,
+        order_id=order_id,
         after=after,
     )
     page.dropped_entries = runtime.query_log.dropped

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from dbskit.clock import Clock
 from dbskit.contract import limits
@@ -28,6 +29,49 @@ from dbskit.market.storage import access as store
 
 DEFAULT_BUSINESS_NAME = "Sandbox business"
 DEFAULT_CAMPAIGN_NAME = "Sandbox store"
+# A page of campaigns or of a business's tokens: the default and the most one may ask for (ours:
+# what a browser shows at once; a business holds at most 30 live Api-Keys, R-076).
+LIST_PAGE: Final = 50
+LIST_PAGE_MAX: Final = 200
+_ID_MAX: Final = 2**63 - 1  # the largest id a 64-bit column holds
+
+
+class InvalidListCursor(ValueError):
+    """A list cursor this server did not give."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPage:
+    """Campaigns newest first; ``next_cursor`` None on the last page."""
+
+    campaigns: list[store.ListedCampaign]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPage:
+    """A business's tokens, live and revoked, newest first; ``next_cursor`` None on the last."""
+
+    business_id: int
+    tokens: list[store.ListedToken]
+    next_cursor: str | None
+
+
+def _before(cursor: str | None) -> int | None:
+    """The id a page of an id-ordered list starts below. The cursor is that id in decimal:
+    every id from 1 is a position, so only a cursor of another form is refused."""
+    if cursor is None:
+        return None
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > len(str(_ID_MAX)):
+        raise InvalidListCursor(cursor)
+    before = int(cursor)
+    if not 1 <= before <= _ID_MAX or str(before) != cursor:
+        raise InvalidListCursor(cursor)
+    return before
+
+
+def _page_size(limit: int) -> int:
+    return max(1, min(LIST_PAGE_MAX, limit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,5 +193,55 @@ class AccessService:
             return store.grant_by_hash(conn, key_hash) is not None  # revoked before
 
         if not await self._db.run_write(work):
+            raise NotFound(Messages.TOKEN_NOT_FOUND)
+        self._cache.forget_token(key_hash)
+
+    async def list_campaigns(
+        self, *, business_id: int | None = None, limit: int = LIST_PAGE, cursor: str | None = None
+    ) -> CampaignPage:
+        """A page of campaigns, newest first, of one business or of all. ``limit`` is clamped to
+        1..``LIST_PAGE_MAX``; a ``cursor`` this server did not give raises ``InvalidListCursor``."""
+        limit, before = _page_size(limit), _before(cursor)
+        # One campaign more than the page tells whether another page follows.
+        found = await self._db.run_read(
+            lambda conn: store.campaign_list(
+                conn, business_id=business_id, before=before, limit=limit + 1
+            )
+        )
+        page = found[:limit]
+        more = len(found) > limit
+        return CampaignPage(page, str(page[-1].campaign_id) if more else None)
+
+    async def list_tokens(
+        self, business_id: int, *, limit: int = LIST_PAGE, cursor: str | None = None
+    ) -> TokenPage:
+        """A page of the business's Api-Keys and OAuth tokens, newest first, each by its id,
+        scopes and times (never the token). 404 for an unknown business."""
+        limit, before = _page_size(limit), _before(cursor)
+
+        def work(conn: Transaction) -> list[store.ListedToken] | None:
+            if not store.business_exists(conn, business_id):
+                return None
+            return store.token_list(conn, business_id, before=before, limit=limit + 1)
+
+        found = await self._db.run_read(work)
+        if found is None:
+            raise NotFound(Messages.BUSINESS_NOT_FOUND.format(business_id=business_id))
+        page = found[:limit]
+        more = len(found) > limit
+        return TokenPage(business_id, page, str(page[-1].token_id) if more else None)
+
+    async def revoke_token_by_id(self, token_id: int) -> None:
+        """Revoke a token by its id, as listed (idempotent, like ``revoke_token``)."""
+        now = self._clock.now()
+
+        def work(conn: Transaction) -> str | None:
+            key_hash = store.token_fingerprint(conn, token_id)
+            if key_hash is not None:
+                store.revoke_token(conn, token_id, now=now)
+            return key_hash
+
+        key_hash = await self._db.run_write(work)
+        if key_hash is None:
             raise NotFound(Messages.TOKEN_NOT_FOUND)
         self._cache.forget_token(key_hash)

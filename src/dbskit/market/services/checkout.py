@@ -32,13 +32,15 @@ from dbskit.market.domain.checkout import (
     no_answer,
     plan_order,
 )
-from dbskit.market.domain.notification_delivery import JSON_MEDIA_TYPE, refuse_target
+from dbskit.market.domain.notification_delivery import refuse_target
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.query_log import REDACTED, CapturedCall
 from dbskit.market.query_log.writer import QueryLogWriter
-from dbskit.market.services.outbound import OutboundHttp, transport_failure
+from dbskit.market.services.outbound import OutboundHttp
 from dbskit.market.services.sandbox_orders import place_test_order
 from dbskit.market.storage.access import CampaignPush, campaign_push
+from dbskit.notification_answers import JSON_MEDIA_TYPE
+from dbskit.notification_failures import transport_failure
 from dbskit.push_token import TOKEN_PARAMETER
 
 

@@ -41,6 +41,7 @@ from dbskit.market.storage.digital_keys import (
 )
 from dbskit.market.storage.order_warnings import record_warnings
 from dbskit.market.storage.orders import load_order, save_order
+from dbskit.market.storage.status_history import Actor
 from dbskit.settings import Settings
 
 OPERATION_ID: Final = "provideOrderDigitalCodes"
@@ -149,9 +150,10 @@ def email_payload(email: KeysEmail, *, channel: str, delivered: bool) -> dict[st
 
 
 def _move(conn: Transaction, order: Order, decision: Decision, now: datetime) -> Order:
-    """A status change with its notifications (R-011, OQ-05, OQ-25)."""
+    """A status change with its notifications (R-011, OQ-05, OQ-25). Both are the Market's own
+    rules (the e-mail sent, the deadline missed), not the call that happened to meet them."""
     updated = order.apply(decision, now=now)
-    save_order(conn, updated)
+    save_order(conn, updated, previous=order, actor=Actor.MARKET)
     record_order_events(conn, before=order, after=updated, now=now)
     return updated
 

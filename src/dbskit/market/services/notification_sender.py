@@ -27,20 +27,11 @@ from dbskit.clock import Clock
 from dbskit.contract.notifications import DeliveryErrorSubtype, NotificationType
 from dbskit.contract.outbox import ANSWER_MAX_CHARS, AttemptResult, MessageState, OutboxAttempt
 from dbskit.database.db import Database, Transaction
-from dbskit.market.domain.notification_delivery import (
-    JSON_MEDIA_TYPE,
-    Verdict,
-    judge_answer,
-    next_attempt_at,
-    notification_endpoint,
-    refuse_target,
-)
+from dbskit.market.domain.notification_delivery import next_attempt_at, refuse_target
 from dbskit.market.services.outbound import (
     OutboundHttp,
     loopback_address,
-    no_connection,
     refused_connection,
-    transport_failure,
 )
 from dbskit.market.services.outbox import attempt_of, schedule_attempts
 from dbskit.market.services.scheduler import Finish, ScheduledEvent, failure_outcome
@@ -51,6 +42,14 @@ from dbskit.market.storage.outbox import (
     record_attempts,
     settle_pending,
 )
+from dbskit.notification_answers import (
+    JSON_MEDIA_TYPE,
+    Verdict,
+    judge_answer,
+    no_connection,
+    notification_endpoint,
+)
+from dbskit.notification_failures import transport_failure
 from dbskit.settings import Settings
 
 log = logging.getLogger(__name__)

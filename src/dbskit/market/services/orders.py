@@ -32,6 +32,7 @@ from dbskit.market.services.order_notifications import record_order_events
 from dbskit.market.storage.order_lists import count_orders, find_orders
 from dbskit.market.storage.order_warnings import record_warnings
 from dbskit.market.storage.orders import load_order, read_order, save_order
+from dbskit.market.storage.status_history import Actor
 
 # Further rules that may refuse a store's status change (for example the marking rule, R-025)
 # are checks called with the transaction, the locked order and the decided change; they raise an
@@ -124,7 +125,7 @@ async def update_order_status(
             for check in preconditions:
                 check(conn, order, decision)
             updated = order.apply(decision, now=now)
-            save_order(conn, updated)
+            save_order(conn, updated, previous=order, actor=Actor.SELLER)
             record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
         record_warnings(
             conn,
@@ -154,7 +155,7 @@ async def accept_order_cancellation(
     def work(conn: Transaction) -> Order:
         order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
         answered = answer_cancellation(order, request, now=now)
-        save_order(conn, answered)
+        save_order(conn, answered, previous=order, actor=Actor.SELLER)
         record_order_events(conn, before=order, after=answered, now=now)  # OQ-25
         return answered
 

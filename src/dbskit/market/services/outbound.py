@@ -2,8 +2,8 @@
 
 One client per runtime, made on first use — a Market that never calls a store does not pay for
 importing httpx at start-up — and closed when the runtime stops. It ignores proxy variables: the
-stores it calls are the ones the sandbox was told about. ``transport_failure`` names a call that
-got no answer in the classes of the Market's logs.
+stores it calls are the ones the sandbox was told about. A call that got no answer is named in
+the classes of the Market's logs by ``dbskit.notification_failures.transport_failure``.
 
 ``refused_connection`` opens a TCP connection to a store on this machine that refused the last
 attempt, before the client does: a store still not running refuses it at once, and that costs
@@ -15,17 +15,12 @@ tried about 150 times in its first day (R-116).
 from __future__ import annotations
 
 import asyncio
-import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from dbskit.contract.notifications import DeliveryErrorSubtype, DeliveryErrorType
 from dbskit.hosts import is_loopback_host
-from dbskit.market.domain.notification_delivery import Verdict
-
-REFUSED = "Connection refused by {host}:{port}"
-NO_CONNECTION = "No connection within {seconds} s"
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+from dbskit.notification_answers import Verdict, connection_refused
+from dbskit.notification_failures import DEFAULT_PORTS
 
 if TYPE_CHECKING:
     import httpx
@@ -56,9 +51,9 @@ def loopback_address(url: str) -> tuple[str, int] | None:
     """The host and port a URL to this machine connects to; None for any other host."""
     parts = urlsplit(url)
     host = parts.hostname
-    if host is None or not is_loopback_host(host) or parts.scheme not in _DEFAULT_PORTS:
+    if host is None or not is_loopback_host(host) or parts.scheme not in DEFAULT_PORTS:
         return None
-    return host, parts.port or _DEFAULT_PORTS[parts.scheme]
+    return host, parts.port or DEFAULT_PORTS[parts.scheme]
 
 
 async def refused_connection(address: tuple[str, int]) -> Verdict | None:
@@ -71,64 +66,8 @@ async def refused_connection(address: tuple[str, int]) -> Verdict | None:
             asyncio.Protocol, host, port
         )
     except ConnectionRefusedError:
-        return Verdict.failed(
-            DeliveryErrorType.CANT_GET_RESPONSE,
-            DeliveryErrorSubtype.CONNECTION_REFUSED,
-            REFUSED.format(host=host, port=port),
-        )
+        return connection_refused(host, port)
     except OSError:
         return None
     transport.close()
     return None
-
-
-def no_connection(seconds: float) -> Verdict:
-    """The log class of a connection that did not open within ``seconds``."""
-    return Verdict.failed(
-        DeliveryErrorType.CANT_GET_RESPONSE,
-        DeliveryErrorSubtype.CONNECTION_TIMED_OUT,
-        NO_CONNECTION.format(seconds=seconds),
-    )
-
-
-def transport_failure(exc: Exception, timeout: float, connect: float | None = None) -> Verdict:
-    """The log class of a call that got no answer (``timeout``: the deadline it was given;
-    ``connect``: the time the connection had to open, the whole deadline when None)."""
-    import httpx
-
-    cant = DeliveryErrorType.CANT_GET_RESPONSE
-    if isinstance(exc, httpx.ConnectTimeout):
-        return no_connection(timeout if connect is None else connect)
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return Verdict.failed(
-            cant, DeliveryErrorSubtype.READ_TIMED_OUT, f"No answer within {timeout} s"
-        )
-    if isinstance(exc, httpx.ConnectError):
-        if _caused_by(exc, ssl.SSLError):
-            return Verdict.failed(cant, DeliveryErrorSubtype.SSL_ERROR, str(exc) or "TLS failed")
-        if _caused_by(exc, ConnectionRefusedError):
-            # Worded as ``refused_connection`` words it, whichever way the refusal was found.
-            url = exc.request.url
-            port = url.port or _DEFAULT_PORTS.get(url.scheme, 0)
-            return Verdict.failed(
-                cant,
-                DeliveryErrorSubtype.CONNECTION_REFUSED,
-                REFUSED.format(host=url.host, port=port),
-            )
-        return Verdict.failed(
-            cant, DeliveryErrorSubtype.CONNECTION_REFUSED, str(exc) or "Connection refused"
-        )
-    return Verdict.failed(
-        DeliveryErrorType.INVALID_RESPONSE,
-        DeliveryErrorSubtype.CANT_PARSE_RESPONSE,
-        f"{exc.__class__.__name__}: {exc}".rstrip(": "),
-    )
-
-
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, kind):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False

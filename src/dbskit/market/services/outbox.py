@@ -10,16 +10,22 @@ at ``now`` (the sender in ``notification_sender`` makes it and schedules the ret
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from dbskit.contract.notifications import Notification, payload_json
-from dbskit.contract.outbox import MessageKind, MessageState, OutboxListing
+from dbskit.contract.outbox import MessageKind, MessageState, OutboxListing, OutboxMessage
 from dbskit.database.db import Database, Transaction
-from dbskit.market.storage.outbox import insert_message, load_messages
+from dbskit.database.values import from_micros, to_micros
+from dbskit.market.domain.query_log import PagePosition
+from dbskit.market.storage.outbox import insert_message, load_messages, message_page
 from dbskit.market.storage.scheduled_events import schedule, schedule_many
 
 DELIVER_NOTIFICATION = "notification.deliver"  # the scheduled-event kind of one attempt
+# A page of the outbox: the default and the most one may ask for (ours: what a browser shows).
+OUTBOX_PAGE: Final = 50
+OUTBOX_PAGE_MAX: Final = 200
 
 
 def record_email(
@@ -124,3 +130,44 @@ async def read_outbox(
     return await db.run_read(
         lambda conn: list_messages(conn, campaign_id=campaign_id, order_id=order_id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxPage:
+    """Messages newest first (creation time, then id); ``next_cursor`` None on the last page."""
+
+    messages: list[OutboxMessage]
+    next_cursor: str | None
+
+
+async def read_outbox_page(
+    db: Database,
+    *,
+    campaign_id: int | None = None,
+    order_id: int | None = None,
+    limit: int = OUTBOX_PAGE,
+    cursor: str | None = None,
+) -> OutboxPage:
+    """A page of the outbox, newest first, each message with its attempts. ``limit`` is clamped
+    to 1..``OUTBOX_PAGE_MAX``; ``cursor`` is a page's ``next_cursor``, and one this server did not
+    give raises ``InvalidPageToken`` (a ``ValueError``)."""
+    limit = max(1, min(OUTBOX_PAGE_MAX, limit))
+    after = None if cursor is None else _position(cursor)
+    # One message more than the page tells whether another page follows.
+    found = await db.run_read(
+        lambda conn: message_page(
+            conn, campaign_id=campaign_id, order_id=order_id, after=after, limit=limit + 1
+        )
+    )
+    page = found[:limit]
+    next_cursor = None
+    if len(found) > limit:
+        last = page[-1]
+        next_cursor = PagePosition(to_micros(last.created_at), last.id).token()
+    return OutboxPage(messages=page, next_cursor=next_cursor)
+
+
+def _position(cursor: str) -> tuple[datetime, int]:
+    """Where the page of ``cursor`` starts (``PagePosition.from_token`` checks its range)."""
+    position = PagePosition.from_token(cursor)
+    return from_micros(position.at_us), position.entry_id

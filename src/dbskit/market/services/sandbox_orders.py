@@ -38,6 +38,7 @@ from dbskit.market.storage.orders import (
     order_exists,
     save_order,
 )
+from dbskit.market.storage.status_history import Actor
 
 PURGE_TEST_ORDER: Final = "orders.purge_test_order"
 BUYER_CANCELLATION_DUE: Final = "orders.buyer_cancellation_due"
@@ -148,7 +149,12 @@ async def move_order(
 
     def work(conn: Transaction) -> Order:
         return make_market_move(
-            conn, campaign_id=campaign_id, order_id=order_id, wanted=wanted, now=now
+            conn,
+            campaign_id=campaign_id,
+            order_id=order_id,
+            wanted=wanted,
+            now=now,
+            actor=Actor.SANDBOX,
         ).order
 
     return await db.run_write(work)
@@ -167,10 +173,11 @@ def make_market_move(
     order_id: int,
     wanted: StatusChange,
     now: datetime,
+    actor: Actor,
     notify: bool = True,
 ) -> MarketMove:
-    """``move_order`` inside the caller's write transaction; ``notify=False`` (a scenario
-    file's load) records no notification."""
+    """``move_order`` inside the caller's write transaction, made by ``actor`` (the status
+    history's); ``notify=False`` (a scenario file's load) records no notification."""
     order = require_order(conn, campaign_id=campaign_id, order_id=order_id, for_update=True)
     decision = decide_market_move(order, wanted)
     if not decision.changed:
@@ -190,7 +197,7 @@ def make_market_move(
         )
     else:
         updated = order.apply(decision, now=now)
-    save_order(conn, updated)
+    save_order(conn, updated, previous=order, actor=actor)
     if not notify:
         return MarketMove(updated, [])
     notification_ids = record_order_events(conn, before=order, after=updated, now=now)  # OQ-25
@@ -210,7 +217,7 @@ def register_order_events(scheduler: Scheduler) -> None:
         if order is None or not cancellation_due(order, requested_at):
             return "answered or closed"
         cancelled = order.cancel_unanswered(now=event.due_at)
-        save_order(conn, cancelled)
+        save_order(conn, cancelled, previous=order, actor=Actor.MARKET)
         record_order_events(conn, before=order, after=cancelled, now=event.due_at)
         return "cancelled"
 

@@ -25,6 +25,7 @@ from dbskit.market.services.sandbox_orders import make_market_move
 from dbskit.market.storage.access import campaign_access, campaign_notification_url
 from dbskit.market.storage.orders import save_order
 from dbskit.market.storage.outbox import load_messages
+from dbskit.market.storage.status_history import Actor
 
 # The buyer confirmed that the order reached them (docs:dbs-order-status-model.md).
 BUYER_RECEIVED = StatusChange(status=OrderStatus.DELIVERY, substatus=OrderSubstatus.USER_RECEIVED)
@@ -71,7 +72,12 @@ async def buyer_cancels(
         campaign_id,
         lambda conn: (
             make_market_move(
-                conn, campaign_id=campaign_id, order_id=order_id, wanted=wanted, now=now
+                conn,
+                campaign_id=campaign_id,
+                order_id=order_id,
+                wanted=wanted,
+                now=now,
+                actor=Actor.BUYER,
             ).notification_ids
         ),
     )
@@ -86,7 +92,12 @@ async def buyer_receives(
         campaign_id,
         lambda conn: (
             make_market_move(
-                conn, campaign_id=campaign_id, order_id=order_id, wanted=BUYER_RECEIVED, now=now
+                conn,
+                campaign_id=campaign_id,
+                order_id=order_id,
+                wanted=BUYER_RECEIVED,
+                now=now,
+                actor=Actor.BUYER,
             ).notification_ids
         ),
     )
@@ -109,7 +120,7 @@ async def change_delivery_dates(
         )
         if moved is None:
             return []
-        save_order(conn, moved)
+        save_order(conn, moved, previous=order, actor=Actor.MARKET)
         notification = order_updated(
             order_id=order_id,
             campaign_id=campaign_id,

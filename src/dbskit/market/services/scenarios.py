@@ -43,6 +43,7 @@ from dbskit.market.services.sandbox_orders import insert_test_order, make_market
 from dbskit.market.services.scheduler import Scheduler
 from dbskit.market.storage import access as access_store
 from dbskit.market.storage.clock import read_clock_state, store_clock_offset
+from dbskit.market.storage.status_history import Actor
 
 # a buyer's cancellation is a request, not a cancellation, only in these states.
 REQUESTABLE: frozenset[OrderStatus] = frozenset({OrderStatus.DELIVERY, OrderStatus.PICKUP})
@@ -177,6 +178,7 @@ class _Load:
             order_id=order_id,
             wanted=StatusChange(status=OrderStatus.CANCELLED, substatus=body.reason),
             now=self.now,
+            actor=Actor.BUYER,  # the scenario's buyer asks to cancel
             notify=self.notify,
         ).order
         return LoadedEntry(

@@ -2,6 +2,8 @@
 
 The reads behind the access check (a token by its fingerprint, a campaign's business, whether a
 cabinet is active) run whenever the gateway's cache misses, so their statements are built once.
+The lists (campaigns, a business's tokens) are keyset pages, newest first by id; a token is
+listed by its id, never by its secret or fingerprint.
 """
 
 from __future__ import annotations
@@ -242,3 +244,110 @@ def revoke_token(conn: Transaction, token_id: int, *, now: datetime) -> None:
         .where(_token.id == token_id, _token.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+# --- the lists a seller looks at ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCampaign:
+    """A campaign as a list shows it: the push token is left out (it is the store's secret)."""
+
+    campaign_id: int
+    business_id: int
+    name: str
+    active: bool
+    push_url: str | None
+    push_token_set: bool
+    notification_url: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ListedToken:
+    """A token as a list shows it: its id, never the token or its fingerprint."""
+
+    token_id: int
+    business_id: int
+    kind: CredentialKind
+    scopes: tuple[Scope, ...]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+_CAMPAIGN_LIST = select(
+    _campaign.id,
+    _campaign.business_id,
+    _campaign.name,
+    _campaign.active,
+    _campaign.push_url,
+    _campaign.push_auth_token.is_not(None).label("push_token_set"),
+    _campaign.notification_url,
+    _campaign.created_at,
+).order_by(_campaign.id.desc())
+_TOKEN_LIST = (
+    select(
+        _token.id,
+        _token.business_id,
+        _token.kind,
+        _token.scopes,
+        _token.created_at,
+        _token.expires_at,
+        _token.revoked_at,
+    )
+    .where(_token.business_id == bindparam("business_id"))
+    .order_by(_token.id.desc())
+)
+_TOKEN_HASH = select(_token.key_hash).where(_token.id == bindparam("token_id"))
+
+
+def campaign_list(
+    conn: Transaction, *, business_id: int | None = None, before: int | None = None, limit: int
+) -> list[ListedCampaign]:
+    """Up to ``limit`` campaigns, newest first (by id), of one business or of all; only those
+    with an id below ``before``."""
+    query = _CAMPAIGN_LIST
+    if business_id is not None:
+        query = query.where(_campaign.business_id == business_id)
+    if before is not None:
+        query = query.where(_campaign.id < before)
+    return [
+        ListedCampaign(
+            campaign_id=row.id,
+            business_id=row.business_id,
+            name=row.name,
+            active=bool(row.active),
+            push_url=row.push_url,
+            push_token_set=bool(row.push_token_set),
+            notification_url=row.notification_url,
+            created_at=row.created_at,
+        )
+        for row in conn.execute(query.limit(limit))
+    ]
+
+
+def token_list(
+    conn: Transaction, business_id: int, *, before: int | None = None, limit: int
+) -> list[ListedToken]:
+    """Up to ``limit`` of the business's tokens, live and revoked, newest first (by id); only
+    those with an id below ``before``."""
+    query = _TOKEN_LIST if before is None else _TOKEN_LIST.where(_token.id < before)
+    return [
+        ListedToken(
+            token_id=row.id,
+            business_id=row.business_id,
+            kind=CredentialKind(row.kind),
+            scopes=tuple(Scope(scope) for scope in row.scopes),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+        )
+        for row in conn.execute(query.limit(limit), {"business_id": business_id})
+    ]
+
+
+def token_fingerprint(conn: Transaction, token_id: int) -> str | None:
+    """The stored fingerprint of a token, to forget it from the access cache once revoked."""
+    found = conn.execute(_TOKEN_HASH, {"token_id": token_id}).scalar()
+    return None if found is None else str(found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
@@ -23,6 +23,7 @@ from dbskit.market.storage.order_rows import (
     orders_from_rows,
     to_kopecks,
 )
+from dbskit.market.storage.status_history import Actor, record_status_change
 from dbskit.market.storage.tables import order_items, orders
 
 
@@ -89,30 +90,57 @@ def item_rows(order: Order) -> list[dict[str, Any]]:
     ]
 
 
-def insert_order(conn: Transaction, order: Order) -> None:
+def insert_order(conn: Transaction, order: Order, *, actor: Actor = Actor.SANDBOX) -> None:
+    """Write a new order and the first row of its status history. Orders are placed through
+    the sandbox (a test order, a scenario, a checkout), hence the default actor."""
     conn.execute(insert(orders).values(id=order.id, **order_row(order)))
     if order.items:
         conn.execute(insert(order_items), item_rows(order))
+    record_status_change(
+        conn,
+        order_id=order.id,
+        before=None,
+        after=(order.status, order.substatus),
+        at=order.status_updated_at or order.created_at,
+        actor=actor,
+    )
 
 
 # The columns set are the keys of the parameters given with it.
 _SAVE_ORDER = update(orders).where(orders.c.id == bindparam("o_id"))
 
 
-def save_order(conn: Transaction, order: Order) -> None:
-    """Write the order's own fields back (items do not change after creation)."""
+def save_order(conn: Transaction, order: Order, *, previous: Order, actor: Actor) -> None:
+    """Write the order's own fields back (items do not change after creation); a change of
+    status from ``previous`` (the order as the transaction read it) goes into its history, made
+    by ``actor``. Every status change passes here, so none is left out of the history."""
     values = order_row(order)
     del values["campaign_id"], values["created_at"]
     conn.execute(_SAVE_ORDER, {"o_id": order.id, **values})
+    record_status_change(
+        conn,
+        order_id=order.id,
+        before=(previous.status, previous.substatus),
+        after=(order.status, order.substatus),
+        at=order.status_updated_at or order.updated_at,
+        actor=actor,
+    )
 
 
 _TOUCH_ORDER = DriverStatement(_SAVE_ORDER)
 
 
+# What only ``save_order`` writes: a status change goes into the order's history with it.
+_STATUS_COLUMNS: Final = frozenset({"status", "substatus", "status_updated_at"})
+
+
 def touch_order(conn: Transaction, order_id: int, now: datetime, **columns: Any) -> None:
     """The order changed at ``now`` through what it holds (a track, marking codes): its
     ``updated_at``, and the order's ``columns`` given (plain values: ids and text), are written,
-    nothing else. On the driver's cursor: the write methods' own statement."""
+    nothing else; never its status (``save_order``). On the driver's cursor: the write methods'
+    own statement."""
+    if not _STATUS_COLUMNS.isdisjoint(columns):
+        raise ValueError("a status changes through save_order, which records it in the history")
     _TOUCH_ORDER.run(conn, {"o_id": order_id, "updated_at": to_micros(now), **columns})
 
 

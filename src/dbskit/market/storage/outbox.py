@@ -12,6 +12,7 @@ from sqlalchemy import RowMapping, bindparam, insert, select, update
 
 from dbskit.contract.outbox import MessageKind, MessageState, OutboxAttempt, OutboxMessage
 from dbskit.database.db import Transaction
+from dbskit.market.storage.keyset import older_than
 from dbskit.market.storage.tables import outbox_attempts, outbox_messages
 
 
@@ -173,6 +174,37 @@ def load_messages(
         )
         for row in rows
     ]
+
+
+def message_page(
+    conn: Transaction,
+    *,
+    campaign_id: int | None = None,
+    order_id: int | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int,
+) -> list[OutboxMessage]:
+    """Up to ``limit`` messages newest first (creation time, then id), each with its attempts;
+    only those after ``after`` (a creation time and an id) in that order.
+
+    The page's ids are chosen first, on the narrow columns, so the database sorts no payload
+    and only the page's messages and attempts are read whole.
+    """
+    chosen = select(_message.id)
+    if campaign_id is not None:
+        chosen = chosen.where(_message.campaign_id == campaign_id)
+    if order_id is not None:
+        chosen = chosen.where(_message.order_id == order_id)
+    if after is not None:
+        chosen = chosen.where(*older_than(_message.created_at, _message.id, after))
+    ids = list(
+        conn.execute(
+            chosen.order_by(_message.created_at.desc(), _message.id.desc()).limit(limit)
+        ).scalars()
+    )
+    if not ids:
+        return []
+    return load_messages(conn, message_ids=ids)[::-1]
 
 
 def _stored_attempt(row: RowMapping) -> OutboxAttempt:

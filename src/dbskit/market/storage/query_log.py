@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, NotRequired, TypedDict
 
-from sqlalchemy import Row, and_, bindparam, column, delete, insert, or_, select, table
+from sqlalchemy import Row, bindparam, column, delete, insert, select, table
 from sqlalchemy.exc import StatementError
 
 from dbskit.contract.sandbox import LoggedMessage, LoggedRequest
 from dbskit.contract.sandbox_faults import FaultKind, InjectedFault
 from dbskit.database.db import Database, Transaction
+from dbskit.market.storage.keyset import older_than
 from dbskit.market.storage.tables import query_log
 
 # Entries deleted per purge transaction. Measured on 200,000 entries due (2 CPUs, shared): the
@@ -60,6 +61,8 @@ class QueryLogEntry(TypedDict):
     # The sandbox's fault rule that faulted the call and its fault; the writer always sets both.
     fault_rule_id: NotRequired[int | None]
     fault: NotRequired[str | None]
+    # The order the call concerns: the one its path names; the writer always sets it (0016).
+    order_id: NotRequired[int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,21 +131,24 @@ def newest_entries(
     campaign_id: int | None = None,
     operation_id: str | None = None,
     status: int | None = None,
+    order_id: int | None = None,
     after: tuple[datetime, int] | None = None,
 ) -> list[LoggedRequest]:
     """Up to ``limit`` entries that arrived at or after ``since``, newest first (by time, then
     id); of one campaign if ``campaign_id``, one operation if ``operation_id``, answered with
-    one HTTP status if ``status``; only those after ``after`` (a time and an id) in that order."""
+    one HTTP status if ``status``, on one order if ``order_id``; only those after ``after`` (a
+    time and an id) in that order."""
     query = select(query_log).where(_t.at >= since)
     if campaign_id is not None:
         query = query.where(_t.campaign_id == campaign_id)
+    if order_id is not None:
+        query = query.where(_t.order_id == order_id)
     if operation_id is not None:
         query = query.where(_t.operation_id == operation_id)
     if status is not None:
         query = query.where(_t.status == status)
     if after is not None:
-        at, entry_id = after
-        query = query.where(or_(_t.at < at, and_(_t.at == at, _t.id < entry_id)))
+        query = query.where(*older_than(_t.at, _t.id, after))
     rows = conn.execute(query.order_by(_t.at.desc(), _t.id.desc()).limit(limit))
     return [_logged(row) for row in rows]
 
@@ -209,6 +215,7 @@ def _logged(row: Row[tuple[object, ...]]) -> LoggedRequest:
         operation_id=row.operation_id,
         campaign_id=row.campaign_id,
         business_id=row.business_id,
+        order_id=row.order_id,
         request=LoggedMessage(
             headers=row.request_headers,
             body=row.request_body,

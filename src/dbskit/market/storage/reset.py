@@ -28,6 +28,7 @@ from dbskit.market.storage.tables import (
     digital_deliveries,
     fault_rules,
     order_items,
+    order_status_history,
     order_tracks,
     order_warnings,
     orders,
@@ -41,6 +42,7 @@ from dbskit.market.storage.tables import (
 CLEARED: Final[tuple[Table, ...]] = (
     scheduled_events,  # payloads name orders and outbox messages
     order_warnings,
+    order_status_history,
     digital_deliveries,
     order_tracks,
     order_items,
@@ -83,6 +85,9 @@ _OF_CAMPAIGN: Final[dict[str, Delete]] = {
     ),
     order_warnings.name: delete(order_warnings).where(
         order_warnings.c.order_id.in_(_ORDERS_OF_CAMPAIGN)
+    ),
+    order_status_history.name: delete(order_status_history).where(
+        order_status_history.c.order_id.in_(_ORDERS_OF_CAMPAIGN)
     ),
     digital_deliveries.name: delete(digital_deliveries).where(
         digital_deliveries.c.order_id.in_(_ORDERS_OF_CAMPAIGN)

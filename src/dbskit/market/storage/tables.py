@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 
@@ -151,8 +152,31 @@ query_log = Table(
     # The sandbox's fault rule that answered (or delayed) the call, and its fault (0015).
     Column("fault_rule_id", BigInteger, nullable=True),
     Column("fault", String(32), nullable=True),
+    # The order the call's path or body names (0016); NULL for a call that names none (getOrders)
+    # and for the entries written before the column existed.
+    Column("order_id", BigInteger, nullable=True),
     Index("ix_query_log_at", "at", "id"),
     Index("ix_query_log_campaign", "campaign_id", "at", "id"),
+    # The cabinet's pages by order (entries that name one), operation and status (0016).
+    Index(
+        "ix_query_log_order",
+        "order_id",
+        "at",
+        "id",
+        sqlite_where=text("order_id IS NOT NULL"),
+        postgresql_where=text("order_id IS NOT NULL"),
+    ),
+    Index("ix_query_log_operation", "operation_id", "at", "id", "campaign_id", "status"),
+    Index(
+        "ix_query_log_status",
+        "status",
+        "at",
+        "id",
+        "campaign_id",
+        "operation_id",
+        sqlite_where=text("status <> 200"),
+        postgresql_where=text("status <> 200"),
+    ),
 )
 
 # Orders of the Market side (R-095..R-112). Money is stored in kopecks (exact on both databases).
@@ -216,6 +240,32 @@ orders = Table(
         "estimated",
     ),
     Index("ix_orders_external_order_id", "external_order_id"),
+    # The cabinet's list: every campaign's orders newest first, or one campaign's, then the
+    # columns its filters read, so that a page walks the index alone (0016).
+    Index(
+        "ix_orders_cabinet",
+        "created_at",
+        "id",
+        "campaign_id",
+        "status",
+        "substatus",
+        "fake",
+        "delivery_type",
+        "has_cis",
+        "cancellation_requested_at",
+    ),
+    Index(
+        "ix_orders_cabinet_campaign",
+        "campaign_id",
+        "created_at",
+        "id",
+        "status",
+        "substatus",
+        "fake",
+        "delivery_type",
+        "has_cis",
+        "cancellation_requested_at",
+    ),
 )
 
 order_items = Table(
@@ -269,6 +319,10 @@ outbox_messages = Table(
     Column("created_at", UtcTimestamp, nullable=False),
     Column("next_attempt_at", UtcTimestamp, nullable=True),
     Index("ix_outbox_messages_campaign_order", "campaign_id", "order_id"),
+    # A page newest first (creation time, then id): of every campaign, one campaign, one order.
+    Index("ix_outbox_messages_created", "created_at", "id"),
+    Index("ix_outbox_messages_campaign_created", "campaign_id", "created_at", "id"),
+    Index("ix_outbox_messages_order_created", "order_id", "created_at", "id"),
 )
 
 # One row per delivery attempt of a notification; (message, number) is unique: each attempt once.
@@ -334,6 +388,23 @@ order_warnings = Table(
     Column("code", String(32), nullable=False),
     Column("message", Text, nullable=False),
     Index("ix_order_warnings_order", "order_id", "id"),
+)
+
+# Each order's status history (0016): one row per change of status or substatus, and one for the
+# status it was placed in (no ``from``), in the transaction of the change. ``actor``: SELLER,
+# MARKET, BUYER or SANDBOX (``storage.status_history.Actor``); ``at`` on the sandbox clock.
+order_status_history = Table(
+    "order_status_history",
+    metadata,
+    Column("id", _INT64_ID, primary_key=True, autoincrement=True),
+    Column("order_id", BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcTimestamp, nullable=False),
+    Column("actor", String(16), nullable=False),
+    Column("from_status", String(32), nullable=True),
+    Column("from_substatus", String(64), nullable=True),
+    Column("to_status", String(32), nullable=False),
+    Column("to_substatus", String(64), nullable=True),
+    Index("ix_order_status_history_order", "order_id", "id"),
 )
 
 # Faults the sandbox injects into Partner API calls (POST /sandbox/faults): which calls a rule

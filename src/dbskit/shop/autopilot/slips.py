@@ -1,0 +1,150 @@
+"""The activation instructions (``slip``) the store sends with each item's keys.
+
+A template per offer, from the file ``--store-slip-templates`` names: a JSON object of offerId to
+HTML, ``"*"`` for every other offer. Placeholders ``{offer_name}``, ``{offer_id}``,
+``{order_id}`` and ``{count}`` are filled in, escaped. Without a template the keys' own slips
+from the vault are used (distinct ones, in key order), else ``DEFAULT_TEMPLATE``.
+
+Whatever the source, the slip sent holds only the tags R-005 allows, no attribute or comment,
+``<li>`` only inside a list, and at most 10,000 characters (R-005): valid under both profiles.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import string
+from collections.abc import Mapping, Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nh3
+
+from dbskit.contract import limits
+from dbskit.shop.autopilot.decisions import HeldKey
+
+ANY_OFFER = "*"
+PLACEHOLDERS = frozenset({"offer_name", "offer_id", "order_id", "count"})
+DEFAULT_TEMPLATE = "<p>{offer_name}: activate the key as the publisher describes.</p>"
+_LISTS = frozenset({"ol", "ul"})
+# Room left when the text alone is cut to fit: nh3 may complete an entity it finds cut.
+_CUT_MARGIN = 16
+
+
+class SlipTemplateError(ValueError):
+    """The templates file cannot be used; the message says why."""
+
+
+class SlipTemplates:
+    def __init__(self, templates: Mapping[str, str] | None = None) -> None:
+        self._templates = dict(templates or {})
+        for offer_id, template in self._templates.items():
+            _check_template(offer_id, template)
+
+    @classmethod
+    def load(cls, path: Path | None) -> SlipTemplates:
+        if path is None:
+            return cls()
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SlipTemplateError(f"{path}: {exc}") from None
+        if not isinstance(document, dict) or not all(
+            isinstance(value, str) for value in document.values()
+        ):
+            raise SlipTemplateError(f"{path}: not a JSON object of offerId to HTML text")
+        return cls(document)
+
+    def slip_for(
+        self, *, order_id: int, offer_id: str, offer_name: str, count: int, keys: Sequence[HeldKey]
+    ) -> str:
+        template = self._templates.get(offer_id, self._templates.get(ANY_OFFER))
+        if template is None:
+            own = list(dict.fromkeys(key.slip for key in keys if key.slip))
+            if own:
+                return sanitise_slip("<br>".join(own))
+            template = DEFAULT_TEMPLATE
+        values = {
+            "offer_name": html.escape(offer_name),
+            "offer_id": html.escape(offer_id),
+            "order_id": str(order_id),
+            "count": str(count),
+        }
+        return sanitise_slip(template.format_map(values))
+
+
+def _check_template(offer_id: str, template: str) -> None:
+    try:
+        fields = {name for _text, name, _spec, _conv in string.Formatter().parse(template) if name}
+    except ValueError as exc:
+        raise SlipTemplateError(f"the template of {offer_id!r}: {exc}") from None
+    unknown = sorted(fields - PLACEHOLDERS)
+    if unknown:
+        raise SlipTemplateError(
+            f"the template of {offer_id!r} has unknown placeholders {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(PLACEHOLDERS))}"
+        )
+
+
+def sanitise_slip(slip: str) -> str:
+    """Only the R-005 tags, no attributes, comments or scripts; ``<li>`` only in a list; at
+    most ``DIGITAL_SLIP_MAX_LENGTH`` characters (cut to its text when the markup is longer)."""
+    cleaned = _ListItemsInLists.apply(
+        nh3.clean(
+            slip,
+            tags=set(limits.DIGITAL_SLIP_TAGS),
+            attributes={},
+            url_schemes=set(),
+            link_rel=None,
+            strip_comments=True,
+        )
+    )
+    limit = limits.DIGITAL_SLIP_MAX_LENGTH
+    while len(cleaned) > limit:
+        cleaned = nh3.clean(cleaned[: limit - _CUT_MARGIN], tags=set(), attributes={})
+    return cleaned
+
+
+class _ListItemsInLists(HTMLParser):
+    """Re-writes clean HTML, unwrapping an ``<li>`` whose parent is not ``<ol>``/``<ul>``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self._out: list[str] = []
+        self._open: list[str | None] = []  # None: a stray <li> whose tags are dropped
+
+    @classmethod
+    def apply(cls, markup: str) -> str:
+        parser = cls()
+        parser.feed(markup)
+        parser.close()
+        return "".join(parser._out)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self._out.append("<br>")
+            return
+        if tag == "li" and (not self._open or self._open[-1] not in _LISTS):
+            self._open.append(None)
+            return
+        self._open.append(tag)
+        self._out.append(f"<{tag}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "br" or not self._open:
+            return
+        opened = self._open.pop()
+        if opened is not None:
+            self._out.append(f"</{opened}>")
+
+    def handle_data(self, data: str) -> None:
+        self._out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self._out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self._out.append(f"&#{name};")
