@@ -19,9 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from dbskit.contract import notifications as contract
-from dbskit.contract.notifications import NotificationType
+from dbskit.contract.notifications import OTHER_NOTIFICATION_MODELS, BarePing, NotificationType
 from dbskit.contract.validation import violation_message
-from dbskit.shop.notification_models import OTHER_NOTIFICATION_MODELS, BarePing
 
 _CONTRACT_MODELS: dict[NotificationType, type[BaseModel]] = {
     NotificationType.PING: contract.PingNotification,

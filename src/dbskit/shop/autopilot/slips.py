@@ -6,7 +6,8 @@ HTML, ``"*"`` for every other offer. Placeholders ``{offer_name}``, ``{offer_id}
 from the vault are used (distinct ones, in key order), else ``DEFAULT_TEMPLATE``.
 
 Whatever the source, the slip sent holds only the tags R-005 allows, no attribute or comment,
-``<li>`` only inside a list, and at most 10,000 characters (R-005): valid under both profiles.
+``<li>`` only inside a list (``dbskit.slip_markup``, shared with the Market), and at most 10,000
+characters (R-005): valid under both profiles.
 """
 
 from __future__ import annotations
@@ -15,18 +16,17 @@ import html
 import json
 import string
 from collections.abc import Mapping, Sequence
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nh3
 
 from dbskit.contract import limits
 from dbskit.shop.autopilot.decisions import HeldKey
+from dbskit.slip_markup import clean_slip_markup
 
 ANY_OFFER = "*"
 PLACEHOLDERS = frozenset({"offer_name", "offer_id", "order_id", "count"})
 DEFAULT_TEMPLATE = "<p>{offer_name}: activate the key as the publisher describes.</p>"
-_LISTS = frozenset({"ol", "ul"})
 # Room left when the text alone is cut to fit: nh3 may complete an entity it finds cut.
 _CUT_MARGIN = 16
 
@@ -89,62 +89,8 @@ def _check_template(offer_id: str, template: str) -> None:
 def sanitise_slip(slip: str) -> str:
     """Only the R-005 tags, no attributes, comments or scripts; ``<li>`` only in a list; at
     most ``DIGITAL_SLIP_MAX_LENGTH`` characters (cut to its text when the markup is longer)."""
-    cleaned = _ListItemsInLists.apply(
-        nh3.clean(
-            slip,
-            tags=set(limits.DIGITAL_SLIP_TAGS),
-            attributes={},
-            url_schemes=set(),
-            link_rel=None,
-            strip_comments=True,
-        )
-    )
+    cleaned = clean_slip_markup(slip)
     limit = limits.DIGITAL_SLIP_MAX_LENGTH
     while len(cleaned) > limit:
         cleaned = nh3.clean(cleaned[: limit - _CUT_MARGIN], tags=set(), attributes={})
     return cleaned
-
-
-class _ListItemsInLists(HTMLParser):
-    """Re-writes clean HTML, unwrapping an ``<li>`` whose parent is not ``<ol>``/``<ul>``."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self._out: list[str] = []
-        self._open: list[str | None] = []  # None: a stray <li> whose tags are dropped
-
-    @classmethod
-    def apply(cls, markup: str) -> str:
-        parser = cls()
-        parser.feed(markup)
-        parser.close()
-        return "".join(parser._out)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self._out.append("<br>")
-            return
-        if tag == "li" and (not self._open or self._open[-1] not in _LISTS):
-            self._open.append(None)
-            return
-        self._open.append(tag)
-        self._out.append(f"<{tag}>")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "br" or not self._open:
-            return
-        opened = self._open.pop()
-        if opened is not None:
-            self._out.append(f"</{opened}>")
-
-    def handle_data(self, data: str) -> None:
-        self._out.append(data)
-
-    def handle_entityref(self, name: str) -> None:
-        self._out.append(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        self._out.append(f"&#{name};")
