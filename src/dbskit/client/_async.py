@@ -99,6 +99,8 @@ class AsyncMarketClient:
         self._on_retry = on_retry
         self._token = credential_key(self._headers)
         self._max_concurrency = max_concurrency
+        # The cap of the loop this client last called on, kept rather than looked up per call.
+        self._loop_slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -121,7 +123,7 @@ class AsyncMarketClient:
         base = self._headers if call.content is None else self._json_headers
         headers = {**base, c.REQUEST_ID_HEADER: request_id}
         attempts = Attempts(call, self._retry, self._on_retry, request_id)
-        slots = _slots(self.base_url, self._token, self._max_concurrency)
+        slots = self._slots()
         while True:
             try:
                 async with slots:
@@ -142,6 +144,16 @@ class AsyncMarketClient:
             if after is None:  # OQ-01: the earlier attempt did it
                 return call.answer.model_validate({"status": "OK"})
             await asyncio.sleep(after)
+
+    def _slots(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        kept = self._loop_slots
+        if kept is None or kept[0] is not loop:
+            kept = self._loop_slots = (
+                loop,
+                _slots(self.base_url, self._token, self._max_concurrency),
+            )
+        return kept[1]
 
     # --- the operations --------------------------------------------------------------------
 
