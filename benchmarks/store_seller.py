@@ -142,9 +142,11 @@ def seller(
     market_settings: Mapping[str, str],
     store_options: Iterable[str] = (),
     store_database_url: str | None = None,
+    market_access: bool = True,
 ) -> Iterator[Seller]:
     """The emulator (SQLite in ``folder``) with a campaign without a notification URL yet, an
-    Api-Key, ``keys`` keys in the vault, and ``dbskit store serve`` running for it."""
+    Api-Key, ``keys`` keys in the vault, and ``dbskit store serve`` running for it (given the
+    Api-Key unless ``market_access`` is False: then its autopilot puts every job to wait)."""
     with ExitStack() as stack:
         market = targets.start_dbskit(
             data_dir=folder / "market",
@@ -167,14 +169,15 @@ def seller(
             store_args += ["--store-database-url", store_database_url]
         if keys:
             import_keys(folder, keys, store_args)
-        store = start_store(market.base_url, api_key, business_id, store_args, store_options)
+        store_key = api_key if market_access else None
+        store = start_store(market.base_url, store_key, business_id, store_args, store_options)
         stack.callback(store.stop)
         yield Seller(market, store, sandbox, business_id, campaign_id, api_key, store_args)
 
 
 def start_store(
     market_url: str,
-    api_key: str,
+    api_key: str | None,
     business_id: int,
     store_args: Sequence[str],
     options: Iterable[str],
@@ -184,9 +187,10 @@ def start_store(
     command = [
         sys.executable, "-m", "dbskit", "store", "serve", "--host", servers.HOST,
         "--port", str(port), *store_args, "--store-token", PUSH_TOKEN,
-        "--store-market-url", market_url, "--store-api-key", api_key,
-        "--store-business-id", str(business_id), *options,
+        "--store-market-url", market_url, "--store-business-id", str(business_id), *options,
     ]  # fmt: skip
+    if api_key is not None:
+        command += ["--store-api-key", api_key]
     # Its POST /cart is ready when GET /cart is 405: the data are loaded, the worker started.
     return servers.start(
         "store", command, port=port, env=child_env(), ready_path="/cart", ready_status=405

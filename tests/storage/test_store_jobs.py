@@ -30,10 +30,15 @@ def add(db: Database, key: str, *, run_at: datetime = NOW) -> bool:
         return jobs.enqueue(tx, kind="deliver", key=key, payload={"orderId": 7}, run_at=run_at)
 
 
+def claim(db: Database, *, now: datetime, worker: str) -> jobs.Job | None:
+    with db.write() as tx:
+        return jobs.claim(tx, now=now, worker=worker, lease_seconds=LEASE)
+
+
 def test_a_key_is_enqueued_once(store_db: Database) -> None:
     assert add(store_db, "deliver:7") is True
     assert add(store_db, "deliver:7") is False
-    job = jobs.claim(store_db, now=NOW, worker="w1", lease_seconds=LEASE)
+    job = claim(store_db, now=NOW, worker="w1")
     assert job is not None
     assert (job.kind, job.key, job.payload, job.attempts, job.reason) == (
         "deliver",
@@ -45,43 +50,38 @@ def test_a_key_is_enqueued_once(store_db: Database) -> None:
     with store_db.write() as tx:
         jobs.finish(tx, job.id)
     assert add(store_db, "deliver:7") is False  # done jobs keep their key
-    assert (
-        jobs.claim(store_db, now=NOW + timedelta(days=1), worker="w1", lease_seconds=LEASE) is None
-    )
+    assert claim(store_db, now=NOW + timedelta(days=1), worker="w1") is None
 
 
 def test_a_job_is_not_claimed_before_its_time(store_db: Database) -> None:
     add(store_db, "later", run_at=NOW + timedelta(seconds=10))
-    assert jobs.claim(store_db, now=NOW, worker="w1", lease_seconds=LEASE) is None
-    job = jobs.claim(store_db, now=NOW + timedelta(seconds=10), worker="w1", lease_seconds=LEASE)
+    assert claim(store_db, now=NOW, worker="w1") is None
+    job = claim(store_db, now=NOW + timedelta(seconds=10), worker="w1")
     assert job is not None and job.key == "later"
 
 
 def test_a_leased_job_is_claimed_again_only_when_its_lease_expires(store_db: Database) -> None:
     add(store_db, "deliver:7")
-    first = jobs.claim(store_db, now=NOW, worker="killed", lease_seconds=LEASE)
+    first = claim(store_db, now=NOW, worker="killed")
     assert first is not None
     inside = NOW + timedelta(seconds=LEASE - 1)
-    assert jobs.claim(store_db, now=inside, worker="w2", lease_seconds=LEASE) is None
+    assert claim(store_db, now=inside, worker="w2") is None
     expired = NOW + timedelta(seconds=LEASE)
-    again = jobs.claim(store_db, now=expired, worker="w2", lease_seconds=LEASE)
+    again = claim(store_db, now=expired, worker="w2")
     assert again is not None
     assert (again.id, again.attempts) == (first.id, 2)
 
 
 def test_retry_at_puts_the_job_off_with_its_reason(store_db: Database) -> None:
     add(store_db, "deliver:7")
-    job = jobs.claim(store_db, now=NOW, worker="w1", lease_seconds=LEASE)
+    job = claim(store_db, now=NOW, worker="w1")
     assert job is not None
     later = NOW + timedelta(seconds=5)
     with store_db.write() as tx:
         jobs.retry_at(tx, job.id, run_at=later, reason="420 from the Market")
     # The lease is given up: the job is due at ``later``, not at the lease's end.
-    assert (
-        jobs.claim(store_db, now=later - timedelta(seconds=1), worker="w1", lease_seconds=LEASE)
-        is None
-    )
-    again = jobs.claim(store_db, now=later, worker="w1", lease_seconds=LEASE)
+    assert claim(store_db, now=later - timedelta(seconds=1), worker="w1") is None
+    again = claim(store_db, now=later, worker="w1")
     assert again is not None
     assert (again.attempts, again.reason) == (2, "420 from the Market")
     assert jobs.pending_summary(store_db, now=later).waiting == ()
@@ -90,12 +90,12 @@ def test_retry_at_puts_the_job_off_with_its_reason(store_db: Database) -> None:
 def test_a_waiting_job_is_listed_with_its_reason(store_db: Database) -> None:
     add(store_db, "deliver:7")
     add(store_db, "deliver:8")
-    job = jobs.claim(store_db, now=NOW, worker="w1", lease_seconds=LEASE)
+    job = claim(store_db, now=NOW, worker="w1")
     assert job is not None
     look_again = NOW + timedelta(minutes=1)
     with store_db.write() as tx:
         jobs.wait(tx, job.id, reason="out of keys: GAME-1 needs 2, 0 available", run_at=look_again)
-    other = jobs.claim(store_db, now=NOW, worker="w1", lease_seconds=LEASE)
+    other = claim(store_db, now=NOW, worker="w1")
     assert other is not None and other.key == "deliver:8"
     summary = jobs.pending_summary(store_db, now=NOW)
     assert (summary.pending, summary.running) == (2, 1)
@@ -114,7 +114,7 @@ def test_a_waiting_job_is_listed_with_its_reason(store_db: Database) -> None:
 def _claim_all(url: str, worker: str, claimed: list[int]) -> None:
     db = Database(url, pool_size=1)
     try:
-        while (job := jobs.claim(db, now=NOW, worker=worker, lease_seconds=LEASE)) is not None:
+        while (job := claim(db, now=NOW, worker=worker)) is not None:
             claimed.append(job.id)
     finally:
         db.dispose()

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -155,5 +156,42 @@ async def test_the_served_store_runs_its_order_jobs_on_the_job_thread(tmp_path: 
                 break
             await asyncio.sleep(0.05)
         assert waiting == [decisions.REASON_NO_API_KEY]
+    finally:
+        await desk.close()
+
+
+async def test_the_job_threads_writes_are_made_by_the_answering_loops_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite has one writer: the job thread's writes (its claim, the job put to wait) are made
+    by the answering loop's ``Database``, on that loop, so that the process's two sides never
+    take SQLite's write lock from each other."""
+    writes: set[tuple[int, int]] = set()
+    run_write = Database.run_write
+
+    async def recorded(self: Database, work: Any, *, short: bool = False) -> Any:
+        writes.add((threading.get_ident(), id(self)))
+        return await run_write(self, work, short=short)
+
+    monkeypatch.setattr(Database, "run_write", recorded)
+    desk = StoreNotifications(Settings(data_dir=tmp_path), clock=fixed_clock())
+    body = {
+        "notificationType": "ORDER_CREATED",
+        "orderId": 78,
+        "campaignId": 3,
+        "items": [{"offerId": "game-1", "count": 1}],
+        "createdAt": "2030-03-02T06:00:00Z",
+    }
+    try:
+        assert await desk.keep(read_notification(httpx.Request("POST", "/", json=body).content))
+        db = await desk.database()
+        for _ in range(int(HANG_SECONDS / 0.05)):
+            if jobs.pending_summary(db).waiting:
+                break
+            await asyncio.sleep(0.05)
+        assert [job.reason for job in jobs.pending_summary(db).waiting] == [
+            decisions.REASON_NO_API_KEY
+        ]
+        assert writes == {(threading.get_ident(), id(db))}
     finally:
         await desk.close()

@@ -37,7 +37,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine
@@ -64,6 +64,15 @@ CHECKPOINT_EVERY_COMMITS = 200
 _WRITE = "dbskit_write"
 _SAVEPOINT = "dbskit_write"  # each of the loop's writes in a batch
 AUTOCOMMIT = "AUTOCOMMIT"  # SQLAlchemy's isolation level of a connection without transactions
+
+
+class UnitsOfWork(Protocol):
+    """What a service needs of its database: units of work. ``Database`` is one; the store's job
+    thread has another (``shop/loop_writes.py``)."""
+
+    async def run_read(self, work: Callable[[Transaction], T], *, short: bool = False) -> T: ...
+
+    async def run_write(self, work: Callable[[Transaction], T], *, short: bool = False) -> T: ...
 
 
 class Database:

@@ -38,7 +38,7 @@ from dbskit.contract.notifications import (
     NotificationErrorType,
     NotificationType,
 )
-from dbskit.database.db import Database, Transaction
+from dbskit.database.db import Database, Transaction, UnitsOfWork
 from dbskit.http_answer import JsonAnswer, json_answer
 from dbskit.http_body import receive_limited
 from dbskit.settings import Settings
@@ -47,6 +47,7 @@ from dbskit.shop.autopilot.market import StoreMarket, market_client
 from dbskit.shop.autopilot.order_job import ORDER_JOB, Autopilot, job_payload
 from dbskit.shop.autopilot.slips import SlipTemplates
 from dbskit.shop.job_thread import JobThread
+from dbskit.shop.loop_writes import WritesOnLoop
 from dbskit.shop.notification_allowlist import SourceAllowlist
 from dbskit.shop.notification_parsing import (
     ReceivedNotification,
@@ -117,6 +118,7 @@ class StoreNotifications:
         self._market = market
         self._open_database = open_database
         self._db: Database | None = None
+        self._db_loop: asyncio.AbstractEventLoop | None = None  # the loop its connections are of
         self._opening = asyncio.Lock()
         self._queue_now = queue_now
         self.worker = Worker(
@@ -135,6 +137,7 @@ class StoreNotifications:
             async with self._opening:
                 if self._db is None:
                     self._db = await asyncio.to_thread(self._open_database, self.settings)
+                    self._db_loop = asyncio.get_running_loop()
                     if self._job_thread is not None:
                         self._job_thread.start()
         return self._db
@@ -165,7 +168,7 @@ class StoreNotifications:
         return self._autopilot
 
     def _new_autopilot(
-        self, db: Database, market: StoreMarket | None, reason: str | None
+        self, db: UnitsOfWork, market: StoreMarket | None, reason: str | None
     ) -> Autopilot:
         return Autopilot(
             database=db,
@@ -180,11 +183,14 @@ class StoreNotifications:
         """On the job thread's loop: a database, Market client and autopilot of its own (the
         database's loop connections and the client's pool belong to the loop that uses them)."""
         db = await asyncio.to_thread(self._open_database, self.settings)
+        units: UnitsOfWork = db
+        if db.is_sqlite and self._db is not None and self._db_loop is not None:
+            units = WritesOnLoop(db, self._db, self._db_loop)  # one writer in the process
         market, reason = self._configured_market()
-        autopilot = self._new_autopilot(db, market, reason)
+        autopilot = self._new_autopilot(units, market, reason)
 
-        async def database() -> Database:
-            return db
+        async def database() -> UnitsOfWork:
+            return units
 
         worker = Worker(
             database,

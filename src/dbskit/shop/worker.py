@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dbskit.clock import wall_clock
-from dbskit.database.db import Database
+from dbskit.database.db import UnitsOfWork
 from dbskit.shop.storage import jobs
 from dbskit.shop.storage.jobs import Job
 
@@ -73,7 +73,7 @@ def worker_name() -> str:
 class Worker:
     def __init__(
         self,
-        database: Callable[[], Awaitable[Database]],
+        database: Callable[[], Awaitable[UnitsOfWork]],
         handlers: Mapping[str, Handler],
         *,
         jobs_at_once: int = JOBS_AT_ONCE,
@@ -138,7 +138,7 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
 
-    async def _claim_while_free(self, db: Database) -> None:
+    async def _claim_while_free(self, db: UnitsOfWork) -> None:
         while not self._stopping:
             await self._slots.acquire()
             job = await self._claim(db)
@@ -149,19 +149,20 @@ class Worker:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    async def _claim(self, db: Database) -> Job | None:
-        return await asyncio.to_thread(
-            jobs.claim, db, now=self._now(), worker=self._name, lease_seconds=self._lease_seconds
+    async def _claim(self, db: UnitsOfWork) -> Job | None:
+        now, name, lease = self._now(), self._name, self._lease_seconds
+        return await db.run_write(
+            lambda tx: jobs.claim(tx, now=now, worker=name, lease_seconds=lease), short=True
         )
 
-    async def _run_in_slot(self, db: Database, job: Job) -> None:
+    async def _run_in_slot(self, db: UnitsOfWork, job: Job) -> None:
         try:
             await self._run(db, job)
         finally:
             self._slots.release()
             self._wake.set()  # a slot is free: the next due job need not wait for the poll
 
-    async def _run(self, db: Database, job: Job) -> None:
+    async def _run(self, db: UnitsOfWork, job: Job) -> None:
         handler = self._handlers.get(job.kind)
         try:
             if handler is None:
@@ -178,7 +179,7 @@ class Worker:
             outcome = RetryLater(reason)
         await self._settle(db, job, outcome)
 
-    async def _settle(self, db: Database, job: Job, outcome: Outcome) -> None:
+    async def _settle(self, db: UnitsOfWork, job: Job, outcome: Outcome) -> None:
         now = self._now()
         if isinstance(outcome, Done):
             await db.run_write(lambda tx: jobs.finish(tx, job.id), short=True)

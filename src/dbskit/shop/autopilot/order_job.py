@@ -23,7 +23,7 @@ from dbskit.client import (
 from dbskit.contract.business_orders import BusinessOrderDTO
 from dbskit.contract.enums import OrderStatus
 from dbskit.contract.notifications import NotificationType
-from dbskit.database.db import Database, Transaction
+from dbskit.database.db import Transaction, UnitsOfWork
 from dbskit.shop.autopilot import decisions
 from dbskit.shop.autopilot.decisions import CancellationPolicy, Decision, Step
 from dbskit.shop.autopilot.market import StoreMarket
@@ -81,7 +81,7 @@ class Autopilot:
     """What an order job needs: the store's database, the Market (None: not configured, with
     the reason), the slips and the cancellation policy."""
 
-    database: Database
+    database: UnitsOfWork
     market: StoreMarket | None
     unconfigured_reason: str | None
     slips: SlipTemplates

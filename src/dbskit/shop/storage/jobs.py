@@ -95,22 +95,21 @@ _TAKE = (
 )
 
 
-def claim(db: Database, *, now: datetime, worker: str, lease_seconds: float) -> Job | None:
+def claim(tx: Transaction, *, now: datetime, worker: str, lease_seconds: float) -> Job | None:
     """The next due job, leased to ``worker`` until ``now + lease_seconds``; None when no job is
     due. A job whose lease expired is due again."""
-    with db.write() as tx:
-        job_id = tx.execute(_NEXT, {"now": now}).scalar()
-        if job_id is None:
-            return None
-        row = tx.execute(
-            _TAKE,
-            {
-                "job_id": job_id,
-                "now": now,
-                "worker": worker,
-                "lease_until": now + timedelta(seconds=lease_seconds),
-            },
-        ).first()
+    job_id = tx.execute(_NEXT, {"now": now}).scalar()
+    if job_id is None:
+        return None
+    row = tx.execute(
+        _TAKE,
+        {
+            "job_id": job_id,
+            "now": now,
+            "worker": worker,
+            "lease_until": now + timedelta(seconds=lease_seconds),
+        },
+    ).first()
     if row is None:
         return None
     job_id, kind, key, payload, attempts, reason = row
