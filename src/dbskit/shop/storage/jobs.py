@@ -20,6 +20,8 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dbskit.database.db import Database, Transaction
+from dbskit.database.driver_statements import DriverStatement
+from dbskit.database.values import json_text, to_micros
 from dbskit.shop.storage.tables import JOB_DONE, JOB_PENDING, REASON_MAX_LENGTH, jobs
 
 
@@ -50,28 +52,33 @@ class PendingSummary:
     waiting: tuple[WaitingJob, ...]  # put off by ``wait`` (out of keys and the like)
 
 
+# On the driver's cursor, as the notifications' record is (``storage/notifications.py``).
+_ENQUEUE = {
+    name: DriverStatement(
+        insert(jobs).on_conflict_do_nothing(index_elements=["key"]).returning(jobs.c.id)
+    )
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
 def enqueue(
     tx: Transaction, *, kind: str, key: str, payload: dict[str, Any], run_at: datetime
 ) -> bool:
     """Add a job; False (and nothing changes) when a job with ``key`` exists, done or not."""
-    dialect_insert = postgresql.insert if tx.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        dialect_insert(jobs).on_conflict_do_nothing(index_elements=["key"]).returning(jobs.c.id)
-    )
-    inserted = tx.execute(
-        statement,
+    inserted = _ENQUEUE[tx.dialect.name].rows(
+        tx,
         {
             "kind": kind,
             "key": key,
-            "payload": payload,
+            "payload": json_text(payload),
             "state": JOB_PENDING,
-            "run_at": run_at,
+            "run_at": to_micros(run_at),
             "attempts": 0,
             "waiting": False,
-            "created_at": datetime.now(UTC),
+            "created_at": to_micros(datetime.now(UTC)),
         },
     )
-    return inserted.first() is not None  # no row back: the key was there
+    return bool(inserted)  # no row back: the key was there
 
 
 _CLAIMABLE = (jobs.c.state == JOB_PENDING) & (jobs.c.run_at <= bindparam("now"))

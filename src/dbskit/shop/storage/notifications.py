@@ -11,6 +11,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dbskit.database.db import Database, Transaction
+from dbskit.database.driver_statements import DriverStatement
+from dbskit.database.values import json_text, to_micros
 from dbskit.shop.storage.tables import notifications
 
 
@@ -25,6 +27,18 @@ class ReceivedNotification:
     received_at: datetime
 
 
+# Kept on the driver's cursor: Core cannot cache an INSERT with ON CONFLICT, so it compiled
+# the statement for every notification, most of the write's CPU (docs/decisions.md, Storage).
+_RECORD = {
+    name: DriverStatement(
+        insert(notifications)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(notifications.c.id)
+    )
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
 def record_received(
     tx: Transaction,
     *,
@@ -36,24 +50,18 @@ def record_received(
     received_at: datetime,
 ) -> bool:
     """Keep a notification; False (nothing written) when ``dedup_key`` was received before."""
-    dialect_insert = postgresql.insert if tx.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        dialect_insert(notifications)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(notifications.c.id)
-    )
-    inserted = tx.execute(
-        statement,
+    inserted = _RECORD[tx.dialect.name].rows(
+        tx,
         {
             "dedup_key": dedup_key,
             "type": type,
             "order_id": order_id,
             "campaign_id": campaign_id,
-            "body": body,
-            "received_at": received_at,
+            "body": json_text(body),
+            "received_at": to_micros(received_at),
         },
     )
-    return inserted.first() is not None  # no row back: the dedup_key was there
+    return bool(inserted)  # no row back: the dedup_key was there
 
 
 _NEWEST_FIRST = select(notifications).order_by(notifications.c.id.desc())

@@ -10,6 +10,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dbskit.database.db import Database, Transaction
+from dbskit.database.driver_statements import DriverStatement
+from dbskit.database.values import to_micros
 from dbskit.shop.storage.tables import REASON_MAX_LENGTH, orders
 
 
@@ -44,19 +46,32 @@ _COLUMNS = (
 )
 
 
-def upsert_order(tx: Transaction, order: StoreOrder) -> None:
-    """Insert the order, or replace every field of the one with its id."""
-    values = {name: getattr(order, name) for name in _COLUMNS}
-    if values["needs_seller"] is not None:
-        values["needs_seller"] = values["needs_seller"][:REASON_MAX_LENGTH]
-    dialect_insert = postgresql.insert if tx.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(orders).values(order_id=order.order_id, **values)
-    tx.execute(
+_TIMES = ("created_at", "keys_due_at", "delivered_at")
+
+
+def _upsert(insert: type[postgresql.Insert] | type[sqlite.Insert]) -> DriverStatement:
+    statement = insert(orders)
+    return DriverStatement(
         statement.on_conflict_do_update(
             index_elements=["order_id"],
             set_={name: statement.excluded[name] for name in _COLUMNS},
         )
     )
+
+
+# On the driver's cursor, as the notifications' record is (``storage/notifications.py``).
+_UPSERT = {"postgresql": _upsert(postgresql.Insert), "sqlite": _upsert(sqlite.Insert)}
+
+
+def upsert_order(tx: Transaction, order: StoreOrder) -> None:
+    """Insert the order, or replace every field of the one with its id."""
+    values = {name: getattr(order, name) for name in _COLUMNS}
+    if values["needs_seller"] is not None:
+        values["needs_seller"] = values["needs_seller"][:REASON_MAX_LENGTH]
+    for name in _TIMES:
+        if values[name] is not None:
+            values[name] = to_micros(values[name])
+    _UPSERT[tx.dialect.name].run(tx, {"order_id": order.order_id, **values})
 
 
 _ONE = select(orders).where(orders.c.order_id == bindparam("order_id"))
