@@ -342,3 +342,66 @@ async def test_sqlite_synchronous_is_the_setting_and_full_keeps_commits_off_the_
         assert _clock_ids(database) == [1]
     finally:
         database.dispose()
+
+
+_MANY_STEPS = sa.text(
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+    "SELECT count(*) FROM n"
+)
+
+
+async def test_a_bounded_read_runs_on_the_loop_in_one_snapshot(tmp_path: Path) -> None:
+    """A bounded read (a page of orders) runs on the loop, its statements in one snapshot: a
+    write committed between them is not seen by the second."""
+    database = _sqlite(tmp_path)
+    other = sqlite3.connect(tmp_path / "loop.sqlite3", isolation_level=None)
+    seen: list[tuple[int, int]] = []
+
+    def count(conn: sa.Connection) -> int:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(sandbox_clock)).scalar_one())
+
+    def work(conn: sa.Connection) -> int:
+        before = count(conn)
+        other.execute("INSERT INTO sandbox_clock (id, offset_us) VALUES (9, 0)")
+        seen.append((threading.get_ident(), count(conn)))
+        return before
+
+    try:
+        await database.open_loop_connections()
+        assert await database.run_read(work, bounded=True) == 0
+        assert seen == [(threading.get_ident(), 0)]
+        assert await database.run_read(count, bounded=True) == 1  # the snapshot was let go
+    finally:
+        other.close()
+        database.dispose()
+
+
+async def test_a_bounded_read_past_its_steps_runs_again_in_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that outgrows the steps allowed on the loop is given up there and run again in a
+    thread, with the same answer."""
+    monkeypatch.setattr(db_module, "LOOP_READ_MAX_CHECKS", 5)
+    monkeypatch.setattr(db_module, "LOOP_READ_STEPS_PER_CHECK", 100)
+    database = _sqlite(tmp_path)
+    threads: list[int] = []
+
+    def work(conn: sa.Connection) -> int:
+        threads.append(threading.get_ident())
+        return int(conn.execute(_MANY_STEPS).scalar_one())
+
+    try:
+        await database.open_loop_connections()
+        assert await database.run_read(work, bounded=True) == 20000
+        assert len(threads) == 2
+        assert threads[0] == threading.get_ident() != threads[1]
+        # The loop's connection was left without a transaction: a small read still fits.
+        assert (
+            await database.run_read(
+                lambda conn: conn.execute(sa.text("SELECT 7")).scalar_one(), bounded=True
+            )
+            == 7
+        )
+        assert len(threads) == 2
+    finally:
+        database.dispose()

@@ -214,4 +214,6 @@ async def get_orders(db: Database, *, campaign_id: int, query: OrdersQuery) -> O
             return token_page(conn, (campaign_id,), query, query.paging)
         return _numbered_page(conn, campaign_id, query, query.paging)
 
-    return await db.run_read(work)
+    # A token page reads its 50 orders from the listing index; a numbered page counts every
+    # order its filters match, which does not fit on the loop.
+    return await db.run_read(work, bounded=isinstance(query.paging, TokenPaging))
