@@ -139,25 +139,30 @@ async def test_the_served_store_runs_its_order_jobs_on_the_job_thread(tmp_path: 
     # No Api-Key: the order's job runs and waits with that reason, on the thread's own
     # database connections and Market settings.
     desk = StoreNotifications(Settings(data_dir=tmp_path), clock=fixed_clock())
+    try:
+        assert await _reasons_once_waiting(desk, order_id=77) == [decisions.REASON_NO_API_KEY]
+    finally:
+        await desk.close()
+
+
+async def _reasons_once_waiting(desk: StoreNotifications, *, order_id: int) -> list[str | None]:
+    """An ORDER_CREATED kept by ``desk``; the reasons of the jobs waiting once one waits."""
     body = {
         "notificationType": "ORDER_CREATED",
-        "orderId": 77,
+        "orderId": order_id,
         "campaignId": 3,
         "items": [{"offerId": "game-1", "count": 1}],
         "createdAt": "2030-03-02T06:00:00Z",
     }
-    try:
-        assert await desk.keep(read_notification(httpx.Request("POST", "/", json=body).content))
-        db = await desk.database()
-        waiting: list[str | None] = []
-        for _ in range(int(HANG_SECONDS / 0.05)):
-            waiting = [job.reason for job in jobs.pending_summary(db).waiting]
-            if waiting:
-                break
-            await asyncio.sleep(0.05)
-        assert waiting == [decisions.REASON_NO_API_KEY]
-    finally:
-        await desk.close()
+    assert await desk.keep(read_notification(httpx.Request("POST", "/", json=body).content))
+    db = await desk.database()
+    waiting: list[str | None] = []
+    for _ in range(int(HANG_SECONDS / 0.05)):
+        waiting = [job.reason for job in jobs.pending_summary(db).waiting]
+        if waiting:
+            break
+        await asyncio.sleep(0.05)
+    return waiting
 
 
 async def test_the_job_threads_writes_are_made_by_the_answering_loops_database(
@@ -175,23 +180,8 @@ async def test_the_job_threads_writes_are_made_by_the_answering_loops_database(
 
     monkeypatch.setattr(Database, "run_write", recorded)
     desk = StoreNotifications(Settings(data_dir=tmp_path), clock=fixed_clock())
-    body = {
-        "notificationType": "ORDER_CREATED",
-        "orderId": 78,
-        "campaignId": 3,
-        "items": [{"offerId": "game-1", "count": 1}],
-        "createdAt": "2030-03-02T06:00:00Z",
-    }
     try:
-        assert await desk.keep(read_notification(httpx.Request("POST", "/", json=body).content))
-        db = await desk.database()
-        for _ in range(int(HANG_SECONDS / 0.05)):
-            if jobs.pending_summary(db).waiting:
-                break
-            await asyncio.sleep(0.05)
-        assert [job.reason for job in jobs.pending_summary(db).waiting] == [
-            decisions.REASON_NO_API_KEY
-        ]
-        assert writes == {(threading.get_ident(), id(db))}
+        assert await _reasons_once_waiting(desk, order_id=78) == [decisions.REASON_NO_API_KEY]
+        assert writes == {(threading.get_ident(), id(await desk.database()))}
     finally:
         await desk.close()

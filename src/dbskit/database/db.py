@@ -280,29 +280,33 @@ class _LoopReader:
         )
         self._busy = threading.Lock()  # one read at a time, whichever thread calls
 
-    def try_read(self, work: Callable[[Transaction], T]) -> T | _Unavailable:
-        """``work(conn)``, one statement, or ``_UNAVAILABLE`` when the database is locked."""
+    @contextmanager
+    def _turn(self) -> Iterator[Connection | None]:
+        """The loop's connection, or None while another read holds it or it is being opened."""
         if not self._busy.acquire(blocking=False):
-            return _UNAVAILABLE
+            yield None
+            return
         try:
-            conn = self.connection.get()
-            if conn is None:
-                return _UNAVAILABLE
-            return work(conn)
-        except OperationalError as error:
-            if _is_lock_error(error.orig):
-                return _UNAVAILABLE
-            raise
+            yield self.connection.get()
         finally:
             self._busy.release()
+
+    def try_read(self, work: Callable[[Transaction], T]) -> T | _Unavailable:
+        """``work(conn)``, one statement, or ``_UNAVAILABLE`` when the database is locked."""
+        with self._turn() as conn:
+            if conn is None:
+                return _UNAVAILABLE
+            try:
+                return work(conn)
+            except OperationalError as error:
+                if _is_lock_error(error.orig):
+                    return _UNAVAILABLE
+                raise
 
     def try_bounded_read(self, work: Callable[[Transaction], T]) -> T | _Unavailable:
         """``work(conn)`` in one read transaction, or ``_UNAVAILABLE`` when the database is
         locked or ``work`` outgrew the steps allowed (its transaction is then given up)."""
-        if not self._busy.acquire(blocking=False):
-            return _UNAVAILABLE
-        try:
-            conn = self.connection.get()
+        with self._turn() as conn:
             if conn is None:
                 return _UNAVAILABLE
             driver = conn.connection.dbapi_connection
@@ -320,8 +324,6 @@ class _LoopReader:
                 driver.set_progress_handler(None, 0)
                 if driver.in_transaction:
                     driver.execute("ROLLBACK")  # a read's end: it lets go of the snapshot
-        finally:
-            self._busy.release()
 
     def close(self) -> None:
         with self._busy:
