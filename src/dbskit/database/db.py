@@ -58,12 +58,6 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # thread competes with the loop for the GIL once per row: at 16 concurrent pages of 50 orders,
 # 20 threads cost twice the CPU per page of 2 and tripled the p99 (docs/decisions.md, Storage).
 SQLITE_READ_THREADS = 2
-# A bounded read (``run_read(bounded=True)``) on the loop may run this many of SQLite's virtual
-# machine steps, counted by its progress handler every LOOP_READ_STEPS_PER_CHECK, before it is
-# abandoned and run again in a thread: about 2–4 ms of the loop at most. A page of 50 orders with
-# its items takes a fraction of it; a count over tens of thousands of orders does not fit.
-LOOP_READ_STEPS_PER_CHECK = 1_000
-LOOP_READ_MAX_CHECKS = 200
 # The loop's writes leave the WAL to a background checkpoint after this many commits (SQLite's own
 # automatic checkpoint is every 1,000 pages, which a few hundred short writes fill).
 CHECKPOINT_EVERY_COMMITS = 200
@@ -150,15 +144,9 @@ class Database:
         with self.engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
             yield conn
 
-    async def run_read(
-        self, work: Callable[[Transaction], T], *, short: bool = False, bounded: bool = False
-    ) -> T:
+    async def run_read(self, work: Callable[[Transaction], T], *, short: bool = False) -> T:
         """``work`` in a read transaction. ``short``: one statement on one order's rows (see the
-        module's docstring); it must return a value nobody modifies. ``bounded``: a few
-        statements whose rows a page bounds, though the data decide how many they pass over (a
-        page of orders under filters): on SQLite tried on the loop within
-        ``LOOP_READ_MAX_CHECKS`` of SQLite's progress checks, and past them run again in a
-        thread; ``work`` must then be safe to run twice."""
+        module's docstring); it must return a value nobody modifies."""
         if short:
             if self._loop_reader is not None:
                 found = self._loop_reader.try_read(work)
@@ -166,10 +154,6 @@ class Database:
                     return found
             else:
                 return await self._in_thread(self._in_statement, work)
-        elif bounded and self._loop_reader is not None:
-            found = self._loop_reader.try_bounded_read(work)
-            if not isinstance(found, _Unavailable):
-                return found
         return await self._in_thread(self._in_read, work)
 
     async def run_write(self, work: Callable[[Transaction], T], *, short: bool = False) -> T:
@@ -280,70 +264,25 @@ class _LoopReader:
         )
         self._busy = threading.Lock()  # one read at a time, whichever thread calls
 
-    @contextmanager
-    def _turn(self) -> Iterator[Connection | None]:
-        """The loop's connection, or None while another read holds it or it is being opened."""
-        if not self._busy.acquire(blocking=False):
-            yield None
-            return
-        try:
-            yield self.connection.get()
-        finally:
-            self._busy.release()
-
     def try_read(self, work: Callable[[Transaction], T]) -> T | _Unavailable:
         """``work(conn)``, one statement, or ``_UNAVAILABLE`` when the database is locked."""
-        with self._turn() as conn:
+        if not self._busy.acquire(blocking=False):
+            return _UNAVAILABLE
+        try:
+            conn = self.connection.get()
             if conn is None:
                 return _UNAVAILABLE
-            try:
-                return work(conn)
-            except OperationalError as error:
-                if _is_lock_error(error.orig):
-                    return _UNAVAILABLE
-                raise
-
-    def try_bounded_read(self, work: Callable[[Transaction], T]) -> T | _Unavailable:
-        """``work(conn)`` in one read transaction, or ``_UNAVAILABLE`` when the database is
-        locked or ``work`` outgrew the steps allowed (its transaction is then given up)."""
-        with self._turn() as conn:
-            if conn is None:
+            return work(conn)
+        except OperationalError as error:
+            if _is_lock_error(error.orig):
                 return _UNAVAILABLE
-            driver = conn.connection.dbapi_connection
-            assert driver is not None
-            budget = _StepBudget(LOOP_READ_MAX_CHECKS)
-            driver.execute("BEGIN")  # deferred: the snapshot starts with the first read
-            driver.set_progress_handler(budget, LOOP_READ_STEPS_PER_CHECK)
-            try:
-                return work(conn)
-            except OperationalError as error:
-                if budget.spent or _is_lock_error(error.orig):
-                    return _UNAVAILABLE
-                raise
-            finally:
-                driver.set_progress_handler(None, 0)
-                if driver.in_transaction:
-                    driver.execute("ROLLBACK")  # a read's end: it lets go of the snapshot
+            raise
+        finally:
+            self._busy.release()
 
     def close(self) -> None:
         with self._busy:
             self.connection.close()
-
-
-class _StepBudget:
-    """SQLite's progress handler for a bounded read: interrupts the statement once called more
-    than ``checks`` times."""
-
-    def __init__(self, checks: int) -> None:
-        self.left = checks
-        self.spent = False
-
-    def __call__(self) -> int:
-        self.left -= 1
-        if self.left < 0:
-            self.spent = True
-            return 1  # non-zero: SQLite stops the statement with SQLITE_INTERRUPT
-        return 0
 
 
 class _OpenedOffTheLoop:

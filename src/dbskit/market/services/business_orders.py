@@ -39,4 +39,4 @@ async def get_business_orders(
             return OrdersPage([], None, ForwardScrollingPagerDTO())
         return token_page(conn, campaigns, query.orders, query.paging)
 
-    return await db.run_read(work, bounded=True)
+    return await db.run_read(work)

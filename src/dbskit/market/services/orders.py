@@ -214,6 +214,4 @@ async def get_orders(db: Database, *, campaign_id: int, query: OrdersQuery) -> O
             return token_page(conn, (campaign_id,), query, query.paging)
         return _numbered_page(conn, campaign_id, query, query.paging)
 
-    # A token page reads its 50 orders from the listing index; a numbered page counts every
-    # order its filters match, which does not fit on the loop.
-    return await db.run_read(work, bounded=isinstance(query.paging, TokenPaging))
+    return await db.run_read(work)
