@@ -31,7 +31,6 @@ from sqlalchemy.sql.expression import TableClause
 
 from dbskit.contract.enums import DeliveryType, OrderStatus, OrderSubstatus
 from dbskit.database.db import Transaction
-from dbskit.database.values import from_micros
 from dbskit.market.storage.keyset import older_than
 from dbskit.market.storage.tables import orders, query_log
 
@@ -360,10 +359,9 @@ def _headers(value: Any) -> dict[str, str]:
 
 
 def _log_row(row: Any) -> QueryLogRow:
-    at = row.at if isinstance(row.at, datetime) else from_micros(int(row.at))
     return QueryLogRow(
         id=row.id,
-        at=at,
+        at=row.at,
         method=row.method,
         path=row.path,
         query=row.query,
