@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from dbskit.contract.operations import Scope
+from dbskit.market.runtime import Runtime
 from tests.conftest import SANDBOX_TOKEN
 
 SANDBOX = {"Sandbox-Token": SANDBOX_TOKEN}
@@ -60,3 +62,16 @@ async def create_seller(
 
 async def revoke(client: httpx.AsyncClient, **body: str) -> httpx.Response:
     return await client.post("/sandbox/tokens/revoke", json=body, headers=SANDBOX)
+
+
+def runtime_of(app: FastAPI) -> Runtime:
+    """The running emulator's runtime (its database, clock, demo seller)."""
+    runtime: Runtime = app.state.runtime
+    return runtime
+
+
+def demo_of(app: FastAPI) -> tuple[int, str]:
+    """The demo seller's campaign id and Api-Key."""
+    demo = runtime_of(app).demo
+    assert demo is not None and demo.api_key is not None
+    return demo.campaign_id, demo.api_key

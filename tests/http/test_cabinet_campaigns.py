@@ -14,19 +14,13 @@ import pytest
 from fastapi import FastAPI
 
 from dbskit.contract.outbox import MessageKind, MessageState, OutboxMessage
-from dbskit.market.runtime import Runtime
 from dbskit.market.services import outbox as outbox_service
 from dbskit.market.storage.outbox import insert_message, message_page
-from tests.factories import SANDBOX, create_campaign, create_token
+from tests.factories import SANDBOX, create_campaign, create_token, runtime_of
 from tests.http.cabinet_pages import post_form, sign_in
 
 OUTBOX_SIZE = 500  # the brief's outbox: ten pages of the default 50
 OUTBOX_PAGE = 50  # the page's default size (services/outbox.py: OUTBOX_PAGE)
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
 
 
 def listed(page: str, testid: str, attribute: str) -> list[int]:

@@ -14,9 +14,8 @@ import pytest
 from fastapi import FastAPI
 
 from dbskit.contract import limits
-from dbskit.market.runtime import Runtime
 from dbskit.market.services.cabinet_queries import TIMELINE_CALLS_SHOWN
-from tests.factories import SANDBOX
+from tests.factories import SANDBOX, demo_of
 from tests.http.cabinet_pages import post_form, sign_in
 
 HOSTILE_NAME = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
@@ -25,17 +24,6 @@ HOSTILE_SLIP = (
     '<img src=x onerror=window.pwned=5><a href="javascript:window.pwned=6">link</a>'
 )
 PAGE_WEIGHT_MAX = 200 * 1024  # the figure: a page with its assets
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
-
-
-def demo_of(app: FastAPI) -> tuple[int, str]:
-    demo = runtime_of(app).demo
-    assert demo is not None and demo.api_key is not None
-    return demo.campaign_id, demo.api_key
 
 
 async def place(client: httpx.AsyncClient, campaign_id: int, **body: Any) -> dict[str, Any]:

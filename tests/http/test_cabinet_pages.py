@@ -12,8 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from dbskit.market.runtime import Runtime
-from tests.factories import SANDBOX
+from tests.factories import SANDBOX, demo_of, runtime_of
 from tests.http.cabinet_pages import post_form, sign_in
 
 SCENARIO = """\
@@ -21,17 +20,6 @@ entries:
   - name: shop
     campaign: {name: Scenario store}
 """
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
-
-
-def demo_of(app: FastAPI) -> tuple[int, str]:
-    demo = runtime_of(app).demo
-    assert demo is not None and demo.api_key is not None
-    return demo.campaign_id, demo.api_key
 
 
 def problems(page: str) -> list[str]:

@@ -15,19 +15,13 @@ from pydantic import SecretStr
 from dbskit.app import create_app
 from dbskit.cabinet._headers import CONTENT_SECURITY_POLICY
 from dbskit.clock import wall_clock
-from dbskit.market.runtime import Runtime
 from dbskit.market.sandbox.browser_sessions import SESSION_SECONDS, open_session
 from dbskit.settings import Settings
 from tests.conftest import SANDBOX_TOKEN, envelope
-from tests.factories import SANDBOX
+from tests.factories import SANDBOX, runtime_of
 from tests.http.cabinet_pages import SESSION_COOKIE, csrf_of, post_form, sign_in
 
 UNAUTHORIZED = envelope(("UNAUTHORIZED", "Sandbox-Token header is missing or wrong"))
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
 
 
 def cookie_attributes(header: str) -> tuple[str, str, set[str]]:

@@ -19,12 +19,12 @@ from dbskit.market.runtime import Runtime
 from dbskit.market.services.outbound import loopback_address, refused_connection
 from dbskit.market.services.scheduler import ScheduledEvent, schedule
 from dbskit.market.storage.tables import scheduled_events
+from tests.factories import runtime_of
 from tests.http.test_outbox_notifications import (
     CLOCK,
     MINUTE,
     outbox,
     record,
-    runtime_of,
     settled,
     times,
     when,

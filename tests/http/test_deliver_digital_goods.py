@@ -17,10 +17,10 @@ from fastapi import FastAPI
 
 from dbskit.contract import limits
 from dbskit.contract.call_warnings import CallWarning, WarningCode
-from dbskit.market.runtime import Runtime
 from dbskit.market.storage.digital_keys import load_keys
 from dbskit.market.storage.order_warnings import warnings_of_order
 from tests.conftest import envelope
+from tests.factories import runtime_of
 from tests.orders_support import FROZEN_AT, FrozenWall, Shops
 
 OK = {"status": "OK"}
@@ -107,11 +107,6 @@ def status_updated(
         "substatus": substatus,
         "updatedAt": at,
     }
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
 
 
 @pytest.mark.rule("R-001", "R-007", "R-010", "R-011", "OQ-05")

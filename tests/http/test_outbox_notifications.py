@@ -20,6 +20,7 @@ from dbskit.market.domain.notification_delivery import PLAIN_HTTP_NOT_LOOPBACK
 from dbskit.market.runtime import Runtime
 from dbskit.market.services.outbox import record_email, record_notification
 from tests.conftest import envelope
+from tests.factories import runtime_of
 from tests.notification_listener import FAIL, OK, Reply, closed_port_url, serve
 
 CAMPAIGN = 21
@@ -28,11 +29,6 @@ OUTBOX = "/sandbox/outbox"
 CLOCK = "/sandbox/clock"
 MINUTE = timedelta(minutes=1)
 DOWN = '{"error": {"type": "UNKNOWN", "message": "store is down"}}'
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
 
 
 def status_change(at: datetime, order_id: int = ORDER) -> Notification:

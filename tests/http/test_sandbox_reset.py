@@ -18,17 +18,12 @@ from dbskit.market.storage.reset import CLEARED, KEPT
 from dbskit.market.storage.tables import metadata, query_log
 from dbskit.settings import Settings
 from tests.conftest import envelope
-from tests.factories import SANDBOX, Seller, create_campaign, create_token
+from tests.factories import SANDBOX, Seller, create_campaign, create_token, runtime_of
 from tests.orders_support import FROZEN_AT, freeze_clock
 
 RESET = "/sandbox/reset"
 UNREACHABLE = "http://127.0.0.1:9/notifications"  # the discard port: attempts fail at once
 DAY = "2030-12-31"
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
 
 
 def _count(db: Database, table: sa.Table) -> int:

@@ -12,21 +12,15 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from dbskit.contract import limits
-from dbskit.market.runtime import Runtime
 from dbskit.market.storage.status_history import Actor, StatusChangeRecord, status_history
 from dbskit.market.storage.tables import orders
-from tests.factories import SANDBOX
+from tests.factories import SANDBOX, runtime_of
 from tests.orders_support import FROZEN_AT, FrozenWall, Shops
 
 pytestmark = pytest.mark.usefixtures("wall")
 
 DECISION = "Status history"
 Move = tuple[str | None, str | None, str, str | None, Actor]  # from, to, by whom
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
 
 
 def history(app: FastAPI, order_id: int) -> list[StatusChangeRecord]:

@@ -6,18 +6,13 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
-from dbskit.market.runtime import Runtime
 from dbskit.market.services.cabinet_queries import QueryLogFilter, query_log_page
+from tests.factories import runtime_of
 from tests.orders_support import Shops
 
 pytestmark = pytest.mark.usefixtures("wall")
 
 DECISION = "Query log"
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
 
 
 async def logged(app: FastAPI, **filters: object) -> list[tuple[str | None, int | None, int]]:

@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from dbskit.contract.enums import OrderStatus
-from dbskit.market.runtime import Runtime
 from dbskit.market.services import cabinet_queries as cq
+from tests.factories import runtime_of
 from tests.orders_support import FROZEN_AT, FrozenWall, Shops, freeze_clock, make_shops
 
 pytestmark = pytest.mark.usefixtures("wall")
@@ -30,11 +30,6 @@ def wall(app: FastAPI, shops: Shops, monkeypatch: pytest.MonkeyPatch) -> FrozenW
 
 
 DAY = "2030-12-31"
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
 
 
 async def digital_order(shops: Shops, keys: int) -> tuple[dict[str, Any], dict[str, Any]]:
