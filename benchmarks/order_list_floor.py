@@ -6,12 +6,15 @@ The 100,000 orders of the list workloads (``stored_orders``) go into a fresh SQL
 every filter set of ``get-orders-100k`` is asked for its first ``PAGES`` pages, in process, each
 page in its own read transaction as a call reads it. For each page it measures, as CPU time:
 
-- ``driver floor``: the statements dbskit ran for the page (as SQLite's trace gives them, with
-  their values), run again on a bare ``sqlite3`` connection, and their rows written as JSON as
-  they come: what any server pays to read this page from SQLite before it converts a value;
-- ``dbskit read``: the page as getOrders reads it (``services.orders.token_page``): the same
-  statements, the rows made ``Order``s;
-- ``dbskit render``: those ``Order``s written as GetOrdersResponse's JSON (``get_orders_body``).
+- ``driver floor``: the statements dbskit ran for the page with no document kept (as SQLite's
+  trace gives them, with their values), run again on a bare ``sqlite3`` connection, and their
+  rows written as JSON as they come: what any server pays to read this page from SQLite before it
+  converts a value;
+- ``listing``: which orders the page holds (``storage.order_lists.find_orders``) alone;
+- ``page, none kept``: the page as getOrders makes it with no document kept (after a commit):
+  ``services.orders.token_page`` reads its orders and renders each, then ``page_body`` joins them;
+- ``page, all kept``: the same page with every order's document kept (``order_documents``): the
+  listing, the shelf and the join.
 
 The HTTP side of a call (the gateway, the limits, the query log, uvicorn) is not in these
 figures; ``python -m benchmarks --workload get-orders-100k`` measures the whole call against the
@@ -37,9 +40,11 @@ from benchmarks.stored_orders import write_orders
 from dbskit.contract.operations import Profile
 from dbskit.database.db import Database, Transaction
 from dbskit.market.domain.orders_query import OrdersQuery, TokenPaging, orders_query, params_from
-from dbskit.market.services.order_view import get_orders_body
+from dbskit.market.services.order_documents import Shelf
+from dbskit.market.services.order_view import order_json, page_body
 from dbskit.market.services.orders import OrdersPage, token_page
 from dbskit.market.storage import access, migrations
+from dbskit.market.storage.order_lists import find_orders
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,9 @@ class PageCost:
     """CPU milliseconds of one page."""
 
     floor: float
-    read: float
-    render: float
+    listing: float
+    cold: float
+    kept: float
 
 
 def _seller(db: Database, url: str) -> OrdersSeller:
@@ -83,10 +89,23 @@ def _queries(seller: OrdersSeller, db: Database) -> Iterator[OrdersQuery]:
             pairs = [*filters.items(), ("limit", str(PAGE_SIZE)), ("page_token", token)]
 
 
-def _page(conn: Transaction, seller: OrdersSeller, query: OrdersQuery) -> OrdersPage:
+def _page(
+    conn: Transaction, seller: OrdersSeller, query: OrdersQuery, shelf: Shelf | None = None
+) -> OrdersPage:
     if not isinstance(query.paging, TokenPaging):
         raise TypeError("the floor measures token pages (limit and page_token)")
-    return token_page(conn, (seller.stored.campaign_id,), query, query.paging)
+    return token_page(
+        conn,
+        (seller.stored.campaign_id,),
+        query,
+        query.paging,
+        render=order_json,
+        shelf=shelf or Shelf(),
+    )
+
+
+def _body(page: OrdersPage) -> bytes:
+    return page_body(page.documents, pager=page.pager, paging=page.paging)
 
 
 def _cpu_ms(started: float) -> float:
@@ -96,6 +115,7 @@ def _cpu_ms(started: float) -> float:
 def measure(db: Database, seller: OrdersSeller, path: str, rounds: int) -> list[PageCost]:
     queries = list(_queries(seller, db))
     bare = sqlite3.connect(path, isolation_level=None)
+    kept = Shelf()
     costs: list[PageCost] = []
     try:
         for _ in range(rounds):
@@ -104,20 +124,30 @@ def measure(db: Database, seller: OrdersSeller, path: str, rounds: int) -> list[
                 with db.read() as conn:
                     driver = conn.connection.dbapi_connection
                     assert isinstance(driver, sqlite3.Connection)
+                    started = time.process_time()
+                    find_orders(
+                        conn,
+                        campaign_ids=(seller.stored.campaign_id,),
+                        query=query,
+                        limit=PAGE_SIZE + 1,
+                        after=query.paging.after if isinstance(query.paging, TokenPaging) else None,
+                    )
+                    listing = _cpu_ms(started)
                     driver.set_trace_callback(statements.append)
                     started = time.process_time()
-                    page = _page(conn, seller, query)
-                    read = _cpu_ms(started)
+                    _body(_page(conn, seller, query))
+                    cold = _cpu_ms(started)
                     driver.set_trace_callback(None)
-                started = time.process_time()
-                get_orders_body(page.orders, pager=page.pager, paging=page.paging)
-                render = _cpu_ms(started)
+                    _page(conn, seller, query, kept)
+                    started = time.process_time()
+                    _body(_page(conn, seller, query, kept))
+                    warm = _cpu_ms(started)
                 selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
                 started = time.process_time()
                 bare.execute("BEGIN")
                 to_json([bare.execute(sql).fetchall() for sql in selects])
                 bare.execute("COMMIT")
-                costs.append(PageCost(_cpu_ms(started), read, render))
+                costs.append(PageCost(_cpu_ms(started), listing, cold, warm))
     finally:
         bare.close()
     return costs
@@ -126,7 +156,7 @@ def measure(db: Database, seller: OrdersSeller, path: str, rounds: int) -> list[
 def _line(name: str, values: list[float]) -> str:
     quartiles = statistics.quantiles(values, n=4)
     return (
-        f"  {name:<14} median {statistics.median(values):.2f} ms"
+        f"  {name:<16} median {statistics.median(values):.2f} ms"
         f"   quartiles {quartiles[0]:.2f}–{quartiles[2]:.2f} ms"
     )
 
@@ -148,9 +178,9 @@ def main() -> None:
             db.dispose()
     print(f"{len(costs)} pages of {PAGE_SIZE} orders (CPU per page):")
     print(_line("driver floor", [cost.floor for cost in costs]))
-    print(_line("dbskit read", [cost.read for cost in costs]))
-    print(_line("dbskit render", [cost.render for cost in costs]))
-    print(_line("dbskit total", [cost.read + cost.render for cost in costs]))
+    print(_line("listing", [cost.listing for cost in costs]))
+    print(_line("page, none kept", [cost.cold for cost in costs]))
+    print(_line("page, all kept", [cost.kept for cost in costs]))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,15 @@ import pytest
 import sqlalchemy as sa
 
 from dbskit.contract.enums import InstanceType, Vat
+from dbskit.contract.operations import Profile
 from dbskit.database.db import Database
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order, OrderItem, Track
-from dbskit.market.services.orders import OrderAnswers
+from dbskit.market.domain.orders_query import TokenPaging, orders_query, params_from
+from dbskit.market.services.order_documents import OrderDocuments, Shelf
+from dbskit.market.services.orders import get_order_document, token_page
 from dbskit.market.storage.marking_codes import replace_codes
-from dbskit.market.storage.order_lists import load_orders
+from dbskit.market.storage.order_lists import load_orders, read_orders
 from dbskit.market.storage.orders import insert_order, load_order, order_params, read_order
 from dbskit.market.storage.tables import orders
 from dbskit.market.storage.tracks import set_current_track
@@ -85,6 +88,8 @@ async def test_every_read_path_returns_the_whole_order(db: Database, campaign: i
         assert load_orders(conn, where=[orders.c.campaign_id == campaign], limit=1, offset=1) == [
             plain
         ]
+        by_id = {order.id: order for order in read_orders(conn, [plain.id, full.id])}
+        assert by_id == {full.id: full, plain.id: plain}
     with db.write() as conn:
         assert load_order(conn, campaign_id=campaign, order_id=full.id, for_update=True) == full
 
@@ -165,29 +170,60 @@ async def test_a_short_read_sees_what_another_connection_committed(
     assert changed == replace(full, track=Track("RA3", 51))
 
 
-@pytest.mark.decision("getOrder's one cache")
-async def test_get_order_answers_are_kept_while_the_database_is_unchanged(
+@pytest.mark.decision("Each order's documents kept while the database is unchanged")
+async def test_order_documents_are_kept_while_the_database_is_unchanged(
     db: Database, campaign: int
 ) -> None:
-    """getOrder's one cache (``OrderAnswers``): on SQLite an answer is rendered once and kept
-    until any connection commits; PostgreSQL has no change counter and renders every time."""
+    """The one cache of order reads (``OrderDocuments``): on SQLite a document is rendered once
+    per order and renderer and kept until any connection commits; a page renders only the orders
+    it does not find kept; PostgreSQL has no change counter and renders every time."""
     full, plain = _stored_orders(db, campaign)
     await db.open_loop_connections()
-    answers = OrderAnswers(db)
-    rendered: list[Order] = []
+    documents = OrderDocuments(db)
+    rendered: list[tuple[str, Order]] = []
 
-    def render(order: Order) -> bytes:
-        rendered.append(order)
+    def render_one(order: Order) -> bytes:
+        rendered.append(("one", order))
         return f"{order.id}:{order.track}".encode()
 
-    async def answer(order_id: int) -> bytes:
-        return await answers.answer(campaign_id=campaign, order_id=order_id, render=render)
+    def render_listed(order: Order) -> bytes:
+        rendered.append(("listed", order))
+        return f"[{order.id}]".encode()
 
-    first = await answer(full.id)
-    assert await answer(full.id) == first
-    assert await answer(plain.id) == f"{plain.id}:None".encode()
-    assert rendered == ([full, plain] if db.is_sqlite else [full, full, plain])
+    async def one(order_id: int) -> bytes:
+        return await get_order_document(
+            db, documents.shelf(), campaign_id=campaign, order_id=order_id, render=render_one
+        )
 
+    async def page() -> list[bytes]:
+        pairs = [("limit", "50"), ("fake", "true")]  # test orders are listed with fake=true
+        query = orders_query(params_from(pairs), now=NOW + timedelta(1), profile=Profile.SEED)
+        assert isinstance(query.paging, TokenPaging)
+        shelf = documents.shelf()
+        with db.read() as conn:
+            found = token_page(
+                conn, (campaign,), query, query.paging, render=render_listed, shelf=shelf
+            )
+        return found.documents
+
+    first = await one(full.id)
+    assert await one(full.id) == first
+    assert await one(plain.id) == f"{plain.id}:None".encode()
+    kept = db.is_sqlite
+    assert rendered == (
+        [("one", full), ("one", plain)] if kept else [("one", full)] * 2 + [("one", plain)]
+    )
+    rendered.clear()
+    assert await page() == [f"[{full.id}]".encode(), f"[{plain.id}]".encode()]
+    assert await page() == [f"[{full.id}]".encode(), f"[{plain.id}]".encode()]
+    # Rendered once each on SQLite (the second page finds both kept); the one-order documents
+    # are another renderer's and are not used for a page.
+    assert sorted(order.id for _, order in rendered) == sorted(
+        [full.id, plain.id] * (1 if kept else 2)
+    )
+    assert {kind for kind, _ in rendered} == {"listed"}
+
+    rendered.clear()
     other = Database(db.url)  # another engine: as another process would write
     try:
         with other.write() as conn:
@@ -196,5 +232,23 @@ async def test_get_order_answers_are_kept_while_the_database_is_unchanged(
             )
     finally:
         other.dispose()
-    assert await answer(full.id) == f"{full.id}:{Track('RA4', 51)}".encode()
-    assert rendered[-1] == replace(full, track=Track("RA4", 51))
+    assert await one(full.id) == f"{full.id}:{Track('RA4', 51)}".encode()
+    assert rendered == [("one", replace(full, track=Track("RA4", 51), updated_at=NOW))]
+    assert await page() == [f"[{full.id}]".encode(), f"[{plain.id}]".encode()]
+    assert [kind for kind, _ in rendered] == ["one", "listed", "listed"]
+
+
+def test_a_full_shelf_is_emptied_and_fills_again() -> None:
+    shelf = Shelf(capacity=2)
+    orders_kept = [make_order(id=52_000_000_100 + number, campaign_id=7) for number in range(3)]
+
+    def render(order: Order) -> bytes:
+        return str(order.id).encode()
+
+    for order in orders_kept:
+        shelf.put(render, order)
+    first, second, third = orders_kept
+    assert shelf.get(render, campaign_id=7, order_id=first.id) is None
+    assert shelf.get(render, campaign_id=7, order_id=second.id) is None
+    assert shelf.get(render, campaign_id=7, order_id=third.id) == str(third.id).encode()
+    assert shelf.get(render, campaign_id=8, order_id=third.id) is None  # another campaign's key

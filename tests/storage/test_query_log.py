@@ -3,6 +3,7 @@ purge of a large backlog off the event loop, in chunks (R-111)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from dbskit.clock import Clock
 from dbskit.database.db import Database
 from dbskit.database.values import to_micros
 from dbskit.market.domain.query_log import CapturedCall
-from dbskit.market.query_log.writer import BATCH, QueryLogWriter
+from dbskit.market.query_log.writer import BATCH, BATCH_BODIES, QueryLogWriter
 from dbskit.market.storage.query_log import (
     PURGE_CHUNK,
     QueryLogEntry,
@@ -149,30 +150,35 @@ def remaining(db: Database) -> tuple[int, int]:
     return int(counts[0]), int(counts[1])
 
 
-@pytest.mark.decision("Query log")
-async def test_a_backlog_is_written_a_batch_at_a_time(db: Database) -> None:
-    """Calls buffered while the database was out of reach go in batches of at most ``BATCH``
-    rows, each a short write of its own: none holds the event loop or the writer for long."""
-    writer = QueryLogWriter(
+def _writer(
+    db: Database, *, flush_interval: float = 3600, body_limit: int = 1024
+) -> QueryLogWriter:
+    return QueryLogWriter(
         db=db,
         clock=Clock(wall=lambda: NOW),
         retention=RETENTION,
-        flush_interval=3600,
-        body_limit=1024,
+        flush_interval=flush_interval,
+        body_limit=body_limit,
     )
-    backlog = 2 * BATCH + 7
-    for number in range(backlog):
-        writer.record(
-            CapturedCall(
-                at=NOW,
-                method="GET",
-                path=f"/v2/n/{number}",
-                query=b"",
-                request_headers=[],
-                request_chunks=[],
-                status=404,
-            )
-        )
+
+
+def _call(number: int, body: bytes = b"") -> CapturedCall:
+    return CapturedCall(
+        at=NOW,
+        method="GET",
+        path=f"/v2/n/{number}",
+        query=b"",
+        request_headers=[],
+        request_chunks=[],
+        status=200 if body else 404,
+        response_chunks=[body] if body else None,
+        response_size=len(body),
+    )
+
+
+@contextmanager
+def batch_sizes(db: Database) -> Iterator[list[int]]:
+    """The rows of each INSERT into the query log, as they are written."""
     inserts: list[int] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -181,8 +187,59 @@ async def test_a_backlog_is_written_a_batch_at_a_time(db: Database) -> None:
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
-        assert await writer.flush() == backlog
+        yield inserts
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.decision("Query log")
+async def test_a_backlog_is_written_a_batch_at_a_time(db: Database) -> None:
+    """Calls buffered while the database was out of reach go in batches of at most ``BATCH``
+    rows, each a short write of its own: none holds the event loop or the writer for long."""
+    writer = _writer(db)
+    backlog = 2 * BATCH + 7
+    for number in range(backlog):
+        writer.record(_call(number))
+    with batch_sizes(db) as inserts:
+        assert await writer.flush() == backlog
     assert inserts == [BATCH, BATCH, 7]
     assert remaining(db) == (0, backlog)
+
+
+@pytest.mark.decision("Query log")
+async def test_large_bodies_are_written_a_mebibyte_at_a_time(db: Database) -> None:
+    """A batch holds at most ``BATCH_BODIES`` of bodies (a page of getOrders is about 60 KB):
+    each write holds the event loop a few milliseconds. A body larger than that goes alone;
+    every call is written, whole."""
+    page = b"x" * 60_000
+    per_batch = BATCH_BODIES // len(page)  # 17
+    writer = _writer(db, body_limit=4 * BATCH_BODIES)
+    for number in range(2 * per_batch + 1):
+        writer.record(_call(number, page))
+    writer.record(_call(99, b"y" * (2 * BATCH_BODIES)))
+    writer.record(_call(100, page))
+    with batch_sizes(db) as inserts:
+        assert await writer.flush() == 2 * per_batch + 3
+    assert inserts == [per_batch, per_batch, 1, 1, 1]
+    with db.read() as conn:
+        sizes = conn.execute(
+            sa.select(sa.func.length(query_log.c.response_body)).order_by(query_log.c.id)
+        ).scalars()
+        assert list(sizes) == [len(page)] * (2 * per_batch + 1) + [2 * BATCH_BODIES, len(page)]
+
+
+@pytest.mark.decision("Query log")
+async def test_a_mebibyte_of_bodies_is_written_before_the_interval_is_up(db: Database) -> None:
+    writer = _writer(db, flush_interval=3600, body_limit=BATCH_BODIES)
+    writer.start()
+    try:
+        calls = BATCH_BODIES // 60_000 + 1  # past BATCH_BODIES, far below BATCH
+        for number in range(calls):
+            writer.record(_call(number, b"x" * 60_000))
+        for _ in range(3000):  # the writer wakes now, not in an hour
+            if remaining(db) == (0, calls):
+                break
+            await asyncio.sleep(0.01)
+        assert remaining(db) == (0, calls)
+    finally:
+        await writer.stop()

@@ -13,10 +13,10 @@ Where the work runs:
 - By default, in a worker thread. On SQLite all writes of the process queue on one writer thread
   of their own, in the order asked, so they never poll for the lock.
 - ``short=True`` promises work bounded by construction: a few statements on the rows of one
-  order (the Partner API methods), or one batch of the query log (at most its ``BATCH`` rows,
-  about 5 ms). On SQLite such work runs on the event loop itself, where a hand-off to a thread
-  would cost more CPU than the work: reads on a connection of their own, writes committed
-  together (``_LoopWriter``). On PostgreSQL a short read of one statement
+  order (the Partner API methods), or one batch of the query log (at most its ``BATCH`` rows and
+  ``BATCH_BODIES`` of bodies, a few ms). On SQLite such work runs on the event loop itself,
+  where a hand-off to a thread would cost more CPU than the work: reads on a connection of their
+  own, writes committed together (``_LoopWriter``). On PostgreSQL a short read of one statement
   runs without BEGIN and COMMIT (its statement is its snapshot), saving two round trips.
 
 Anything that can touch many rows (purges, resets, imports) is not short: it runs in a thread,

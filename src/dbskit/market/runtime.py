@@ -26,7 +26,7 @@ from dbskit.market.services.demo import DemoAccess, DemoPush, default_push_url, 
 from dbskit.market.services.digital_goods import register_digital_events
 from dbskit.market.services.faults import FaultService
 from dbskit.market.services.notification_sender import NotificationSender
-from dbskit.market.services.orders import OrderAnswers
+from dbskit.market.services.order_documents import OrderDocuments
 from dbskit.market.services.outbound import OutboundHttp
 from dbskit.market.services.outbox import DELIVER_NOTIFICATION
 from dbskit.market.services.reset import ResetService
@@ -50,7 +50,7 @@ class Runtime:
     limiter: Limiter
     query_log: QueryLogWriter
     http: OutboundHttp  # the Market's calls to stores; closed on stop
-    order_answers: OrderAnswers
+    order_documents: OrderDocuments
     # The query log's database: on SQLite a file of its own, on PostgreSQL ``db`` itself.
     log_db: Database
     faults: FaultService
@@ -104,7 +104,7 @@ class Runtime:
             limiter,
             query_log,
             http,
-            OrderAnswers(db),
+            OrderDocuments(db),
             log_db,
             faults,
             resets,

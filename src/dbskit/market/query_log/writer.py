@@ -2,8 +2,9 @@
 
 Each finished call becomes its row at once, on the event loop (a few microseconds, spread evenly
 over the calls); a background task writes the buffered rows every ``flush_interval`` seconds, or
-sooner when it holds ``BATCH`` of them, in one transaction in a worker thread, which then runs
-little Python and so rarely keeps the event loop waiting for the GIL. After a write, the task
+sooner when it holds ``BATCH`` of them or ``BATCH_BODIES`` of bodies, in batches of at most as
+many, each a short write of its own (``Database.run_write``): on SQLite each holds the event loop
+a few milliseconds at most, and the loop runs between them. After a write, the task
 purges entries older than the retention period (R-111) on the sandbox clock, at most every
 ``PURGE_EVERY``, in transactions of their own of at most ``PURGE_CHUNK`` entries each
 (``market.storage.query_log.purge``): however many are due, neither the event loop nor SQLite's
@@ -48,6 +49,10 @@ from dbskit.market.storage.query_log import (
 log = logging.getLogger(__name__)
 
 BATCH: Final = 500  # calls that trigger a write before the interval is up
+# Bodies a batch holds at most (characters of text, about bytes): a batch is written on the event
+# loop, and SQLite takes about 6 µs of CPU per KB of body (a 60 KB page of getOrders about 350
+# µs), so 500 such calls would hold the loop for a fifth of a second.
+BATCH_BODIES: Final = 1 << 20
 MAX_PENDING: Final = 50_000  # beyond this (the database is stuck) the oldest calls are dropped
 PURGE_EVERY: Final = timedelta(minutes=10)  # on the sandbox clock
 
@@ -77,6 +82,7 @@ class QueryLogWriter:
         self._flush_interval = flush_interval
         self._body_limit = body_limit
         self._pending: list[QueryLogEntry] = []
+        self._pending_bodies = 0  # what the pending entries' bodies hold (``_bodies``)
         self._wake = asyncio.Event()
         self._flushing = asyncio.Lock()
         self._purging = asyncio.Lock()
@@ -96,11 +102,14 @@ class QueryLogWriter:
     def record(self, call: CapturedCall) -> None:
         """Queue one call (no I/O; called on the event loop for every Partner API answer)."""
         pending = self._pending
-        pending.append(_entry(call, self._body_limit))
-        if len(pending) >= BATCH:
+        entry = _entry(call, self._body_limit)
+        pending.append(entry)
+        self._pending_bodies += _bodies(entry)
+        if len(pending) >= BATCH or self._pending_bodies >= BATCH_BODIES:
             self._wake.set()
             if len(pending) > MAX_PENDING:
                 excess = len(pending) - MAX_PENDING
+                self._pending_bodies -= sum(map(_bodies, pending[:excess]))
                 del pending[:excess]
                 self.dropped += excess
                 log.warning("query log: the database is behind; dropped %d calls", excess)
@@ -121,21 +130,28 @@ class QueryLogWriter:
         await self.flush()
 
     async def flush(self) -> int:
-        """Write the buffered calls now, ``BATCH`` at a time. Returns how many were written."""
+        """Write the buffered calls now, in batches of at most ``BATCH`` calls and
+        ``BATCH_BODIES`` of bodies (a larger call alone). Returns how many were written."""
         async with self._flushing:
             pending, self._pending = self._pending, []
-            written = 0
-            for start in range(0, len(pending), BATCH):
-                batch = pending[start : start + BATCH]
+            self._pending_bodies = 0
+            written = start = 0
+            for end in _batch_ends(pending):
                 try:
-                    written += await self._write(batch)
+                    written += await self._write(pending[start:end])
                 except _Unwritten as unwritten:  # part of the batch was written
-                    self._pending[:0] = [*unwritten.rows, *pending[start + BATCH :]]
+                    self._keep([*unwritten.rows, *pending[end:]])
                     raise unwritten.error from None
                 except BaseException:
-                    self._pending[:0] = pending[start:]  # kept for the next attempt
+                    self._keep(pending[start:])  # kept for the next attempt
                     raise
+                start = end
             return written
+
+    def _keep(self, unwritten: list[QueryLogEntry]) -> None:
+        """Put calls not written back before those recorded since."""
+        self._pending[:0] = unwritten
+        self._pending_bodies += sum(map(_bodies, unwritten))
 
     async def _write(self, batch: list[QueryLogEntry]) -> int:
         # At most BATCH rows: short work. On SQLite the log has a file (and a loop writer) of its
@@ -240,6 +256,26 @@ NUL_STORED_AS: Final = "\ufffd"  # as bytes that are not UTF-8 are stored
 def storable(text: str) -> str:
     """``text`` as both databases store it: PostgreSQL's text cannot hold NUL."""
     return text.replace(NUL, NUL_STORED_AS) if NUL in text else text
+
+
+def _bodies(entry: QueryLogEntry) -> int:
+    return len(entry["request_body"]) + len(entry["response_body"])
+
+
+def _batch_ends(entries: list[QueryLogEntry]) -> list[int]:
+    """Where each batch of ``entries`` ends: at ``BATCH`` calls, or before the call that would
+    take its bodies past ``BATCH_BODIES``."""
+    ends: list[int] = []
+    start = bodies = 0
+    for index, entry in enumerate(entries):
+        size = _bodies(entry)
+        if index > start and (index - start >= BATCH or bodies + size > BATCH_BODIES):
+            ends.append(index)
+            start, bodies = index, 0
+        bodies += size
+    if start < len(entries):
+        ends.append(len(entries))
+    return ends
 
 
 def _entry(call: CapturedCall, body_limit: int) -> QueryLogEntry:

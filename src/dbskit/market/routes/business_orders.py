@@ -14,7 +14,8 @@ from dbskit.http_body import read_json
 from dbskit.market.domain.business_orders_query import business_orders_query, page_params_from
 from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.services import business_orders
-from dbskit.market.services.business_order_view import get_business_orders_body
+from dbskit.market.services.business_order_view import business_order_json
+from dbskit.market.services.order_view import page_body
 from dbskit.market.services.orders import accept_order_cancellation as accept_cancellation
 
 
@@ -24,9 +25,13 @@ async def get_business_orders(partner: PartnerRequest) -> Response:
     body = await read_json(partner.http, GetBusinessOrdersRequest)
     query = business_orders_query(body, page, now=runtime.clock.now())
     found = await business_orders.get_business_orders(
-        runtime.db, business_id=partner.call.business_id, query=query
+        runtime.db,
+        runtime.order_documents.shelf(),
+        business_id=partner.call.business_id,
+        query=query,
+        render=business_order_json,
     )
-    return json_answer(get_business_orders_body(found.orders, found.paging))
+    return json_answer(page_body(found.documents, paging=found.paging))
 
 
 async def accept_order_cancellation(partner: PartnerRequest) -> Response:

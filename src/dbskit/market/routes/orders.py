@@ -16,12 +16,17 @@ from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import orders_query, params_from
 from dbskit.market.routes._partner import PartnerRequest
 from dbskit.market.services import orders as service
-from dbskit.market.services.order_view import get_orders_body, order_dto
+from dbskit.market.services.order_view import order_dto, order_json, page_body
 
 
 async def get_order(partner: PartnerRequest) -> Response:
-    body = await partner.runtime.order_answers.answer(
-        campaign_id=partner.campaign_id, order_id=partner.order_id, render=get_order_body
+    runtime = partner.runtime
+    body = await service.get_order_document(
+        runtime.db,
+        runtime.order_documents.shelf(),
+        campaign_id=partner.campaign_id,
+        order_id=partner.order_id,
+        render=get_order_body,
     )
     return json_answer(body)
 
@@ -37,8 +42,14 @@ async def get_orders(partner: PartnerRequest) -> Response:
         now=runtime.clock.now(),
         profile=runtime.settings.profile,
     )
-    page = await service.get_orders(runtime.db, campaign_id=partner.campaign_id, query=query)
-    return json_answer(get_orders_body(page.orders, pager=page.pager, paging=page.paging))
+    page = await service.get_orders(
+        runtime.db,
+        runtime.order_documents.shelf(),
+        campaign_id=partner.campaign_id,
+        query=query,
+        render=order_json,
+    )
+    return json_answer(page_body(page.documents, pager=page.pager, paging=page.paging))
 
 
 async def update_order_status(partner: PartnerRequest) -> Response:

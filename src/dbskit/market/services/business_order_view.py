@@ -2,7 +2,8 @@
 the Market's offset, money as ``{value, currencyId}``.
 
 Written as JSON documents like getOrders' pages (``order_view``): the contract's names and field
-order, absent fields left out, enums as their values; a page is serialised at once.
+order, absent fields left out, enums as their values; each order serialised once, and a page
+joins them (``order_view.page_body``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pydantic_core import to_json
 
 from dbskit.contract import limits
 from dbskit.contract.enums import Currency, DeliveryPartnerType, DeliveryType, OrderSubstatus
-from dbskit.contract.orders import ForwardScrollingPagerDTO
 from dbskit.market.domain.business_orders_query import OWN_PLATFORM, OWN_PROGRAM
 from dbskit.market.domain.delivery_services import OWN_DELIVERY_SERVICE_ID
 from dbskit.market.domain.order import Order, OrderItem
@@ -116,10 +116,6 @@ def business_order_document(order: Order) -> Document:
     return found
 
 
-def get_business_orders_body(orders: list[Order], paging: ForwardScrollingPagerDTO | None) -> bytes:
-    """GetBusinessOrdersResponse's JSON; its paging empty when none is given."""
-    answer = {
-        "orders": [business_order_document(order) for order in orders],
-        "paging": paging or ForwardScrollingPagerDTO(),
-    }
-    return to_json(answer, exclude_none=True)
+def business_order_json(order: Order) -> bytes:
+    """One order of a page of getBusinessOrders (kept by ``order_documents``)."""
+    return to_json(business_order_document(order), exclude_none=True)  # its models too

@@ -7,6 +7,7 @@ from dbskit.contract.errors import Forbidden, Messages
 from dbskit.contract.orders import ForwardScrollingPagerDTO
 from dbskit.database.db import Database, Transaction
 from dbskit.market.domain.business_orders_query import BusinessOrdersQuery
+from dbskit.market.services.order_documents import Render, Shelf
 from dbskit.market.services.orders import OrdersPage, token_page
 from dbskit.market.storage.access import campaign_ids_of_business
 
@@ -29,7 +30,7 @@ def _campaigns(conn: Transaction, business_id: int, query: BusinessOrdersQuery) 
 
 
 async def get_business_orders(
-    db: Database, *, business_id: int, query: BusinessOrdersQuery
+    db: Database, shelf: Shelf, *, business_id: int, query: BusinessOrdersQuery, render: Render
 ) -> OrdersPage:
     """Newest first across the campaigns, by (creation time, id) like getOrders' token pages."""
 
@@ -37,6 +38,6 @@ async def get_business_orders(
         campaigns = _campaigns(conn, business_id, query)
         if query.matches_nothing or not campaigns:
             return OrdersPage([], None, ForwardScrollingPagerDTO())
-        return token_page(conn, campaigns, query.orders, query.paging)
+        return token_page(conn, campaigns, query.orders, query.paging, render=render, shelf=shelf)
 
     return await db.run_read(work)

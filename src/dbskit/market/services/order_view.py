@@ -2,7 +2,8 @@
 
 ``order_document`` is the one mapping: the OrderDTO as its JSON document, under the contract's
 names (its aliases), in its field order, absent fields left out, enums as their values. A page
-of getOrders is serialised from these documents at once: built as contract models first, its 50
+of getOrders joins these documents, each serialised on its own (``order_json``) and kept while
+the database is unchanged (``order_documents``). Built as contract models first, a page's 50
 orders cost several times the rest of the call (docs/benchmarks.md, "Order lists"), and
 pydantic-core writes an enum member some fifteen times slower than its text. ``order_dto`` is
 the same document as the contract model, for the answers that carry one order.
@@ -136,17 +137,23 @@ def order_dto(order: Order) -> OrderDTO:
     return OrderDTO.model_validate(order_document(order))
 
 
-def get_orders_body(
-    orders: list[Order],
+def order_json(order: Order) -> bytes:
+    """One order of a page of getOrders (kept by ``order_documents``)."""
+    return to_json(order_document(order), exclude_none=True)  # its models (instances) too
+
+
+def page_body(
+    documents: list[bytes],
     *,
-    pager: FlippingPagerDTO | None,
-    paging: ForwardScrollingPagerDTO | None,
+    pager: FlippingPagerDTO | None = None,
+    paging: ForwardScrollingPagerDTO | None = None,
 ) -> bytes:
-    """GetOrdersResponse's JSON: the pager of a numbered page or the paging of a token page."""
-    answer: Document = {}
+    """A page's JSON (GetOrdersResponse, GetBusinessOrdersResponse): the pager of a numbered
+    page, its orders' documents as they are, the paging of a token page."""
+    parts = []
     if pager is not None:
-        answer["pager"] = pager
-    answer["orders"] = [order_document(order) for order in orders]
+        parts.append(b'"pager":' + to_json(pager, exclude_none=True))
+    parts.append(b'"orders":[' + b",".join(documents) + b"]")
     if paging is not None:
-        answer["paging"] = paging
-    return to_json(answer, exclude_none=True)
+        parts.append(b'"paging":' + to_json(paging, exclude_none=True))
+    return b"{" + b",".join(parts) + b"}"

@@ -22,14 +22,14 @@ from dbskit.contract.orders import (
     OrderStatusChangeDTO,
 )
 from dbskit.database.db import Database, Transaction
-from dbskit.database.values import to_micros
 from dbskit.market.domain.cancellation_answer import answer_cancellation, check_answer
 from dbskit.market.domain.order import Order
 from dbskit.market.domain.orders_query import Cursor, OrdersQuery, PagePaging, TokenPaging
 from dbskit.market.domain.status_model import Decision, StatusChange, decide_store_change
 from dbskit.market.services.marking_gate import marking_precondition
+from dbskit.market.services.order_documents import Render, Shelf
 from dbskit.market.services.order_notifications import record_order_events
-from dbskit.market.storage.order_lists import count_orders, find_orders
+from dbskit.market.storage.order_lists import Listed, count_orders, find_orders, read_orders
 from dbskit.market.storage.order_warnings import record_warnings
 from dbskit.market.storage.orders import load_order, read_order, save_order
 from dbskit.market.storage.status_history import Actor
@@ -64,39 +64,14 @@ async def get_order(db: Database, *, campaign_id: int, order_id: int) -> Order:
     return order
 
 
-ANSWERS_KEPT: Final = 1024  # getOrder answers kept: a few hundred bytes to a few KB each
-
-
-class OrderAnswers:
-    """getOrder's one cache: each order's answer, as bytes, kept while the database is unchanged.
-
-    On SQLite every commit, by any connection of any process, changes ``Database.data_version``,
-    so an answer kept under the version it was read at is exactly what reading again would give;
-    any commit drops them all. PostgreSQL has no such number: there every call reads.
-    """
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._version: int | None = None
-        self._kept: dict[tuple[int, int], bytes] = {}
-
-    async def answer(
-        self, *, campaign_id: int, order_id: int, render: Callable[[Order], bytes]
-    ) -> bytes:
-        version = self._db.data_version()  # before the read: a commit after it drops the answer
-        if version is None:
-            return render(await get_order(self._db, campaign_id=campaign_id, order_id=order_id))
-        if version != self._version:
-            self._kept.clear()
-            self._version = version
-        key = (campaign_id, order_id)
-        found = self._kept.get(key)
-        if found is None:
-            order = await get_order(self._db, campaign_id=campaign_id, order_id=order_id)
-            if len(self._kept) >= ANSWERS_KEPT:
-                self._kept.clear()
-            found = self._kept[key] = render(order)
-        return found
+async def get_order_document(
+    db: Database, shelf: Shelf, *, campaign_id: int, order_id: int, render: Render
+) -> bytes:
+    """getOrder's answer as ``render`` writes it, kept on the shelf (OQ-22, R-119)."""
+    found = shelf.get(render, campaign_id=campaign_id, order_id=order_id)
+    if found is None:
+        found = shelf.put(render, await get_order(db, campaign_id=campaign_id, order_id=order_id))
+    return found
 
 
 async def update_order_status(
@@ -167,13 +142,39 @@ async def accept_order_cancellation(
 
 @dataclass(frozen=True, slots=True)
 class OrdersPage:
-    orders: list[Order]
+    """A page: its orders' documents, and the pager of a numbered page or the paging of a token
+    page."""
+
+    documents: list[bytes]
     pager: FlippingPagerDTO | None
     paging: ForwardScrollingPagerDTO | None
 
 
+def _documents(
+    conn: Transaction, listed: Sequence[Listed], render: Render, shelf: Shelf
+) -> list[bytes]:
+    """The listed orders' documents, in their order: those not on the shelf read and rendered."""
+    documents: dict[int, bytes] = {}
+    missing: list[int] = []
+    for order in listed:
+        found = shelf.get(render, campaign_id=order.campaign_id, order_id=order.order_id)
+        if found is None:
+            missing.append(order.order_id)
+        else:
+            documents[order.order_id] = found
+    for read in read_orders(conn, missing):
+        documents[read.id] = shelf.put(render, read)
+    return [documents[order.order_id] for order in listed]
+
+
 def token_page(
-    conn: Transaction, campaign_ids: Sequence[int], query: OrdersQuery, paging: TokenPaging
+    conn: Transaction,
+    campaign_ids: Sequence[int],
+    query: OrdersQuery,
+    paging: TokenPaging,
+    *,
+    render: Render,
+    shelf: Shelf,
 ) -> OrdersPage:
     """A page after ``paging.after``, and the token of the next one when there is more."""
     found = find_orders(
@@ -183,12 +184,19 @@ def token_page(
     next_token = None
     if len(found) > paging.limit:
         last = page[-1]
-        next_token = Cursor(to_micros(last.created_at), last.id).token()
-    return OrdersPage(page, None, ForwardScrollingPagerDTO(next_page_token=next_token))
+        next_token = Cursor(last.created_micros, last.order_id).token()
+    documents = _documents(conn, page, render, shelf)
+    return OrdersPage(documents, None, ForwardScrollingPagerDTO(next_page_token=next_token))
 
 
 def _numbered_page(
-    conn: Transaction, campaign_id: int, query: OrdersQuery, paging: PagePaging
+    conn: Transaction,
+    campaign_id: int,
+    query: OrdersQuery,
+    paging: PagePaging,
+    *,
+    render: Render,
+    shelf: Shelf,
 ) -> OrdersPage:
     total = count_orders(conn, campaign_ids=(campaign_id,), query=query)
     offset = (paging.page - 1) * paging.page_size
@@ -203,15 +211,17 @@ def _numbered_page(
         pages_count=-(-total // paging.page_size),
         page_size=paging.page_size,
     )
-    return OrdersPage(page, pager, None)
+    return OrdersPage(_documents(conn, page, render, shelf), pager, None)
 
 
-async def get_orders(db: Database, *, campaign_id: int, query: OrdersQuery) -> OrdersPage:
+async def get_orders(
+    db: Database, shelf: Shelf, *, campaign_id: int, query: OrdersQuery, render: Render
+) -> OrdersPage:
     """getOrders (R-108, R-120): newest first; test orders only with ``fake=true``."""
 
     def work(conn: Transaction) -> OrdersPage:
         if isinstance(query.paging, TokenPaging):
-            return token_page(conn, (campaign_id,), query, query.paging)
-        return _numbered_page(conn, campaign_id, query, query.paging)
+            return token_page(conn, (campaign_id,), query, query.paging, render=render, shelf=shelf)
+        return _numbered_page(conn, campaign_id, query, query.paging, render=render, shelf=shelf)
 
     return await db.run_read(work)

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, func, literal, not_, select, tuple_
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -144,14 +144,21 @@ def _count_statement(shape: Shape) -> DriverStatement:
     return DriverStatement(select(func.count()).select_from(orders).where(*_where(shape)))
 
 
-# A page of orders is read in two statements of one transaction: the page (its orders found in
-# the listing index alone when it holds every filtered column, each row then read from its index
-# entry), then their items. Joined, the order's 34 columns would come again with each item: about
-# a third more values for the driver to convert.
+class Listed(NamedTuple):
+    """An order of a page: which it is, and where it stands (a page token names the last)."""
+
+    campaign_id: int
+    order_id: int
+    created_micros: int
+
+
+# A page is read in two statements of one transaction: which orders it holds (found in the
+# listing index alone when it holds every filtered column), then those of them whose documents
+# are not kept (``services/order_documents.py``), with their items.
 @functools.lru_cache(maxsize=_STATEMENTS_KEPT)
 def _page_statement(shape: Shape) -> DriverStatement:
     return DriverStatement(
-        select(*ORDER_COLUMNS)
+        select(orders.c.campaign_id, orders.c.id, orders.c.created_at)
         .where(*_where(shape))
         .order_by(*NEWEST_FIRST)
         .limit(bindparam("limit"))
@@ -159,13 +166,24 @@ def _page_statement(shape: Shape) -> DriverStatement:
     )
 
 
+def _wanted(count: int) -> _Params:
+    return [bindparam(f"order_{index}") for index in range(count)]
+
+
+@functools.lru_cache(maxsize=_STATEMENTS_KEPT)
+def _orders_statement(count: int) -> DriverStatement:
+    """``count`` orders by their ids (parameters ``order_0``, ...)."""
+    return DriverStatement(select(*ORDER_COLUMNS).where(orders.c.id.in_(_wanted(count))))
+
+
+# Joined, the order's 34 columns would come again with each item: about a third more values for
+# the driver to convert.
 @functools.lru_cache(maxsize=_STATEMENTS_KEPT)
 def _items_statement(count: int) -> DriverStatement:
     """The items of ``count`` orders (parameters ``order_0``, ...), each order's in their order."""
-    wanted: _Params = [bindparam(f"order_{index}") for index in range(count)]
     return DriverStatement(
         select(order_items.c.order_id, *ITEM_COLUMNS)
-        .where(order_items.c.order_id.in_(wanted))
+        .where(order_items.c.order_id.in_(_wanted(count)))
         .order_by(order_items.c.order_id, order_items.c.position)
     )
 
@@ -195,12 +213,20 @@ def find_orders(
     limit: int,
     offset: int = 0,
     after: Cursor | None = None,
-) -> list[Order]:
-    """A page of the campaigns' orders matching the query's filters, newest first (creation
-    time, then id); ``after`` starts the page after the order a page token names."""
+) -> list[Listed]:
+    """Which of the campaigns' orders match the query's filters, a page of them, newest first
+    (creation time, then id); ``after`` starts the page after the order a page token names."""
     criteria = _criteria(query, campaign_ids, after)
     params = {**criteria.params, "limit": limit, "offset": offset}
-    return _with_items(conn, _page_statement(tuple(criteria.shape)).rows(conn, params))
+    return [Listed(*row) for row in _page_statement(tuple(criteria.shape)).rows(conn, params)]
+
+
+def read_orders(conn: Transaction, order_ids: Sequence[int]) -> list[Order]:
+    """The orders of these ids, each with its items, in no particular order."""
+    if not order_ids:
+        return []
+    wanted = {f"order_{index}": order_id for index, order_id in enumerate(order_ids)}
+    return _with_items(conn, _orders_statement(len(wanted)).rows(conn, wanted))
 
 
 def load_orders(
