@@ -23,7 +23,7 @@ from dbskit.database.db import Database
 from dbskit.market.domain.marking import MarkingCode
 from dbskit.market.domain.order import Order, OrderItem, Track
 from dbskit.market.domain.orders_query import TokenPaging, orders_query, params_from
-from dbskit.market.services.order_documents import OrderDocuments, Shelf
+from dbskit.market.services.order_documents import BYTES_KEPT, OrderDocuments, Shelf
 from dbskit.market.services.orders import get_order_document, token_page
 from dbskit.market.storage.marking_codes import replace_codes
 from dbskit.market.storage.order_lists import load_orders, read_orders
@@ -252,3 +252,12 @@ def test_a_full_shelf_is_emptied_and_fills_again() -> None:
     assert shelf.get(render, campaign_id=7, order_id=second.id) is None
     assert shelf.get(render, campaign_id=7, order_id=third.id) == str(third.id).encode()
     assert shelf.get(render, campaign_id=8, order_id=third.id) is None  # another campaign's key
+
+    def render_large(order: Order) -> bytes:
+        return b"x" * (BYTES_KEPT // 2 + 1)
+
+    roomy = Shelf(capacity=10)
+    roomy.put(render_large, first)
+    roomy.put(render_large, second)  # the two would pass BYTES_KEPT: the first goes
+    assert roomy.get(render_large, campaign_id=7, order_id=first.id) is None
+    assert roomy.get(render_large, campaign_id=7, order_id=second.id) is not None

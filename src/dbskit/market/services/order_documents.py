@@ -21,30 +21,36 @@ from dbskit.market.domain.order import Order
 
 # One order's document; the function itself tells documents of one order apart.
 Render = Callable[[Order], bytes]
-DOCUMENTS_KEPT: Final = 20_000  # a few hundred bytes to a few KB each: tens of MB at most
+DOCUMENTS_KEPT: Final = 20_000  # a few hundred bytes to a few KB each
+BYTES_KEPT: Final = 64 << 20  # and at most this much: an order with 5,000 codes is ~300 KB
 
 
 class Shelf:
     """The documents of one version of the database.
 
     Read and filled by the worker threads that read pages, as well as on the loop: a dict's get
-    and set are each atomic. Full, it is emptied and fills again.
+    and set are each atomic (the byte count, a bound, may miss a concurrent put). Full, it is
+    emptied and fills again.
     """
 
-    __slots__ = ("_capacity", "_documents")
+    __slots__ = ("_bytes", "_capacity", "_documents")
 
     def __init__(self, capacity: int = DOCUMENTS_KEPT) -> None:
         self._documents: dict[tuple[Render, int, int], bytes] = {}
         self._capacity = capacity
+        self._bytes = 0
 
     def get(self, render: Render, *, campaign_id: int, order_id: int) -> bytes | None:
         return self._documents.get((render, campaign_id, order_id))
 
     def put(self, render: Render, order: Order) -> bytes:
         """The order's document, rendered now and kept."""
-        if len(self._documents) >= self._capacity:
+        found = render(order)
+        if len(self._documents) >= self._capacity or self._bytes + len(found) > BYTES_KEPT:
             self._documents.clear()
-        found = self._documents[(render, order.campaign_id, order.id)] = render(order)
+            self._bytes = 0
+        self._documents[(render, order.campaign_id, order.id)] = found
+        self._bytes += len(found)
         return found
 
 
