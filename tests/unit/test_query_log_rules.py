@@ -88,6 +88,16 @@ def test_secret_query_values_are_masked(raw: bytes, logged: str) -> None:
             ["ключ".encode()], 8, 3, ClippedBody("к", 8, True), id="cut-inside-a-character"
         ),
         pytest.param([b"a\xffb"], 3, 10, ClippedBody("a\ufffdb", 3, False), id="not-utf8"),
+        # NUL as both databases store it, in the part kept: found in the bytes, wide text too.
+        pytest.param(
+            ["ключ\x00".encode(), b"\x00"],
+            10,
+            10,
+            ClippedBody("ключ\ufffd\ufffd", 10, False),
+            id="nul-in-wide-text",
+        ),
+        pytest.param([b"ab\x00cd"], 5, 2, ClippedBody("ab", 5, True), id="nul-beyond-the-limit"),
+        pytest.param([b"a\x00bcd"], 5, 3, ClippedBody("a\ufffdb", 5, True), id="nul-before-it"),
         pytest.param(
             [b"0123456789"], 700_000, 4, ClippedBody("0123", 700_000, True), id="read-in-part"
         ),

@@ -87,6 +87,15 @@ def _query_name_is_secret(spelled: str) -> bool:
     return is_secret_name(urllib.parse.unquote_plus(spelled))
 
 
+NUL: Final = "\x00"
+NUL_STORED_AS: Final = "\ufffd"  # as bytes that are not UTF-8 are stored
+
+
+def storable(text: str) -> str:
+    """``text`` as both databases store it: PostgreSQL's text cannot hold NUL."""
+    return text.replace(NUL, NUL_STORED_AS) if NUL in text else text
+
+
 class ClippedBody(NamedTuple):
     text: str
     size: int  # the whole body, in bytes
@@ -94,15 +103,22 @@ class ClippedBody(NamedTuple):
 
 
 def clip_body(chunks: list[bytes], *, size: int, limit: int) -> ClippedBody:
-    """The first ``limit`` bytes as text. A character cut in half at the limit is left out;
-    bytes that are not UTF-8 show as U+FFFD."""
+    """The first ``limit`` bytes as text, as both databases store it (``storable``). A
+    character cut in half at the limit is left out; bytes that are not UTF-8 show as U+FFFD."""
     if not chunks:
         return ClippedBody("", size, size > limit)
     body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if size <= limit and len(body) <= limit:
-        return ClippedBody(body.decode("utf-8", "replace"), size, False)
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    return ClippedBody(decoder.decode(body[:limit], final=False), size, True)
+        text = body.decode("utf-8", "replace")
+        truncated = False
+    else:
+        body = body[:limit]
+        text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(body, final=False)
+        truncated = True
+    # NUL looked for in the bytes (UTF-8 writes no other character with a zero byte): in a text
+    # with a character beyond Latin-1 the search goes a character at a time, 84 µs for a 60 KB
+    # page of orders against 1.4 µs in its bytes.
+    return ClippedBody(storable(text) if b"\x00" in body else text, size, truncated)
 
 
 class InvalidPageToken(ValueError):

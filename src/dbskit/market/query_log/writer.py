@@ -37,6 +37,7 @@ from dbskit.market.domain.query_log import (
     clip_body,
     redacted_headers,
     redacted_query,
+    storable,
 )
 from dbskit.market.storage.query_log import (
     Purged,
@@ -249,15 +250,6 @@ class QueryLogWriter:
                 failing = False
 
 
-NUL: Final = "\x00"
-NUL_STORED_AS: Final = "\ufffd"  # as bytes that are not UTF-8 are stored
-
-
-def storable(text: str) -> str:
-    """``text`` as both databases store it: PostgreSQL's text cannot hold NUL."""
-    return text.replace(NUL, NUL_STORED_AS) if NUL in text else text
-
-
 def _bodies(entry: QueryLogEntry) -> int:
     return len(entry["request_body"]) + len(entry["response_body"])
 
@@ -292,11 +284,11 @@ def _entry(call: CapturedCall, body_limit: int) -> QueryLogEntry:
         "campaign_id": call.campaign_id,
         "business_id": call.business_id,
         "request_headers": json_text(redacted_headers(call.request_headers)),
-        "request_body": storable(request.text),
+        "request_body": request.text,
         "request_size": request.size,
         "request_truncated": request.truncated,
         "response_headers": json_text(redacted_headers(call.response_headers or ())),
-        "response_body": storable(response.text),
+        "response_body": response.text,
         "response_size": response.size,
         "response_truncated": response.truncated,
         "fault_rule_id": call.fault_rule_id,
