@@ -89,18 +89,22 @@ def _queries(seller: OrdersSeller, db: Database) -> Iterator[OrdersQuery]:
             pairs = [*filters.items(), ("limit", str(PAGE_SIZE)), ("page_token", token)]
 
 
+def _token_paging(query: OrdersQuery) -> TokenPaging:
+    if not isinstance(query.paging, TokenPaging):
+        raise TypeError("the floor measures token pages (limit and page_token)")
+    return query.paging
+
+
 def _page(
     conn: Transaction, seller: OrdersSeller, query: OrdersQuery, shelf: Shelf | None = None
 ) -> OrdersPage:
-    if not isinstance(query.paging, TokenPaging):
-        raise TypeError("the floor measures token pages (limit and page_token)")
     return token_page(
         conn,
         (seller.stored.campaign_id,),
         query,
-        query.paging,
+        _token_paging(query),
         render=order_json,
-        shelf=shelf or Shelf(),
+        shelf=Shelf() if shelf is None else shelf,
     )
 
 
@@ -115,7 +119,7 @@ def _cpu_ms(started: float) -> float:
 def measure(db: Database, seller: OrdersSeller, path: str, rounds: int) -> list[PageCost]:
     queries = list(_queries(seller, db))
     bare = sqlite3.connect(path, isolation_level=None)
-    kept = Shelf()
+    shelf = Shelf()
     costs: list[PageCost] = []
     try:
         for _ in range(rounds):
@@ -130,7 +134,7 @@ def measure(db: Database, seller: OrdersSeller, path: str, rounds: int) -> list[
                         campaign_ids=(seller.stored.campaign_id,),
                         query=query,
                         limit=PAGE_SIZE + 1,
-                        after=query.paging.after if isinstance(query.paging, TokenPaging) else None,
+                        after=_token_paging(query).after,
                     )
                     listing = _cpu_ms(started)
                     driver.set_trace_callback(statements.append)
@@ -138,16 +142,16 @@ def measure(db: Database, seller: OrdersSeller, path: str, rounds: int) -> list[
                     _body(_page(conn, seller, query))
                     cold = _cpu_ms(started)
                     driver.set_trace_callback(None)
-                    _page(conn, seller, query, kept)
+                    _page(conn, seller, query, shelf)  # its orders kept
                     started = time.process_time()
-                    _body(_page(conn, seller, query, kept))
-                    warm = _cpu_ms(started)
+                    _body(_page(conn, seller, query, shelf))
+                    kept = _cpu_ms(started)
                 selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
                 started = time.process_time()
                 bare.execute("BEGIN")
                 to_json([bare.execute(sql).fetchall() for sql in selects])
                 bare.execute("COMMIT")
-                costs.append(PageCost(_cpu_ms(started), listing, cold, warm))
+                costs.append(PageCost(_cpu_ms(started), listing, cold, kept))
     finally:
         bare.close()
     return costs

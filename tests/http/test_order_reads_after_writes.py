@@ -85,7 +85,7 @@ def _as_order_dto(method: str, expected: Json) -> Json | None:
     return None if method == "getBusinessOrders" else expected
 
 
-@pytest.mark.rule("R-119", "R-099")
+@pytest.mark.rule("R-119", "R-120", "R-099")
 async def test_a_status_change_by_the_store(shops: Shops, method: str, wall: FrozenWall) -> None:
     order = await shops.place()
     before = await read_twice(shops, method, order["id"])
@@ -104,7 +104,7 @@ async def test_a_status_change_by_the_store(shops: Shops, method: str, wall: Fro
     )
 
 
-@pytest.mark.rule("R-119", "R-097")
+@pytest.mark.rule("R-119", "R-120", "R-097")
 async def test_a_status_change_by_the_market(shops: Shops, method: str) -> None:
     order = await shops.place(status="DELIVERY")
     before = await read_twice(shops, method, order["id"])
@@ -113,7 +113,7 @@ async def test_a_status_change_by_the_market(shops: Shops, method: str) -> None:
     assert _status(await read(shops, method, order["id"])) == ("DELIVERY", "USER_RECEIVED")
 
 
-@pytest.mark.rule("R-119", "R-034", "R-035")
+@pytest.mark.rule("R-119", "R-120", "R-034", "R-035")
 async def test_marking_codes_sent_by_the_store(shops: Shops, method: str) -> None:
     order = await shops.place(
         items=[{"offerId": "shoes-1", "count": 1, "price": 2990, "marking": "UIN"}],
@@ -128,7 +128,7 @@ async def test_marking_codes_sent_by_the_store(shops: Shops, method: str) -> Non
     assert item["instances"] == [{"uin": "1234567890123456"}]
 
 
-@pytest.mark.rule("R-119", "R-021")
+@pytest.mark.rule("R-119", "R-120", "R-021")
 async def test_a_track_sent_by_the_store(shops: Shops, method: str) -> None:
     order = await shops.place()
     assert "tracks" not in (await read_twice(shops, method, order["id"]))["delivery"]
@@ -138,7 +138,7 @@ async def test_a_track_sent_by_the_store(shops: Shops, method: str) -> None:
     assert (await read(shops, method, order["id"]))["delivery"]["tracks"] == [track]
 
 
-@pytest.mark.rule("R-119", "R-011")
+@pytest.mark.rule("R-119", "R-120", "R-011")
 async def test_digital_keys_delivered_on_the_sandbox_clock(
     shops: Shops, method: str, app: FastAPI, sandbox_headers: dict[str, str]
 ) -> None:
@@ -169,7 +169,7 @@ async def test_digital_keys_delivered_on_the_sandbox_clock(
     assert _status(delivered) == ("DELIVERED", "DELIVERY_SERVICE_DELIVERED")
 
 
-@pytest.mark.rule("R-119")
+@pytest.mark.rule("R-119", "R-120")
 async def test_a_change_made_by_another_process(shops: Shops, method: str, app: FastAPI) -> None:
     """Another instance on the same database (here: a second engine) writes the order."""
     order = await shops.place()

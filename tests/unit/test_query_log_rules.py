@@ -103,6 +103,7 @@ def test_secret_query_values_are_masked(raw: bytes, logged: str) -> None:
         ),
     ],
 )
+@pytest.mark.decision("Query log")
 def test_bodies_are_clipped_at_the_limit(
     chunks: list[bytes], size: int, limit: int, clipped: ClippedBody
 ) -> None:

@@ -155,10 +155,11 @@ class QueryLogWriter:
         self._pending_bodies += sum(map(_bodies, unwritten))
 
     async def _write(self, batch: list[QueryLogEntry]) -> int:
-        # At most BATCH rows: short work. On SQLite the log has a file (and a loop writer) of its
-        # own, so its batches wait for no call's write nor a call's write for them; on the loop
-        # rather than in a thread, where each batch took the GIL from the loop: getOrder cost
-        # 215-260 µs a call with the batches in a thread, 179-187 µs with them on the loop.
+        # At most BATCH rows and BATCH_BODIES of bodies: short work. On SQLite the log has a file
+        # (and a loop writer) of its own, so its batches wait for no call's write nor a call's
+        # write for them; on the loop rather than in a thread, where each batch took the GIL from
+        # the loop: getOrder cost 215-260 µs a call with the batches in a thread, 179-187 µs with
+        # them on the loop.
         try:
             await self._db.run_write(functools.partial(insert_entries, entries=batch), short=True)
         except Exception as exc:
