@@ -346,18 +346,22 @@ def _medians_us(samples: list[list[int]]) -> list[float]:
     return [statistics.median(side) / _NS_PER_US for side in samples]
 
 
-def _sync_turns(sides: Sequence[Callable[[], object]], turns: int) -> list[float]:
-    """Each side's median µs of thread CPU per call; the sides take turns call by call, in an
-    order that rotates, so that none always follows the same one."""
-    clock = time.thread_time_ns
-    samples: list[list[int]] = [[] for _ in sides]
-    count = len(sides)
+def _turn_order(count: int, turns: int) -> Iterator[int]:
+    """Which side calls next: each in turn, in an order that rotates, so that none always follows
+    the same one."""
     for turn in range(turns):
         for step in range(count):
-            side = (turn + step) % count
-            started = clock()
-            sides[side]()
-            samples[side].append(clock() - started)
+            yield (turn + step) % count
+
+
+def _sync_turns(sides: Sequence[Callable[[], object]], turns: int) -> list[float]:
+    """Each side's median µs of thread CPU per call; the sides take turns call by call."""
+    clock = time.thread_time_ns
+    samples: list[list[int]] = [[] for _ in sides]
+    for side in _turn_order(len(sides), turns):
+        started = clock()
+        sides[side]()
+        samples[side].append(clock() - started)
     return _medians_us(samples)
 
 
@@ -366,13 +370,10 @@ async def _async_turns(sides: Sequence[Callable[[], Awaitable[object]]], turns: 
     the end of a call (the selector, the transport's callbacks) is that call's."""
     clock = time.thread_time_ns
     samples: list[list[int]] = [[] for _ in sides]
-    count = len(sides)
-    for turn in range(turns):
-        for step in range(count):
-            side = (turn + step) % count
-            started = clock()
-            await sides[side]()
-            samples[side].append(clock() - started)
+    for side in _turn_order(len(sides), turns):
+        started = clock()
+        await sides[side]()
+        samples[side].append(clock() - started)
     return _medians_us(samples)
 
 
