@@ -382,21 +382,26 @@ def _round(medians: list[float]) -> Round:
     return Round(bare, typed, client)
 
 
+def _bare_request(op: Operation, api_key: str) -> dict[str, Any]:
+    """The bare side's request, as httpx's ``request`` takes it: the call's own, nothing typed."""
+    call = op.call
+    return {
+        "method": call.method,
+        "url": call.path,
+        "params": call.query or None,
+        "content": call.content,
+        "headers": _bare_headers(api_key, call),
+    }
+
+
 def _sync_sides(
     http: httpx.Client, market: MarketClient, op: Operation, api_key: str
 ) -> list[Callable[[], object]]:
     """Bare, typed floor, client."""
-    call, headers, answer = op.call, _bare_headers(api_key, op.call), op.call.answer
+    request, answer = _bare_request(op, api_key), op.call.answer
 
     def bare() -> bytes:
-        response = http.request(
-            call.method,
-            call.path,
-            params=call.query or None,
-            content=call.content,
-            headers=headers,
-        )
-        return response.content
+        return http.request(**request).content
 
     return [bare, lambda: answer.model_validate_json(bare()), lambda: op.sync(market)]
 
@@ -404,17 +409,10 @@ def _sync_sides(
 def _async_sides(
     http: httpx.AsyncClient, market: AsyncMarketClient, op: Operation, api_key: str
 ) -> list[Callable[[], Awaitable[object]]]:
-    call, headers, answer = op.call, _bare_headers(api_key, op.call), op.call.answer
+    request, answer = _bare_request(op, api_key), op.call.answer
 
     async def bare() -> bytes:
-        response = await http.request(
-            call.method,
-            call.path,
-            params=call.query or None,
-            content=call.content,
-            headers=headers,
-        )
-        return response.content
+        return (await http.request(**request)).content
 
     async def typed() -> object:
         return answer.model_validate_json(await bare())
